@@ -1,0 +1,48 @@
+/**
+ * What other constructs need to know about an installed mesh, and about an external workload.
+ * `LinkerdMesh` (cdk8s and Pulumi) exposes a {@link MeshInfo}; `ExternalWorkloadHost` exposes an
+ * {@link ExternalWorkloadInfo}. `MeshAuthorization`, `LinkerdNetworkPolicies` and the analyzer
+ * consume them, so no construct has to know another's class.
+ */
+import type { ControlPlaneEndpoints, DefaultInboundPolicy } from './constants';
+
+/** Facts about one Linkerd installation. */
+export interface MeshInfo {
+  /** Control plane namespace. @default 'linkerd' */
+  readonly namespace: string;
+  /** Identity trust domain. @default 'cluster.local' */
+  readonly trustDomain: string;
+  /** Cluster DNS domain. @default 'cluster.local' */
+  readonly clusterDomain: string;
+  /** Cluster-wide default inbound policy. */
+  readonly defaultInboundPolicy: DefaultInboundPolicy;
+  /** Cluster networks (CIDRs) the proxies treat as in-cluster. */
+  readonly clusterNetworks: readonly string[];
+  /** High availability (3 replicas, PDBs, anti-affinity). */
+  readonly highAvailability: boolean;
+  /** Linkerd CNI plugin instead of the proxy-init container. */
+  readonly cniEnabled: boolean;
+  /** Namespace of the viz extension, when installed. */
+  readonly vizNamespace?: string;
+  /** Addresses and identities of the control plane. */
+  readonly endpoints: ControlPlaneEndpoints;
+}
+
+/** Facts about one external workload (a VM or machine meshed with SPIRE). */
+export interface ExternalWorkloadInfo {
+  /** Name of the `ExternalWorkload` object. */
+  readonly name: string;
+  /** Its namespace. */
+  readonly namespace: string;
+  /** SPIFFE id the workload's proxy presents (`meshTLS.identity`). */
+  readonly identity: string;
+  /** Labels of the `ExternalWorkload` (Services and Servers select on them). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Named ports the workload serves. */
+  readonly ports: ReadonlyArray<{ readonly name?: string; readonly port: number }>;
+  /**
+   * IP addresses of the workload, when known as plain strings (cdk8s). In Pulumi, where IPs may be
+   * Outputs, the component passes them separately.
+   */
+  readonly workloadIps?: readonly string[];
+}

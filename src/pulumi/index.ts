@@ -1,0 +1,6 @@
+/**
+ * Pulumi components for Linkerd. Thin wrappers over the framework-free core (`linkerd-constructs`).
+ *
+ * @packageDocumentation
+ */
+export {};
