@@ -1,7 +1,6 @@
 /**
- * cdk8s constructs for Linkerd. Thin wrappers over the framework-free core
- * (`linkerd-constructs`), which they re-export nothing of: import core types from the root.
+ * cdk8s constructs for Linkerd: thin wrappers over the framework-free core (`linkerd-constructs`).
  *
  * @packageDocumentation
  */
-export { objectId } from './_objects';
+export * from './mesh-reference';

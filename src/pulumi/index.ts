@@ -1,6 +1,6 @@
 /**
- * Pulumi components for Linkerd. Thin wrappers over the framework-free core (`linkerd-constructs`).
+ * Pulumi components for Linkerd: thin wrappers over the framework-free core (`linkerd-constructs`).
  *
  * @packageDocumentation
  */
-export {};
+export * from './mesh-reference';
