@@ -123,7 +123,7 @@ const project = new typescript.TypeScriptProject({
   ],
 });
 
-for (const pattern of ['/examples/', '/scripts/', '/bench/', '/.ci/', '/dist/', '/.bench/', '/test-reports/']) {
+for (const pattern of ['/examples/', '/scripts/', '/bench/', '/.ci/', '/dist/', '/.bench/', '/test-reports/', 'typedoc.json', '/.tmp/']) {
   project.addPackageIgnore(pattern);
 }
 

@@ -1,0 +1,121 @@
+/**
+ * The published package: `npm pack` yields compiled JS and `.d.ts` for every entry point, a scratch
+ * project installs the tarball and imports the root, `/cdk8s` and `/pulumi` from it, and importing
+ * `/cdk8s` does not load Pulumi (nor the reverse).
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { PROJECT_ROOT } from './support/fixtures';
+
+const TMP = path.join(PROJECT_ROOT, '.tmp', 'package-test');
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+let tarball: string;
+let scratch: string;
+
+function run(cmd: string, args: string[], cwd: string): string {
+  const res = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'error' } });
+  if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${res.status}):\n${res.stdout}\n${res.stderr}`);
+  return res.stdout;
+}
+
+/** Runs a CommonJS snippet in the scratch project and returns its stdout. */
+function node(code: string): string {
+  return execFileSync(process.execPath, ['-e', code], { cwd: scratch, encoding: 'utf8' });
+}
+
+beforeAll(() => {
+  fs.rmSync(TMP, { recursive: true, force: true });
+  fs.mkdirSync(TMP, { recursive: true });
+  // compile (the same `tsc` projen's compile task runs) and pack
+  run(process.execPath, [path.join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], PROJECT_ROOT);
+  const out = run(NPM, ['pack', '--json', '--pack-destination', TMP], PROJECT_ROOT);
+  const info = JSON.parse(out.slice(out.indexOf('[')))[0];
+  tarball = path.join(TMP, info.filename);
+
+  // A scratch project beside the tarball. It lives under the project tree, so the peer
+  // dependencies (cdk8s, constructs, @pulumi/*) resolve from the project's node_modules exactly as
+  // a user's own installation would provide them; the package and its own dependencies are
+  // installed from the tarball.
+  scratch = path.join(TMP, 'consumer');
+  fs.mkdirSync(scratch);
+  fs.writeFileSync(path.join(scratch, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+  run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--legacy-peer-deps', '--no-package-lock', tarball], scratch);
+}, 300_000);
+
+afterAll(() => {
+  fs.rmSync(TMP, { recursive: true, force: true });
+});
+
+test('the tarball holds compiled JS and .d.ts for every entry point and the CLI, and no sources or tests', () => {
+  const listing = run('tar', ['-tzf', tarball], TMP).split('\n');
+  for (const f of ['lib/index.js', 'lib/index.d.ts', 'lib/cdk8s/index.js', 'lib/cdk8s/index.d.ts', 'lib/pulumi/index.js', 'lib/pulumi/index.d.ts', 'lib/cli/main.js']) {
+    expect(listing).toContain(`package/${f}`);
+  }
+  expect(listing.filter((f) => f.startsWith('package/src/') || f.startsWith('package/test/'))).toEqual([]);
+  expect(listing.filter((f) => f.includes('shared/fixtures'))).toEqual([]);
+});
+
+test('a scratch project imports the root, /cdk8s and /pulumi from the installed tarball', () => {
+  const installed = path.join(scratch, 'node_modules', 'linkerd-constructs');
+  expect(fs.lstatSync(installed).isSymbolicLink()).toBe(false);
+  const out = node(`
+    const core = require('linkerd-constructs');
+    const c = require('linkerd-constructs/cdk8s');
+    const p = require('linkerd-constructs/pulumi');
+    console.log(JSON.stringify({
+      core: require.resolve('linkerd-constructs'),
+      isLabel: core.isDns1123Label('linkerd'),
+      crds: Object.keys(core.LINKERD_CRDS).length,
+      cdk8s: typeof c, pulumi: typeof p,
+    }));
+  `);
+  const res = JSON.parse(out);
+  expect(res.core.startsWith(installed)).toBe(true);
+  expect(res).toMatchObject({ isLabel: true, crds: 10, cdk8s: 'object', pulumi: 'object' });
+});
+
+test('importing /cdk8s never loads Pulumi, importing /pulumi never loads cdk8s, the root loads neither', () => {
+  const loaded = (entry: string) =>
+    JSON.parse(
+      node(`
+        require('${entry}');
+        const mods = Object.keys(require.cache);
+        console.log(JSON.stringify({
+          pulumi: mods.some((m) => m.includes('/node_modules/@pulumi/')),
+          cdk8s: mods.some((m) => /\\/node_modules\\/(cdk8s|constructs)\\//.test(m)),
+        }));
+      `),
+    );
+  expect(loaded('linkerd-constructs')).toEqual({ pulumi: false, cdk8s: false });
+  expect(loaded('linkerd-constructs/cdk8s')).toEqual({ pulumi: false, cdk8s: true });
+  expect(loaded('linkerd-constructs/pulumi')).toEqual({ pulumi: true, cdk8s: false });
+});
+
+test('TypeScript consumers resolve the types of every entry point (node16 exports and node10 typesVersions)', () => {
+  fs.writeFileSync(
+    path.join(scratch, 'consumer.ts'),
+    [
+      "import { isDns1123Label, LINKERD_CRDS, Server } from 'linkerd-constructs';",
+      "import type { MeshReference } from 'linkerd-constructs/cdk8s';",
+      "import type { MeshReference as PulumiMeshReference } from 'linkerd-constructs/pulumi';",
+      "const s: Server = { apiVersion: 'policy.linkerd.io/v1beta3', kind: 'Server', metadata: { name: 'a' }, spec: { port: 80, podSelector: {} } };",
+      'const ok: boolean = isDns1123Label(s.metadata.name);',
+      'export const used: [boolean, string, MeshReference | undefined, PulumiMeshReference | undefined] = [ok, LINKERD_CRDS.Server.plural, undefined, undefined];',
+      '',
+    ].join('\n'),
+  );
+  const tsc = path.join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  for (const [module, resolution] of [
+    ['node16', 'node16'],
+    ['commonjs', 'node10'],
+  ]) {
+    const res = spawnSync(
+      process.execPath,
+      [tsc, '--noEmit', '--strict', '--skipLibCheck', '--module', module, '--moduleResolution', resolution, '--types', 'node', 'consumer.ts'],
+      { cwd: scratch, encoding: 'utf8' },
+    );
+    expect({ resolution, out: res.stdout.trim(), status: res.status }).toEqual({ resolution, out: '', status: 0 });
+  }
+});
