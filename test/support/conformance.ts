@@ -126,15 +126,17 @@ const MODEL_PACKAGES: Record<string, string> = {
 };
 
 /**
- * Versions the model packages do not ship yet, validated against the closest shipped version whose
- * structure is the same for the fields we write (Flux `HelmRelease` v2 went GA unchanged from v2beta2).
+ * Kinds at versions the model packages do not ship yet (`apiVersion/Kind`), validated against the
+ * closest shipped version whose structure is the same for the fields we write: Flux `HelmRelease` v2
+ * and `HelmRepository` v1 went GA unchanged from v2beta2 / v1beta2.
  */
 const VERSION_FALLBACK: Record<string, string> = {
-  'helm.toolkit.fluxcd.io/v2': 'helm.toolkit.fluxcd.io/v2beta2',
+  'helm.toolkit.fluxcd.io/v2/HelmRelease': 'helm.toolkit.fluxcd.io/v2beta2',
+  'source.toolkit.fluxcd.io/v1/HelmRepository': 'source.toolkit.fluxcd.io/v1beta2',
 };
 
 function modelFor(apiVersion: string, kind: string): any {
-  const effective = VERSION_FALLBACK[apiVersion] ?? apiVersion;
+  const effective = VERSION_FALLBACK[`${apiVersion}/${kind}`] ?? apiVersion;
   const [group, version] = effective.includes('/') ? effective.split('/') : ['', effective];
   const pkg = group === '' || group.endsWith('.k8s.io') || ['apps', 'batch', 'policy', 'autoscaling'].includes(group) ? 'kubernetes-models' : MODEL_PACKAGES[group];
   if (!pkg) return undefined;
@@ -214,7 +216,7 @@ export function conformanceErrors(input: unknown): ConformanceError[] {
   const Model = modelFor(obj.apiVersion, obj.kind);
   if (!Model) return [...errors, { object, path: 'apiVersion', message: `no schema for ${obj.apiVersion} ${obj.kind} in the conformance suite` }];
   try {
-    const effective = VERSION_FALLBACK[obj.apiVersion];
+    const effective = VERSION_FALLBACK[`${obj.apiVersion}/${obj.kind}`];
     new Model(effective ? { ...obj, apiVersion: effective } : obj).validate();
   } catch (e: any) {
     const list: ErrorObject[] = e?.errors ?? [];

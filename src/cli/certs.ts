@@ -1,0 +1,181 @@
+/**
+ * `linkerd-constructs certs`: writes the mesh's certificates once, like the `step certificate create`
+ * commands of Linkerd's docs (and of seed 001). Synthesis then reads them with
+ * `MeshIdentity.fromDirectory(dir)` / `WebhookCertificates.fromDirectory(dir)` and never generates keys.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { CliCommand, CliIo } from './command';
+import { DEFAULT_TRUST_DOMAIN } from '../core/constants';
+import { CERTIFICATE_FILES, summarizeCertificate } from '../core/identity';
+import { isDns1123Label, isTrustDomain } from '../core/validation';
+
+const USAGE = `usage: linkerd-constructs certs [--out DIR] [--trust-domain DOMAIN] [--namespace NS] [--viz-namespace NS]
+                               [--anchor-days N] [--issuer-days N] [--no-webhook] [--force]
+
+Writes, once, the certificates of a Linkerd mesh into DIR (default: ./certs):
+  ca.crt, ca.key          trust anchor: ECDSA P-256 root CA "root.linkerd.<domain>"      (default 3650 days)
+  issuer.crt, issuer.key  issuer: ECDSA P-256 CA "identity.linkerd.<domain>", signed by ca  (default 365 days)
+  webhook.crt, webhook.key  serving certificate of the admission webhooks (365 days; skip with --no-webhook)
+Keys are written with mode 0600 and never printed. Existing files are kept unless --force.
+
+Then, in a cdk8s app:  identity: MeshIdentity.fromDirectory('DIR')
+Keep ca.key offline: synthesis never reads it.`;
+
+interface CertsOptions {
+  out: string;
+  trustDomain: string;
+  namespace: string;
+  vizNamespace: string;
+  anchorDays: number;
+  issuerDays: number;
+  webhook: boolean;
+  force: boolean;
+}
+
+function parse(argv: string[]): CertsOptions {
+  const o: CertsOptions = {
+    out: 'certs',
+    trustDomain: DEFAULT_TRUST_DOMAIN,
+    namespace: 'linkerd',
+    vizNamespace: 'linkerd-viz',
+    anchorDays: 3650,
+    issuerDays: 365,
+    webhook: true,
+    force: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '') throw new Error(`${flag} needs a value\n${USAGE}`);
+      return v;
+    };
+    const days = () => {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 36500) throw new Error(`${flag}: received ${JSON.stringify(v)}; expected a whole number of days from 1 to 36500`);
+      return n;
+    };
+    switch (flag) {
+      case '--out':
+        o.out = value();
+        break;
+      case '--trust-domain':
+        o.trustDomain = value();
+        if (!isTrustDomain(o.trustDomain)) throw new Error(`--trust-domain: received ${JSON.stringify(o.trustDomain)}; expected a DNS-1123 subdomain such as "cluster.local"`);
+        break;
+      case '--namespace':
+        o.namespace = value();
+        if (!isDns1123Label(o.namespace)) throw new Error(`--namespace: received ${JSON.stringify(o.namespace)}; expected a DNS-1123 label such as "linkerd"`);
+        break;
+      case '--viz-namespace':
+        o.vizNamespace = value();
+        if (!isDns1123Label(o.vizNamespace)) throw new Error(`--viz-namespace: received ${JSON.stringify(o.vizNamespace)}; expected a DNS-1123 label such as "linkerd-viz"`);
+        break;
+      case '--anchor-days':
+        o.anchorDays = days();
+        break;
+      case '--issuer-days':
+        o.issuerDays = days();
+        break;
+      case '--no-webhook':
+        o.webhook = false;
+        break;
+      case '--force':
+        o.force = true;
+        break;
+      default:
+        throw new Error(`unknown option ${JSON.stringify(arg)}\n${USAGE}`);
+    }
+  }
+  if (o.issuerDays > o.anchorDays) throw new Error(`--issuer-days: received ${o.issuerDays}; expected at most --anchor-days (${o.anchorDays}): the issuer cannot outlive its trust anchor`);
+  return o;
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const o = parse(argv);
+  const dir = path.resolve(io.cwd, o.out);
+  const files = [
+    CERTIFICATE_FILES.trustAnchor,
+    CERTIFICATE_FILES.trustAnchorKey,
+    CERTIFICATE_FILES.issuerCertificate,
+    CERTIFICATE_FILES.issuerKey,
+    ...(o.webhook ? [CERTIFICATE_FILES.webhookCertificate, CERTIFICATE_FILES.webhookKey] : []),
+  ];
+  const existing = files.filter((f) => fs.existsSync(path.join(dir, f)));
+  if (existing.length > 0 && !o.force) {
+    io.stderr(
+      `linkerd-constructs certs: ${dir} already holds ${existing.join(', ')}; nothing written.\n` +
+        'These certificates are the mesh\'s identity: replacing the trust anchor breaks every running proxy until it is rotated in.\n' +
+        'Use --force to overwrite them anyway.\n',
+    );
+    return 1;
+  }
+
+  // generation is loaded here only: the rest of the CLI (and synthesis) never needs it
+  const { generateMeshCertificates } = await import('../core/identity/generate');
+  const certs = await generateMeshCertificates({
+    trustDomain: o.trustDomain,
+    namespace: o.namespace,
+    vizNamespace: o.vizNamespace,
+    trustAnchorDays: o.anchorDays,
+    issuerDays: o.issuerDays,
+    webhook: o.webhook,
+  });
+  const contents: Array<[string, string, number]> = [
+    [CERTIFICATE_FILES.trustAnchor, certs.trustAnchor.certificatePem, 0o644],
+    [CERTIFICATE_FILES.trustAnchorKey, certs.trustAnchor.keyPem, 0o600],
+    [CERTIFICATE_FILES.issuerCertificate, certs.issuer.certificatePem, 0o644],
+    [CERTIFICATE_FILES.issuerKey, certs.issuer.keyPem, 0o600],
+  ];
+  if (certs.webhook) {
+    contents.push(
+      [CERTIFICATE_FILES.webhookCertificate, certs.webhook.certificatePem, 0o644],
+      [CERTIFICATE_FILES.webhookKey, certs.webhook.keyPem, 0o600],
+    );
+  }
+
+  // all or nothing: write temporary files, then rename them into place
+  fs.mkdirSync(dir, { recursive: true });
+  const temps: string[] = [];
+  try {
+    for (const [name, text, mode] of contents) {
+      const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
+      fs.writeFileSync(tmp, text, { mode, flag: 'wx' });
+      fs.chmodSync(tmp, mode);
+      temps.push(tmp);
+    }
+    contents.forEach(([name], i) => fs.renameSync(temps[i], path.join(dir, name)));
+  } catch (e) {
+    for (const t of temps) fs.rmSync(t, { force: true });
+    throw e;
+  }
+
+  const { X509Certificate } = await import('crypto');
+  const describe = (pem: string) => {
+    const s = summarizeCertificate(new X509Certificate(pem));
+    return `${s.subject}, valid until ${s.notAfter.toISOString().slice(0, 10)}, SHA-256 ${s.fingerprint256.slice(0, 23)}...`;
+  };
+  const lines = [`wrote ${dir}:`];
+  lines.push(`  ${CERTIFICATE_FILES.trustAnchor.padEnd(12)} trust anchor (${describe(certs.trustAnchor.certificatePem)})`);
+  lines.push(`  ${CERTIFICATE_FILES.trustAnchorKey.padEnd(12)} trust anchor key (mode 0600; keep it offline, synthesis never reads it)`);
+  lines.push(`  ${CERTIFICATE_FILES.issuerCertificate.padEnd(12)} issuer (${describe(certs.issuer.certificatePem)})`);
+  lines.push(`  ${CERTIFICATE_FILES.issuerKey.padEnd(12)} issuer key (mode 0600)`);
+  if (certs.webhook) {
+    lines.push(`  ${CERTIFICATE_FILES.webhookCertificate.padEnd(12)} webhook serving certificate (${describe(certs.webhook.certificatePem)})`);
+    lines.push(`  ${CERTIFICATE_FILES.webhookKey.padEnd(12)} webhook key (mode 0600)`);
+  }
+  lines.push(`use them with MeshIdentity.fromDirectory(${JSON.stringify(o.out)})${certs.webhook ? ' (the webhook certificate is picked up from the same directory)' : ''}`);
+  io.stdout(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+/** The `certs` command. */
+export const certsCommand: CliCommand = {
+  name: 'certs',
+  summary: 'write the mesh certificates (trust anchor, issuer, webhook) once, for MeshIdentity.fromDirectory',
+  usage: USAGE,
+  run,
+};

@@ -1,0 +1,120 @@
+/**
+ * Where the mesh's identity (trust anchor + issuer) comes from. Three modes:
+ *
+ *  1. {@link MeshIdentity.supplied}: PEMs you hold (trust anchor, issuer certificate and key);
+ *  2. {@link MeshIdentity.fromDirectory}: the files `linkerd-constructs certs` wrote once (mode 1 read
+ *     from disk; synthesis never generates keys). In Pulumi, `MeshIdentity.generated()` of
+ *     `linkerd-constructs/pulumi` generates them with `@pulumi/tls` instead, stable in state;
+ *  3. {@link MeshIdentity.certManager}: cert-manager issues and rotates the issuer from a
+ *     self-signed trust anchor, and trust-manager distributes the anchor.
+ */
+import { Issues } from '../errors';
+import { checkDuration } from '../validation';
+import { CERTIFICATE_FILES, printWarnings, readCertificateFiles } from './files';
+
+/** PEMs of a supplied identity. */
+export interface SuppliedIdentityProps {
+  /**
+   * Trust anchor certificate(s), PEM. Several certificates may be given while rotating the anchor.
+   * Public: proxies outside the cluster (mesh expansion) need it too.
+   */
+  readonly trustAnchorPem: string;
+  /** Issuer certificate, PEM: a CA with an ECDSA P-256 key named `identity.linkerd.<trustDomain>`, signed by the anchor. */
+  readonly issuerCertificatePem: string;
+  /**
+   * Issuer private key, PEM (ECDSA P-256). It ends up only in the `linkerd-identity-issuer` Secret,
+   * never in Helm values or messages.
+   */
+  readonly issuerKeyPem: string;
+}
+
+/** Options of the cert-manager identity (Linkerd's "automatically rotating control plane TLS credentials"). */
+export interface CertManagerIdentityProps {
+  /**
+   * Namespace where cert-manager keeps cluster-issuer secrets and trust-manager reads its sources
+   * (their "cluster resource namespace" / "trust namespace"). The trust anchor's Secret lives here.
+   * @default 'cert-manager'
+   */
+  readonly trustNamespace?: string;
+  /**
+   * Lifetime of the self-signed trust anchor. Its key is never rotated (`rotationPolicy: Never`),
+   * so a renewed anchor still verifies certificates the old one signed.
+   * @default '87600h0m0s' (10 years)
+   */
+  readonly trustAnchorDuration?: string;
+  /**
+   * Renew the trust anchor this long before it expires.
+   * @default '8760h0m0s' (1 year)
+   */
+  readonly trustAnchorRenewBefore?: string;
+  /**
+   * Lifetime of the issuer certificate cert-manager issues.
+   * @default '48h0m0s'
+   */
+  readonly issuerDuration?: string;
+  /**
+   * Renew the issuer this long before it expires.
+   * @default '25h0m0s'
+   */
+  readonly issuerRenewBefore?: string;
+}
+
+/** How the mesh identity is provided. */
+export type MeshIdentityMode = 'supplied' | 'cert-manager';
+
+/** The mesh identity: build one with {@link MeshIdentity.supplied}, {@link MeshIdentity.fromDirectory} or {@link MeshIdentity.certManager}. */
+export class MeshIdentity {
+  /**
+   * Mode 1: trust anchor, issuer certificate and issuer key you supply (PEM).
+   * Checked at synthesis (curves, CA flags, signature, trust domain, expiry).
+   */
+  public static supplied(props: SuppliedIdentityProps): MeshIdentity {
+    return new MeshIdentity('supplied', props, undefined, undefined);
+  }
+
+  /**
+   * Mode 2: reads `ca.crt`, `issuer.crt` and `issuer.key` from `dir`, the files
+   * `linkerd-constructs certs --out <dir>` (or `step`) wrote once. `ca.key` is never read.
+   * Reading happens now; a missing file is a `ValidationError` that names it.
+   */
+  public static fromDirectory(dir: string): MeshIdentity {
+    const issues = new Issues('MeshIdentity.fromDirectory');
+    const files = readCertificateFiles(dir, ['trustAnchor', 'issuerCertificate', 'issuerKey'], issues, 'dir');
+    issues.throwIfErrors();
+    printWarnings(issues);
+    return new MeshIdentity(
+      'supplied',
+      { trustAnchorPem: files.trustAnchor!, issuerCertificatePem: files.issuerCertificate!, issuerKeyPem: files.issuerKey! },
+      undefined,
+      dir,
+    );
+  }
+
+  /**
+   * Mode 3: cert-manager issues the issuer certificate (and renews it) from a self-signed trust
+   * anchor; trust-manager copies the anchor into the `linkerd-identity-trust-roots` ConfigMap.
+   * Needs cert-manager and trust-manager in the cluster. No key ever appears in the output.
+   */
+  public static certManager(props: CertManagerIdentityProps = {}): MeshIdentity {
+    const issues = new Issues('MeshIdentity.certManager');
+    for (const key of ['trustAnchorDuration', 'trustAnchorRenewBefore', 'issuerDuration', 'issuerRenewBefore'] as const) {
+      if (props[key] !== undefined) checkDuration(issues, key, props[key]);
+    }
+    issues.throwIfErrors();
+    return new MeshIdentity('cert-manager', undefined, props, undefined);
+  }
+
+  private constructor(
+    /** How the identity is provided. */
+    public readonly mode: MeshIdentityMode,
+    /** The PEMs (modes 1 and 2). */
+    public readonly supplied: SuppliedIdentityProps | undefined,
+    /** The cert-manager options (mode 3). */
+    public readonly certManager: CertManagerIdentityProps | undefined,
+    /** The directory the PEMs were read from (mode 2). */
+    public readonly directory: string | undefined,
+  ) {}
+}
+
+/** File names `MeshIdentity.fromDirectory` reads. */
+export const IDENTITY_FILES = [CERTIFICATE_FILES.trustAnchor, CERTIFICATE_FILES.issuerCertificate, CERTIFICATE_FILES.issuerKey] as const;

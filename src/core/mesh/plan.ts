@@ -1,0 +1,321 @@
+/**
+ * The plan of a mesh: validated props, resolved identity and webhook certificates, the objects to
+ * create (namespaces, Secrets or cert-manager objects) and the Helm releases in order
+ * (CNI → CRDs → control plane → extensions). Both frameworks build their resources from it.
+ */
+import {
+  controlPlaneEndpoints,
+  DEFAULT_CLUSTER_DOMAIN,
+  DEFAULT_CLUSTER_NETWORKS,
+  DEFAULT_CONTROL_PLANE_NAMESPACE,
+  DEFAULT_INBOUND_POLICIES,
+  DEFAULT_TRUST_DOMAIN,
+  LINKERD_DEFAULT_CHART_VERSION,
+  LINKERD_EDGE_HELM_REPO,
+} from '../constants';
+import { Issues, type ValidationIssue } from '../errors';
+import { checkMeshCertificates, checkWebhookCertificate } from '../identity/certificates';
+import type { CertManagerIdentityProps } from '../identity/mesh-identity';
+import {
+  certManagerIdentityObjects,
+  certManagerWebhookObjects,
+  identityIssuerSecret,
+  webhookHostnames,
+  webhookSecrets,
+} from '../identity/objects';
+import { hasWebhookFiles, WebhookCertificates } from '../identity/webhook-certificates';
+import type { KubeObject, Namespace } from '../k8s';
+import type { MeshInfo } from '../mesh-info';
+import {
+  checkCidr,
+  checkDns1123Label,
+  checkDns1123Subdomain,
+  checkOneOf,
+  checkTrustDomain,
+} from '../validation';
+import { DEFAULT_CNI_NAMESPACE, DEFAULT_JAEGER_NAMESPACE, DEFAULT_VIZ_NAMESPACE, jaegerUnavailableReason } from './extensions';
+import { cniNamespace, controlPlaneNamespace, extensionNamespace } from './namespace';
+import { CONTROLLER_LOG_LEVELS, type LinkerdMeshProps, type ProxyResources } from './props';
+import { meshChartValues, type HelmValues } from './values';
+
+/** How the charts reach the cluster; decides which webhook certificate modes are deterministic. */
+export type MeshDeliveryKind = 'helm' | 'flux' | 'argocd' | 'pulumi';
+
+/** The identity, resolved to PEMs (or to cert-manager). */
+export type ResolvedIdentity =
+  | {
+    readonly mode: 'supplied';
+    readonly trustAnchorPem: string;
+    readonly issuerCertificatePem: string;
+    readonly issuerKeyPem: string;
+  }
+  | { readonly mode: 'cert-manager'; readonly certManager: CertManagerIdentityProps };
+
+/** The webhook certificates, resolved. */
+export type ResolvedWebhooks =
+  | { readonly mode: 'supplied'; readonly certificatePem: string; readonly keyPem: string; readonly caBundlePem: string }
+  | { readonly mode: 'cert-manager' }
+  | { readonly mode: 'chart' };
+
+/** Releases of the mesh. */
+export type MeshReleaseId = 'cni' | 'crds' | 'control-plane' | 'viz' | 'jaeger';
+
+/** One Helm release of the mesh. */
+export interface MeshRelease {
+  /** Which release. */
+  readonly id: MeshReleaseId;
+  /** Helm release name. */
+  readonly releaseName: string;
+  /** Chart name in the repository. */
+  readonly chart: string;
+  /** Helm repository URL. */
+  readonly repository: string;
+  /** Chart version. */
+  readonly version: string;
+  /** Namespace the release installs into. */
+  readonly namespace: string;
+  /** Chart values. */
+  readonly values: HelmValues;
+  /** Releases that must be installed first. */
+  readonly dependsOn: readonly MeshReleaseId[];
+}
+
+/** Everything a mesh creates, in order. */
+export interface MeshPlan {
+  /** Facts other constructs consume. */
+  readonly info: MeshInfo;
+  /** Namespaces: the control plane's first, then CNI, viz, jaeger. */
+  readonly namespaces: readonly Namespace[];
+  /** The identity issuer Secret (supplied) or the cert-manager / trust-manager objects. */
+  readonly identityObjects: readonly KubeObject[];
+  /** Webhook Secrets (supplied) or cert-manager objects; empty when the chart generates them. */
+  readonly webhookObjects: readonly KubeObject[];
+  /** Helm releases, dependencies first. */
+  readonly releases: readonly MeshRelease[];
+  /** The identity as resolved. */
+  readonly identity: ResolvedIdentity;
+  /** The webhook certificates as resolved. */
+  readonly webhooks: ResolvedWebhooks;
+  /** Warnings (printed, never thrown). */
+  readonly warnings: readonly ValidationIssue[];
+}
+
+/** Options of {@link planLinkerdMesh}. */
+export interface PlanOptions {
+  /** Construct path or resource name, for messages. */
+  readonly scope: string;
+  /** How the charts are delivered. */
+  readonly delivery: MeshDeliveryKind;
+  /** Check the supplied PEMs (skipped when they are not known yet, e.g. Pulumi Outputs). @default true */
+  readonly checkCertificates?: boolean;
+  /** "Now", for expiry checks. @default the current time */
+  readonly now?: Date;
+  /** Check that the jaeger chart exists for the version (skipped when the version is not known yet). @default true */
+  readonly checkJaegerVersion?: boolean;
+}
+
+/** The props of a mesh without its certificates (what {@link planLinkerdMesh} plans from). */
+export type MeshSettings = Omit<LinkerdMeshProps, 'identity' | 'webhookCertificates'>;
+
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+const QUANTITY_RULE = 'expected a Kubernetes quantity such as "100m", "1", "20Mi" or "1Gi"';
+const NO_SPACE = /^\S+$/;
+const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/;
+const REPOSITORY = /^(https?|oci):\/\/\S+$/;
+
+function checkResources(issues: Issues, field: string, r: ProxyResources | undefined): void {
+  if (!r) return;
+  for (const [k, v] of Object.entries(r)) {
+    if (v !== undefined) issues.check(typeof v === 'string' && QUANTITY.test(v), `${field}.${k}`, v, QUANTITY_RULE);
+  }
+}
+
+/** Namespace of viz (when enabled). */
+export function vizNamespaceOf(props: Pick<LinkerdMeshProps, 'viz'>): string | undefined {
+  if (!props.viz) return undefined;
+  return (typeof props.viz === 'object' && props.viz.namespace) || DEFAULT_VIZ_NAMESPACE;
+}
+
+/** Namespace of jaeger (when enabled). */
+export function jaegerNamespaceOf(props: Pick<LinkerdMeshProps, 'jaeger'>): string | undefined {
+  if (!props.jaeger) return undefined;
+  return (typeof props.jaeger === 'object' && props.jaeger.namespace) || DEFAULT_JAEGER_NAMESPACE;
+}
+
+/** Validates the props every framework shares; records issues on `issues`. */
+export function validateMeshProps(props: MeshSettings, issues: Issues, checkJaegerVersion = true): void {
+  const ns = props.namespace ?? DEFAULT_CONTROL_PLANE_NAMESPACE;
+  if (props.namespace !== undefined) checkDns1123Label(issues, 'namespace', props.namespace);
+  if (props.trustDomain !== undefined) checkTrustDomain(issues, 'trustDomain', props.trustDomain);
+  if (props.clusterDomain !== undefined) checkDns1123Subdomain(issues, 'clusterDomain', props.clusterDomain);
+  if (props.version !== undefined) issues.check(typeof props.version === 'string' && NO_SPACE.test(props.version), 'version', props.version, 'expected a chart version such as "2026.8.3"');
+  if (props.repository !== undefined) {
+    issues.check(
+      typeof props.repository === 'string' && REPOSITORY.test(props.repository),
+      'repository',
+      props.repository,
+      'expected a Helm repository URL such as "https://helm.linkerd.io/edge" (http, https or oci)',
+    );
+  }
+  if (props.defaultInboundPolicy !== undefined) checkOneOf(issues, 'defaultInboundPolicy', props.defaultInboundPolicy, DEFAULT_INBOUND_POLICIES);
+  if (props.controllerLogLevel !== undefined) checkOneOf(issues, 'controllerLogLevel', props.controllerLogLevel, CONTROLLER_LOG_LEVELS);
+  if (props.clusterNetworks !== undefined) {
+    if (issues.check(Array.isArray(props.clusterNetworks) && props.clusterNetworks.length > 0, 'clusterNetworks', props.clusterNetworks, 'expected at least one CIDR')) {
+      props.clusterNetworks.forEach((c, i) => checkCidr(issues, `clusterNetworks[${i}]`, c));
+    }
+  }
+  if (props.imageRegistry !== undefined) {
+    issues.check(
+      typeof props.imageRegistry === 'string' && REGISTRY.test(props.imageRegistry),
+      'imageRegistry',
+      props.imageRegistry,
+      'expected a registry and path without scheme or trailing "/", such as "myregistry.azurecr.io/linkerd"',
+    );
+  }
+  props.imagePullSecrets?.forEach((s, i) => checkDns1123Subdomain(issues, `imagePullSecrets[${i}]`, s));
+  checkResources(issues, 'proxyResources', props.proxyResources);
+  if (props.proxyLogLevel !== undefined) {
+    issues.check(typeof props.proxyLogLevel === 'string' && NO_SPACE.test(props.proxyLogLevel), 'proxyLogLevel', props.proxyLogLevel, 'expected a proxy log filter such as "warn,linkerd=info" (no spaces)');
+  }
+  const taken = new Set([ns]);
+  for (const [field, extNs] of [
+    ['viz.namespace', vizNamespaceOf(props)],
+    ['jaeger.namespace', jaegerNamespaceOf(props)],
+  ] as const) {
+    if (extNs === undefined) continue;
+    if (checkDns1123Label(issues, field, extNs)) {
+      issues.check(!taken.has(extNs), field, extNs, `expected a namespace of its own, not one of ${[...taken].map((t) => `"${t}"`).join(', ')}`);
+      taken.add(extNs);
+    }
+  }
+  if (props.jaeger && checkJaegerVersion) {
+    const version = (typeof props.jaeger === 'object' && props.jaeger.version) || props.version || LINKERD_DEFAULT_CHART_VERSION;
+    const reason = jaegerUnavailableReason(version, props.repository ?? LINKERD_EDGE_HELM_REPO);
+    if (reason) issues.error(typeof props.jaeger === 'object' && props.jaeger.version ? 'jaeger.version' : 'jaeger', version, `expected a chart version that ships linkerd-jaeger: ${reason}`);
+  }
+}
+
+/**
+ * Resolves `props.identity` and `props.webhookCertificates` (core types) to PEMs or cert-manager,
+ * applying the webhook default: cert-manager with a cert-manager identity, the directory's
+ * `webhook.crt` with `MeshIdentity.fromDirectory`, otherwise chart-generated.
+ */
+export function resolveMeshCertificates(props: Pick<LinkerdMeshProps, 'identity' | 'webhookCertificates'>): {
+  identity: ResolvedIdentity;
+  webhooks: ResolvedWebhooks;
+} {
+  const id = props.identity;
+  const identity: ResolvedIdentity =
+    id.mode === 'cert-manager'
+      ? { mode: 'cert-manager', certManager: id.certManager ?? {} }
+      : { mode: 'supplied', ...id.supplied! };
+  let wc = props.webhookCertificates;
+  if (!wc) {
+    if (id.mode === 'cert-manager') wc = WebhookCertificates.certManager();
+    else if (id.directory !== undefined && hasWebhookFiles(id.directory)) wc = WebhookCertificates.fromDirectory(id.directory);
+    else wc = WebhookCertificates.chartGenerated();
+  }
+  const webhooks: ResolvedWebhooks =
+    wc.mode === 'supplied'
+      ? { mode: 'supplied', certificatePem: wc.supplied!.certificatePem, keyPem: wc.supplied!.keyPem, caBundlePem: wc.supplied!.caBundlePem ?? wc.supplied!.certificatePem }
+      : { mode: wc.mode };
+  return { identity, webhooks };
+}
+
+/**
+ * Validates the props and builds the plan. Throws one `ValidationError` listing every problem
+ * (bad props, bad certificates, a delivery that cannot render chart-generated webhook certificates
+ * deterministically, jaeger on a version without it).
+ */
+export function planLinkerdMesh(
+  props: MeshSettings,
+  certs: { identity: ResolvedIdentity; webhooks: ResolvedWebhooks },
+  options: PlanOptions,
+): MeshPlan {
+  const issues = new Issues(options.scope);
+  validateMeshProps(props, issues, options.checkJaegerVersion !== false);
+
+  const namespace = props.namespace ?? DEFAULT_CONTROL_PLANE_NAMESPACE;
+  const trustDomain = props.trustDomain ?? DEFAULT_TRUST_DOMAIN;
+  const clusterDomain = props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
+  const vizNs = vizNamespaceOf(props);
+  const jaegerNs = jaegerNamespaceOf(props);
+  const { identity, webhooks } = certs;
+
+  if (webhooks.mode === 'chart' && options.delivery !== 'flux') {
+    issues.error(
+      'webhookCertificates',
+      'chart-generated webhook certificates',
+      `expected certificates that stay the same across renders with ${options.delivery} delivery (the chart generates new ones on every render, ` +
+        'so every synthesis would differ and restart the control plane): WebhookCertificates.fromDirectory(dir) (written by ' +
+        '`linkerd-constructs certs`), WebhookCertificates.supplied({...}), WebhookCertificates.certManager(), or Flux delivery',
+    );
+  }
+  if (options.checkCertificates !== false) {
+    if (identity.mode === 'supplied') checkMeshCertificates({ ...identity, trustDomain }, issues, 'identity.', options.now);
+    if (webhooks.mode === 'supplied') {
+      checkWebhookCertificate({ ...webhooks, hostnames: webhookHostnames(namespace, vizNs) }, issues, 'webhookCertificates.', options.now);
+    }
+  }
+  issues.throwIfErrors();
+
+  const values = meshChartValues(props, {
+    identity: identity.mode === 'supplied' ? { mode: 'supplied', trustAnchorPem: identity.trustAnchorPem } : { mode: 'cert-manager' },
+    webhooks: webhooks.mode === 'supplied' ? { mode: 'supplied', caBundlePem: webhooks.caBundlePem } : { mode: webhooks.mode },
+  });
+
+  const namespaces: Namespace[] = [controlPlaneNamespace(namespace)];
+  if (props.cni) namespaces.push(cniNamespace(DEFAULT_CNI_NAMESPACE));
+  if (vizNs) namespaces.push(extensionNamespace(vizNs, 'viz'));
+  if (jaegerNs) namespaces.push(extensionNamespace(jaegerNs, 'jaeger'));
+
+  const identityObjects: KubeObject[] =
+    identity.mode === 'supplied'
+      ? [identityIssuerSecret(namespace, identity)]
+      : certManagerIdentityObjects(namespace, trustDomain, identity.certManager);
+  const webhookObjects: KubeObject[] =
+    webhooks.mode === 'supplied'
+      ? webhookSecrets(namespace, vizNs, webhooks)
+      : webhooks.mode === 'cert-manager'
+        ? certManagerWebhookObjects(namespace, vizNs)
+        : [];
+
+  const repository = props.repository ?? LINKERD_EDGE_HELM_REPO;
+  const version = props.version ?? LINKERD_DEFAULT_CHART_VERSION;
+  const releases: MeshRelease[] = [];
+  if (props.cni) {
+    releases.push({ id: 'cni', releaseName: 'linkerd2-cni', chart: 'linkerd2-cni', repository, version, namespace: DEFAULT_CNI_NAMESPACE, values: values.cni, dependsOn: [] });
+  }
+  releases.push({ id: 'crds', releaseName: 'linkerd-crds', chart: 'linkerd-crds', repository, version, namespace, values: values.crds, dependsOn: [] });
+  releases.push({
+    id: 'control-plane',
+    releaseName: 'linkerd-control-plane',
+    chart: 'linkerd-control-plane',
+    repository,
+    version,
+    namespace,
+    values: values.controlPlane,
+    dependsOn: props.cni ? ['cni', 'crds'] : ['crds'],
+  });
+  if (vizNs) {
+    const vizVersion = (typeof props.viz === 'object' && props.viz.version) || version;
+    releases.push({ id: 'viz', releaseName: 'linkerd-viz', chart: 'linkerd-viz', repository, version: vizVersion, namespace: vizNs, values: values.viz, dependsOn: ['control-plane'] });
+  }
+  if (jaegerNs) {
+    const jaegerVersion = (typeof props.jaeger === 'object' && props.jaeger.version) || version;
+    releases.push({ id: 'jaeger', releaseName: 'linkerd-jaeger', chart: 'linkerd-jaeger', repository, version: jaegerVersion, namespace: jaegerNs, values: values.jaeger, dependsOn: ['control-plane'] });
+  }
+
+  const info: MeshInfo = {
+    namespace,
+    trustDomain,
+    clusterDomain,
+    defaultInboundPolicy: props.defaultInboundPolicy ?? 'all-unauthenticated',
+    clusterNetworks: props.clusterNetworks ? [...props.clusterNetworks] : [...DEFAULT_CLUSTER_NETWORKS],
+    highAvailability: props.highAvailability ?? false,
+    cniEnabled: props.cni ?? false,
+    vizNamespace: vizNs,
+    endpoints: controlPlaneEndpoints(namespace, trustDomain, clusterDomain),
+  };
+  return { info, namespaces, identityObjects, webhookObjects, releases, identity, webhooks, warnings: issues.warnings };
+}

@@ -1,0 +1,58 @@
+/**
+ * The main job (`npm run synth`): every cdk8s example synthesizes without helm or network, twice to
+ * the same bytes, and every object it writes passes the conformance suite.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { exampleApps, synthAll } from '../scripts/synth-examples';
+import { expectConformant } from './support/conformance';
+
+const dirs: string[] = [];
+const tmp = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-synth-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+const listFiles = (dir: string): string[] =>
+  fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)).map((f) => path.join(e.name, f)) : [e.name]))
+    .sort();
+
+let first: string;
+let firstFiles: string[];
+
+beforeAll(() => {
+  first = tmp();
+  firstFiles = synthAll(first, () => undefined);
+}, 120_000);
+
+test('every example under examples/ has a cdk8s app and writes YAML into the output directory', () => {
+  expect(exampleApps().length).toBeGreaterThanOrEqual(1);
+  const yamls = listFiles(first).filter((f) => f.endsWith('.yaml') && !f.includes(path.sep));
+  expect(yamls.length).toBeGreaterThanOrEqual(exampleApps().length);
+  for (const f of firstFiles) expect(fs.existsSync(f)).toBe(true);
+});
+
+test('synthesizing twice gives identical bytes', () => {
+  const second = tmp();
+  synthAll(second, () => undefined);
+  const a = listFiles(first);
+  expect(listFiles(second)).toEqual(a);
+  for (const f of a) {
+    expect({ file: f, same: fs.readFileSync(path.join(first, f)).equals(fs.readFileSync(path.join(second, f))) }).toEqual({ file: f, same: true });
+  }
+});
+
+test('every Kubernetes object the examples write passes the conformance suite', () => {
+  const objects = listFiles(first)
+    .filter((f) => f.endsWith('.yaml') && !f.includes(path.sep))
+    .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(first, f), 'utf8')).map((d) => d.toJS()))
+    .filter((o) => o);
+  expect(objects.length).toBeGreaterThan(0);
+  expectConformant(objects);
+});

@@ -1,0 +1,138 @@
+/**
+ * The core plan of a mesh: validation with clear errors before anything is created, the facts other
+ * constructs consume, release order, the jaeger availability check and the webhook determinism rule.
+ */
+import { suppliedIdentity, testCertificates, writeCertDir } from './support';
+import { ValidationError } from '../../src/core/errors';
+import { MeshIdentity, WebhookCertificates } from '../../src/core/identity';
+import {
+  jaegerUnavailableReason,
+  planLinkerdMesh,
+  resolveMeshCertificates,
+  type LinkerdMeshProps,
+  type MeshDeliveryKind,
+} from '../../src/core/mesh';
+
+const CM = { identity: MeshIdentity.certManager() };
+
+function plan(props: Partial<LinkerdMeshProps> = {}, delivery: MeshDeliveryKind = 'flux') {
+  const { identity, webhookCertificates, ...settings } = { ...CM, ...props } as LinkerdMeshProps;
+  return planLinkerdMesh(settings, resolveMeshCertificates({ identity, webhookCertificates }), { scope: 'app/mesh', delivery });
+}
+
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ValidationError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+test('MeshInfo carries namespace, trust domain, policy, networks and the identity endpoints', () => {
+  const p = plan({ namespace: 'mesh', trustDomain: 'prod.example', defaultInboundPolicy: 'deny', highAvailability: true, viz: true });
+  expect(p.info).toMatchObject({
+    namespace: 'mesh',
+    trustDomain: 'prod.example',
+    clusterDomain: 'cluster.local',
+    defaultInboundPolicy: 'deny',
+    highAvailability: true,
+    cniEnabled: false,
+    vizNamespace: 'linkerd-viz',
+  });
+  expect(p.info.clusterNetworks).toContain('10.0.0.0/8');
+  expect(p.info.endpoints.identityAddress).toBe('linkerd-identity-headless.mesh.svc.cluster.local.:8080');
+  expect(p.info.endpoints.identityIdentity).toBe('linkerd-identity.mesh.serviceaccount.identity.mesh.prod.example');
+});
+
+test('releases are ordered CNI, CRDs, control plane, extensions, each depending on what it needs', () => {
+  const p = plan({ cni: true, viz: true, jaeger: { version: '2025.9.1' } });
+  expect(p.releases.map((r) => [r.id, r.chart, r.namespace, r.dependsOn])).toEqual([
+    ['cni', 'linkerd2-cni', 'linkerd-cni', []],
+    ['crds', 'linkerd-crds', 'linkerd', []],
+    ['control-plane', 'linkerd-control-plane', 'linkerd', ['cni', 'crds']],
+    ['viz', 'linkerd-viz', 'linkerd-viz', ['control-plane']],
+    ['jaeger', 'linkerd-jaeger', 'linkerd-jaeger', ['control-plane']],
+  ]);
+  expect(p.releases.find((r) => r.id === 'jaeger')!.version).toBe('2025.9.1');
+  expect(p.releases.find((r) => r.id === 'crds')!.version).toBe('2026.8.3');
+  expect(p.namespaces.map((n) => n.metadata.name)).toEqual(['linkerd', 'linkerd-cni', 'linkerd-viz', 'linkerd-jaeger']);
+});
+
+test('version and repository are overridable', () => {
+  const p = plan({ version: '2026.7.1', repository: 'oci://ghcr.io/example/charts' });
+  expect(p.releases.map((r) => `${r.repository} ${r.version}`)).toEqual(['oci://ghcr.io/example/charts 2026.7.1', 'oci://ghcr.io/example/charts 2026.7.1']);
+});
+
+test('bad props are reported together, each naming the prop, the value and what is allowed', () => {
+  const msg = errorOf(() =>
+    plan({
+      namespace: 'Linkerd',
+      clusterNetworks: ['10.0.0.0/33'],
+      imageRegistry: 'https://myacr.azurecr.io/',
+      defaultInboundPolicy: 'allow-all' as any,
+      proxyResources: { cpuRequest: 'lots' },
+    }),
+  );
+  expect(msg).toContain('[app/mesh] namespace: received "Linkerd"; expected a DNS-1123 label');
+  expect(msg).toContain('[app/mesh] clusterNetworks[0]: received "10.0.0.0/33"; expected a CIDR');
+  expect(msg).toContain('[app/mesh] imageRegistry: received "https://myacr.azurecr.io/"; expected a registry and path without scheme');
+  expect(msg).toContain('[app/mesh] defaultInboundPolicy: received "allow-all"; expected one of "all-unauthenticated"');
+  expect(msg).toContain('[app/mesh] proxyResources.cpuRequest: received "lots"; expected a Kubernetes quantity');
+  expect(msg).toMatch(/^5 problems:/);
+});
+
+test('viz may not share the control plane namespace', () => {
+  expect(errorOf(() => plan({ namespace: 'mesh', viz: { namespace: 'mesh' } }))).toContain('[app/mesh] viz.namespace: received "mesh"; expected a namespace of its own');
+});
+
+test('jaeger on a chart version that no longer ships it is a clear error; older versions and the stable repo are fine', () => {
+  const msg = errorOf(() => plan({ jaeger: true }));
+  expect(msg).toContain('[app/mesh] jaeger: received "2026.8.3"');
+  expect(msg).toContain('edge-25.10.1');
+  expect(msg).toContain('pin jaeger.version to a 2025.9.x chart');
+  expect(errorOf(() => plan({ jaeger: { version: '2025.10.2' } }))).toContain('jaeger.version: received "2025.10.2"');
+  expect(() => plan({ jaeger: { version: '2025.9.3' } })).not.toThrow();
+  expect(jaegerUnavailableReason('2024.11.8', 'https://helm.linkerd.io/edge')).toBeUndefined();
+  expect(jaegerUnavailableReason('30.12.2', 'https://helm.linkerd.io/stable')).toBeUndefined();
+});
+
+test('chart-generated webhook certificates are rejected for helm CLI, Argo CD and Pulumi (non-deterministic), accepted with Flux', async () => {
+  const certs = await testCertificates();
+  const identity = suppliedIdentity(certs);
+  for (const delivery of ['helm', 'argocd', 'pulumi'] as const) {
+    const msg = errorOf(() => plan({ identity }, delivery));
+    expect(msg).toContain('[app/mesh] webhookCertificates: received "chart-generated webhook certificates"');
+    expect(msg).toContain('WebhookCertificates.fromDirectory(dir)');
+    expect(msg).toContain('Flux delivery');
+  }
+  expect(plan({ identity }, 'flux').webhooks.mode).toBe('chart');
+  expect(plan({ identity }, 'flux').webhookObjects).toEqual([]);
+  expect(plan({ identity, webhookCertificates: WebhookCertificates.certManager() }, 'helm').webhooks.mode).toBe('cert-manager');
+});
+
+test('webhook certificates default to cert-manager with a cert-manager identity, and to the directory with fromDirectory', async () => {
+  expect(plan({}, 'argocd').webhooks.mode).toBe('cert-manager');
+  const dir = writeCertDir(await testCertificates());
+  const p = plan({ identity: MeshIdentity.fromDirectory(dir), viz: true }, 'helm');
+  expect(p.webhooks.mode).toBe('supplied');
+  expect(p.webhookObjects.map((o) => o.metadata.name)).toContain('tap-k8s-tls');
+  const noWebhook = writeCertDir(await testCertificates(), false);
+  expect(plan({ identity: MeshIdentity.fromDirectory(noWebhook) }, 'flux').webhooks.mode).toBe('chart');
+});
+
+test('a directory without the certificate files names them and the command that writes them', () => {
+  const msg = errorOf(() => MeshIdentity.fromDirectory('/nonexistent/certs'));
+  expect(msg).toContain('[MeshIdentity.fromDirectory] dir: received "/nonexistent/certs"');
+  expect(msg).toContain('ca.crt, issuer.crt, issuer.key');
+  expect(msg).toContain('linkerd-constructs certs --out /nonexistent/certs');
+});
+
+test('supplied certificates are checked against the trust domain at plan time', async () => {
+  const certs = await testCertificates();
+  const identity = suppliedIdentity(certs);
+  const msg = errorOf(() => plan({ identity, trustDomain: 'prod.example', webhookCertificates: WebhookCertificates.certManager() }));
+  expect(msg).toContain('[app/mesh] identity.issuerCertificatePem:');
+  expect(msg).toContain('identity.linkerd.prod.example');
+});
