@@ -13,6 +13,8 @@ PACKAGES=(
   openssh-server   # stand-in VM reached over real SSH
   openssh-client
   procps
+  curl             # host plan downloads (tested with file:// URLs)
+  util-linux       # setpriv: the host plan's probes and the stand-in service manager
 )
 
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -1,0 +1,104 @@
+/**
+ * Seed 000 ("Adding non-Kubernetes workloads to your mesh") as a cdk8s app: two VMs join the mesh
+ * with SPIRE identities; `legacy-app` load-balances over its pods and the VMs, `legacy-app-cluster`
+ * over its pods only; only the VMs' SPIFFE identities may call the pods' `http` port, and only the
+ * `client` may call the VMs'; NetworkPolicies keep `mixed-env` default-deny while all this works.
+ *
+ * The mesh is the one installed by another app (e.g. `examples/aks-dgraph`): this app refers to it by
+ * its facts. Synthesis writes the manifests to `<outdir>/mesh-expansion.k8s.yaml` and each VM's
+ * provisioning bundle and cloud-init user-data to `<outdir>/hosts/<machine>/`. On a VM:
+ *
+ * ```sh
+ * sudo LINKERD_EW_TRUST_ANCHOR_KEY_FILE=/root/ca.key bash bundle.sh create
+ * ```
+ */
+import * as path from 'path';
+import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { APP_LABELS, APP_PORT, HOSTS, NAMESPACE, seedWorkloads, TRUST_ANCHOR_PEM } from './workloads';
+import { ExternalWorkloadHost, LinkerdNetworkPolicies, MeshAuthorization, MeshExpansionService, type MeshReference } from '../../src/cdk8s';
+import { controlPlaneEndpoints, DEFAULT_CLUSTER_NETWORKS } from '../../src/core';
+
+/** The mesh, installed elsewhere with Linkerd's defaults (namespace `linkerd`, trust domain `cluster.local`). */
+export function existingMesh(): MeshReference {
+  return {
+    info: {
+      namespace: 'linkerd',
+      trustDomain: 'cluster.local',
+      clusterDomain: 'cluster.local',
+      defaultInboundPolicy: 'all-unauthenticated',
+      clusterNetworks: DEFAULT_CLUSTER_NETWORKS,
+      highAvailability: false,
+      cniEnabled: false,
+      endpoints: controlPlaneEndpoints(),
+    },
+  };
+}
+
+/** Everything of the walkthrough in `scope`; returns the hosts. */
+export function meshExpansion(scope: Construct, mesh: MeshReference): ExternalWorkloadHost[] {
+  for (const obj of seedWorkloads()) new ApiObject(scope, `${obj.kind}-${obj.metadata.name}`, obj);
+
+  // the VMs: SPIRE preinstalled in /opt/spire/bin (the seed copies it there), the proxy from its image
+  const hosts = HOSTS.map(
+    (h) =>
+      new ExternalWorkloadHost(scope, h.name, {
+        mesh,
+        name: h.name,
+        namespace: NAMESPACE,
+        nodeName: h.nodeName,
+        workloadIps: [h.ip],
+        ports: [APP_PORT],
+        labels: APP_LABELS,
+        identity: h.identity,
+        serverName: h.serverName,
+        trustAnchorPem: TRUST_ANCHOR_PEM,
+        spire: { install: { kind: 'path', serverBinary: '/opt/spire/bin/spire-server', agentBinary: '/opt/spire/bin/spire-agent' } },
+        proxy: { binary: { kind: 'image' } },
+      }),
+  );
+
+  // Services: pods and VMs together, and pods only
+  new MeshExpansionService(scope, 'legacy-app', { name: 'legacy-app', namespace: NAMESPACE, selector: APP_LABELS, ports: [{ name: 'one', port: 80 }] });
+  new MeshExpansionService(scope, 'legacy-app-cluster', { name: 'legacy-app-cluster', namespace: NAMESPACE, selector: APP_LABELS, ports: [{ name: 'one', port: 80 }], backends: 'pods' });
+
+  // policy: the pods' http port admits only the VMs (the seed's Server + AuthorizationPolicy + MeshTLSAuthentication)
+  new MeshAuthorization(scope, 'in-cluster-endpoint', {
+    mesh,
+    namespace: NAMESPACE,
+    name: 'in-cluster-endpoint',
+    workload: { podSelector: { matchLabels: { ...APP_LABELS } } },
+    port: APP_PORT.name,
+    protocol: 'HTTP/1',
+    accessPolicy: 'deny',
+    allow: hosts.map((host) => ({ externalWorkload: host })),
+  });
+  // and the VMs' http port admits the client pod (a Server with externalWorkloadSelector)
+  for (const host of hosts) {
+    new MeshAuthorization(scope, `${host.node.id}-endpoint`, {
+      mesh,
+      namespace: NAMESPACE,
+      name: `${host.externalWorkload.name}-endpoint`,
+      workload: host.externalWorkload,
+      port: APP_PORT.name,
+      protocol: 'HTTP/1',
+      accessPolicy: 'deny',
+      allow: [{ serviceAccount: 'client' }],
+    });
+  }
+
+  // NetworkPolicies: mixed-env default-deny, the mesh and the VMs still work
+  new LinkerdNetworkPolicies(scope, 'network-policies', { mesh, namespaces: [NAMESPACE], externalWorkloads: hosts, apiServerCidrs: ['10.0.0.1/32'] });
+  return hosts;
+}
+
+/**
+ * Synthesizes into `<outdir>/mesh-expansion.k8s.yaml` and `<outdir>/hosts/<machine>/{bundle.sh,cloud-init.yaml}`;
+ * returns every file written.
+ */
+export function synth(outdir: string): string[] {
+  const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  meshExpansion(new Chart(app, 'mesh-expansion'), existingMesh());
+  app.synth();
+  return [path.join(outdir, 'mesh-expansion.k8s.yaml'), ...ExternalWorkloadHost.writeBundles(app, outdir)];
+}

@@ -1,0 +1,116 @@
+/**
+ * `ExternalWorkloadHost` (cdk8s): a VM meshed with SPIRE. Emits its `ExternalWorkload` (the default
+ * child, id `Resource`) and writes the host's provisioning bundle and cloud-init user-data next to
+ * the synthesized manifests.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { ApiObject } from 'cdk8s';
+import { Construct, type IConstruct } from 'constructs';
+import { addApiObjects } from './_objects';
+import type { ExternalWorkloadReference, MeshReference } from './mesh-reference';
+import { externalWorkloadInfo, externalWorkloadManifest } from '../core/external-workload/external-workload';
+import { renderCloudInit, renderShellBundle } from '../core/host/bundle';
+import { hostProvisioningPlan } from '../core/host/plan';
+import { resolveHost, type ExternalWorkloadHostProps as CoreHostProps, type ResolvedHost } from '../core/host/props';
+import type { HostPlan } from '../core/host/types';
+import type { ExternalWorkloadInfo } from '../core/mesh-info';
+
+/** Props of {@link ExternalWorkloadHost}. */
+export interface ExternalWorkloadHostProps extends Omit<CoreHostProps, 'trustAnchorPem'> {
+  /** The mesh the VM joins: trust domain, control plane endpoints; the object depends on its CRDs. */
+  readonly mesh: MeshReference;
+  /**
+   * The mesh's trust anchor certificate(s), PEM: the proxy trusts it, SPIRE signs with it.
+   * @default the mesh's `trustAnchorPem` when it has one (a `LinkerdMesh` with a supplied or generated identity)
+   */
+  readonly trustAnchorPem?: string;
+}
+
+/** File name of the shell bundle {@link ExternalWorkloadHost.writeBundle} writes. */
+export const HOST_BUNDLE_FILE = 'bundle.sh';
+/** File name of the cloud-init user-data {@link ExternalWorkloadHost.writeBundle} writes. */
+export const HOST_CLOUD_INIT_FILE = 'cloud-init.yaml';
+
+/**
+ * A VM (or any Linux machine) joined to the mesh, as the seed does by hand: SPIRE issues its
+ * identity, linkerd2-proxy runs beside the application, iptables steers traffic through it, and the
+ * cluster learns about it through an `ExternalWorkload`.
+ *
+ * ```ts
+ * const vm = new ExternalWorkloadHost(chart, 'legacy-vm', {
+ *   mesh, name: 'legacy-vm', namespace: 'mixed-env', workloadIps: ['192.0.2.10'],
+ *   ports: [{ name: 'http', port: 80 }], labels: { app: 'legacy-app' },
+ *   trustAnchorPem, spire: { install: { kind: 'url', sha256: '...' } },
+ * });
+ * app.synth();
+ * ExternalWorkloadHost.writeBundles(app, app.outdir); // <outdir>/hosts/<nodeName>/{bundle.sh,cloud-init.yaml}
+ * ```
+ *
+ * Implements `ExternalWorkloadReference`: pass it to `MeshAuthorization` as a source or a workload.
+ * Creating one does no file I/O and renders no script; the plan is built on first use.
+ */
+export class ExternalWorkloadHost extends Construct implements ExternalWorkloadReference {
+  /**
+   * Writes the bundle and cloud-init of every host under `scope` into `<outdir>/hosts/<nodeName>/`.
+   * Returns the paths written, sorted.
+   */
+  public static writeBundles(scope: IConstruct, outdir: string): string[] {
+    const hosts = scope.node.findAll().filter((c): c is ExternalWorkloadHost => c instanceof ExternalWorkloadHost);
+    const seen = new Map<string, string>();
+    for (const h of hosts) {
+      const other = seen.get(h.nodeName);
+      if (other !== undefined) {
+        throw new Error(`[${h.node.path}] nodeName: received ${JSON.stringify(h.nodeName)}; expected a machine name no other host uses (${other} uses it)`);
+      }
+      seen.set(h.nodeName, h.node.path);
+    }
+    return hosts.flatMap((h) => h.writeBundle(path.join(outdir, 'hosts', h.nodeName))).sort();
+  }
+
+  /** Name, namespace, SPIFFE identity, labels, ports and IPs of the `ExternalWorkload`. */
+  public readonly externalWorkload: ExternalWorkloadInfo;
+  /** The machine's name (folder of its bundle). */
+  public readonly nodeName: string;
+  /** The `ExternalWorkload` object (also `node.defaultChild`). */
+  public readonly apiObject: ApiObject;
+  private readonly resolved: ResolvedHost;
+  private cachedPlan?: HostPlan;
+
+  public constructor(scope: Construct, id: string, props: ExternalWorkloadHostProps) {
+    super(scope, id);
+    const trustAnchorPem = props.trustAnchorPem ?? (props.mesh as { readonly trustAnchorPem?: unknown }).trustAnchorPem;
+    this.resolved = resolveHost(this.node.path, { ...props, trustAnchorPem: trustAnchorPem as string }, props.mesh.info);
+    this.nodeName = this.resolved.nodeName;
+    this.externalWorkload = externalWorkloadInfo(this.resolved.workload);
+    [this.apiObject] = addApiObjects(this, [externalWorkloadManifest(this.resolved.workload)], 0);
+    if (props.mesh.crds) this.apiObject.node.addDependency(props.mesh.crds);
+  }
+
+  /** The host provisioning plan (built on first use, then kept). */
+  public get plan(): HostPlan {
+    if (!this.cachedPlan) this.cachedPlan = hostProvisioningPlan(this.resolved);
+    return this.cachedPlan;
+  }
+
+  /** The plan as one shell script (`bash bundle.sh create|delete|list`). */
+  public renderBundle(): string {
+    return renderShellBundle(this.plan);
+  }
+
+  /** The plan as cloud-init user-data that installs and runs the bundle at first boot. */
+  public renderCloudInit(): string {
+    return renderCloudInit(this.plan);
+  }
+
+  /** Writes `bundle.sh` (mode 0755) and `cloud-init.yaml` into `dir`; returns their paths. */
+  public writeBundle(dir: string): string[] {
+    fs.mkdirSync(dir, { recursive: true });
+    const bundle = path.join(dir, HOST_BUNDLE_FILE);
+    const cloudInit = path.join(dir, HOST_CLOUD_INIT_FILE);
+    fs.writeFileSync(bundle, this.renderBundle(), { mode: 0o755 });
+    fs.chmodSync(bundle, 0o755);
+    fs.writeFileSync(cloudInit, this.renderCloudInit());
+    return [bundle, cloudInit];
+  }
+}

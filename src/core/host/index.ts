@@ -1,0 +1,12 @@
+/** The host side of mesh expansion: a provisioning plan for a VM, and its shell bundle and cloud-init. */
+export * from './types';
+export * from './props';
+export * from './hcl';
+export { shQuote } from './shell';
+export * from './spire';
+export * from './proxy';
+export * from './iptables';
+export * from './preflight';
+export * from './plan';
+export * from './bundle';
+export * from './remote';

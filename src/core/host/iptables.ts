@@ -1,0 +1,130 @@
+/**
+ * Traffic redirection through the proxy: the `nat` chains `PROXY_INIT_REDIRECT` (inbound, to the
+ * proxy's inbound port) and `PROXY_INIT_OUTPUT` (outbound, to its outbound port), exactly the rules of
+ * the seed, with configurable ports. Created idempotently (rules are compared and only rebuilt when
+ * they differ) and removed cleanly (the `nat` table is left as it was).
+ */
+import type { ResolvedHost } from './props';
+import { deleteScript, shQuote, stepScript } from './shell';
+import type { HostStep } from './types';
+
+/** Chain of the inbound rules. */
+export const REDIRECT_CHAIN = 'PROXY_INIT_REDIRECT';
+/** Chain of the outbound rules. */
+export const OUTPUT_CHAIN = 'PROXY_INIT_OUTPUT';
+
+/** The rules of each chain (arguments after `-A <chain>`), and the jumps into them. */
+export interface TrafficRules {
+  /** Rules of {@link REDIRECT_CHAIN}, in order. */
+  readonly redirect: readonly string[];
+  /** Rules of {@link OUTPUT_CHAIN}, in order. */
+  readonly output: readonly string[];
+  /** `[from chain, to chain]` jumps. */
+  readonly jumps: ReadonlyArray<readonly [string, string]>;
+}
+
+/** The seed's rules for the resolved ports and proxy uid. */
+export function trafficRules(h: ResolvedHost): TrafficRules {
+  const t = h.traffic;
+  const redirect = [
+    ...(t.ignoreInboundPorts.length > 0 ? [`-p tcp --match multiport --dports ${t.ignoreInboundPorts.join(',')} -j RETURN`] : []),
+    `-p tcp -j REDIRECT --to-port ${h.proxy.inboundPort}`,
+  ];
+  const output = [
+    `-m owner --uid-owner ${h.proxy.uid} -j RETURN`,
+    '-o lo -j RETURN',
+    ...(t.ignoreOutboundPorts.length > 0 ? [`-p tcp --match multiport --dports ${t.ignoreOutboundPorts.join(',')} -j RETURN`] : []),
+    `-p tcp -j REDIRECT --to-port ${h.proxy.outboundPort}`,
+  ];
+  return { redirect, output, jumps: [['PREROUTING', REDIRECT_CHAIN], ['OUTPUT', OUTPUT_CHAIN]] };
+}
+
+const IPTABLES_FUNCTIONS: Readonly<Record<string, string>> = {
+  ipt: 'ipt() { "$IPTABLES" -w 10 "$@"; }',
+  sync_chain: `# sync_chain CHAIN RULE...: makes CHAIN in the nat table hold exactly these rules, in order.
+sync_chain() {
+  local chain="$1" ok=1 rule count
+  local -a args
+  shift
+  if ! ipt -t nat -S "$chain" >/dev/null 2>&1; then
+    ipt -t nat -N "$chain"
+    log "created chain $chain"
+    ok=0
+  else
+    for rule in "$@"; do
+      read -r -a args <<<"$rule"
+      if ! ipt -t nat -C "$chain" "\${args[@]}" >/dev/null 2>&1; then ok=0; break; fi
+    done
+    count="$(ipt -t nat -S "$chain" | grep -c '^-A ' || true)"
+    if [ "$count" != "$#" ]; then ok=0; fi
+  fi
+  if [ "$ok" = 1 ]; then
+    log "unchanged: chain $chain ($# rules)"
+    return 0
+  fi
+  ipt -t nat -F "$chain"
+  for rule in "$@"; do
+    read -r -a args <<<"$rule"
+    ipt -t nat -A "$chain" "\${args[@]}"
+    log "$chain: $rule"
+  done
+}`,
+  ensure_jump: `# ensure_jump FROM TO: one jump from the built-in chain FROM to TO.
+ensure_jump() {
+  if ipt -t nat -C "$1" -j "$2" >/dev/null 2>&1; then
+    log "unchanged: $1 -> $2"
+  else
+    ipt -t nat -A "$1" -j "$2"
+    log "added jump $1 -> $2"
+  fi
+}`,
+  remove_jump: `# remove_jump FROM TO: removes every jump from FROM to TO.
+remove_jump() {
+  while ipt -t nat -C "$1" -j "$2" >/dev/null 2>&1; do
+    ipt -t nat -D "$1" -j "$2"
+    log "removed jump $1 -> $2"
+  done
+}`,
+  remove_chain: `# remove_chain CHAIN: flushes and deletes CHAIN when it exists.
+remove_chain() {
+  if ipt -t nat -S "$1" >/dev/null 2>&1; then
+    ipt -t nat -F "$1"
+    ipt -t nat -X "$1"
+    log "removed chain $1"
+  fi
+}`,
+};
+
+/** Step: the iptables rules. */
+export function iptablesStep(h: ResolvedHost): HostStep {
+  const r = trafficRules(h);
+  const vars: Array<[string, string]> = [['IPTABLES', h.traffic.iptablesCommand]];
+  const list = (name: string, rules: readonly string[]) => `${name}=(\n${rules.map((x) => `  ${shQuote(x)}`).join('\n')}\n)`;
+  return {
+    id: 'iptables',
+    description: `redirect inbound TCP to ${h.proxy.inboundPort} (except ${h.traffic.ignoreInboundPorts.join(',') || 'none'}) and outbound TCP to ${h.proxy.outboundPort} (except uid ${h.proxy.uid}, loopback, ${h.traffic.ignoreOutboundPorts.join(',') || 'no ports'})`,
+    create: stepScript({
+      step: 'iptables',
+      title: `iptables nat chains ${REDIRECT_CHAIN} and ${OUTPUT_CHAIN} (traffic through the proxy)`,
+      vars,
+      functions: IPTABLES_FUNCTIONS,
+      body: `${list('redirect_rules', r.redirect)}
+${list('output_rules', r.output)}
+sync_chain ${REDIRECT_CHAIN} "\${redirect_rules[@]}"
+sync_chain ${OUTPUT_CHAIN} "\${output_rules[@]}"
+${r.jumps.map(([from, to]) => `ensure_jump ${from} ${to}`).join('\n')}`,
+    }),
+    delete: deleteScript(h, {
+      step: 'iptables',
+      title: `iptables: remove ${REDIRECT_CHAIN} and ${OUTPUT_CHAIN} and the jumps into them`,
+      vars,
+      functions: IPTABLES_FUNCTIONS,
+      body: `${r.jumps.map(([from, to]) => `remove_jump ${from} ${to}`).join('\n')}
+remove_chain ${REDIRECT_CHAIN}
+remove_chain ${OUTPUT_CHAIN}`,
+    }),
+    triggers: [`iptables=${h.traffic.iptablesCommand}`, ...r.redirect.map((x) => `${REDIRECT_CHAIN}:${x}`), ...r.output.map((x) => `${OUTPUT_CHAIN}:${x}`)],
+    files: [],
+    secrets: [],
+  };
+}

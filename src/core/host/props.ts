@@ -1,0 +1,606 @@
+/**
+ * Props of an external workload host (a VM meshed with SPIRE) and their resolution: defaults,
+ * validation, and the file layout on the host.
+ *
+ * The same props drive the cluster objects (`ExternalWorkload`), the provisioning plan, the shell
+ * bundle and the cloud-init user-data, for cdk8s and Pulumi alike.
+ */
+import * as path from 'path';
+import { DEFAULT_IGNORE_INBOUND_PORTS, DEFAULT_IGNORE_OUTBOUND_PORTS, LINKERD_DEFAULT_VERSION, PROXY_PORTS } from '../constants';
+import { Issues } from '../errors';
+import { resolveExternalWorkload, type ExternalWorkloadProps, type ResolvedExternalWorkload } from '../external-workload/external-workload';
+import type { MeshInfo } from '../mesh-info';
+import { checkDns1123Label, checkDuration, checkSpiffeId, isDns1123Subdomain, isPortNumber, PORT_NUMBER_RULE } from '../validation';
+
+/** SPIRE release installed by default (the release whose reference configuration the tests check against). */
+export const SPIRE_DEFAULT_VERSION = '1.15.3';
+/** The proxy image the binary is extracted from by default. */
+export const PROXY_DEFAULT_IMAGE = `cr.l5d.io/linkerd/proxy:${LINKERD_DEFAULT_VERSION}`;
+/** Path of the proxy binary inside the proxy image. */
+export const PROXY_IMAGE_BINARY_PATH = '/usr/lib/linkerd/linkerd2-proxy';
+/** uid (and gid) of the dedicated proxy user: the uid Linkerd's proxy runs as in pods. */
+export const DEFAULT_PROXY_UID = 2102;
+/** Name of the dedicated proxy user. */
+export const DEFAULT_PROXY_USER = 'linkerd-proxy';
+/** Environment variable naming the trust anchor key file when the shell bundle runs. */
+export const TRUST_ANCHOR_KEY_FILE_ENV = 'LINKERD_EW_TRUST_ANCHOR_KEY_FILE';
+
+/** CPU architectures SPIRE publishes release archives for. */
+export type HostArch = 'amd64' | 'arm64';
+
+/** Install SPIRE from its release archive. */
+export interface SpireUrlInstall {
+  /** Install from a downloaded release archive. */
+  readonly kind: 'url';
+  /** sha256 of the archive (hex). Required: nothing unverified is installed. */
+  readonly sha256: string;
+  /**
+   * Archive URL.
+   * @default `https://github.com/spiffe/spire/releases/download/v<version>/spire-<version>-linux-<arch>-musl.tar.gz`
+   */
+  readonly url?: string;
+  /** CPU architecture of the host (checked by preflight). @default 'amd64' */
+  readonly arch?: HostArch;
+}
+
+/** Use SPIRE binaries already on the host. */
+export interface SpirePathInstall {
+  /** Use binaries already installed. */
+  readonly kind: 'path';
+  /** Absolute path of `spire-server` on the host (used as given, not under `root`). */
+  readonly serverBinary: string;
+  /** Absolute path of `spire-agent` on the host (used as given, not under `root`). */
+  readonly agentBinary: string;
+}
+
+/** How SPIRE gets onto the host. */
+export type SpireInstall = SpireUrlInstall | SpirePathInstall;
+
+/** A SPIRE server and agent on the host, as in the seed (the server signs with the mesh's trust anchor). */
+export interface LocalSpireOptions {
+  /** A local SPIRE server and agent. @default 'local' */
+  readonly kind?: 'local';
+  /** SPIRE version (pinned). @default {@link SPIRE_DEFAULT_VERSION} */
+  readonly version?: string;
+  /** Where the binaries come from. Required unless given per host: a URL + sha256, or paths. */
+  readonly install: SpireInstall;
+  /** SPIFFE id of the agent (the parent of the workload entry). @default `spiffe://<spiffeTrustDomain>/agent` */
+  readonly agentId?: string;
+  /** Port of the SPIRE server on 127.0.0.1. @default 8081 */
+  readonly serverPort?: number;
+  /** Lifetime of the SPIRE server's CA. @default '168h' */
+  readonly caTtl?: string;
+  /** Lifetime of the X.509 SVIDs the proxy gets. @default '48h' */
+  readonly svidTtl?: string;
+  /** Lifetime of the one-time join token, in seconds. @default 600 */
+  readonly joinTokenTtlSeconds?: number;
+  /** SPIRE log level. @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+/** A SPIRE agent the user already runs on the host (its workload entry is theirs to register). */
+export interface ExistingSpireAgentOptions {
+  /** Use an existing SPIRE agent. */
+  readonly kind: 'existing-agent';
+  /** Absolute path of the agent's Workload API socket (used as given, not under `root`). */
+  readonly socketPath: string;
+}
+
+/** Where the proxy's identity comes from. */
+export type SpireOptions = LocalSpireOptions | ExistingSpireAgentOptions;
+
+/** Download the proxy binary. */
+export interface ProxyUrlBinary {
+  /** Download the binary. */
+  readonly kind: 'url';
+  /** URL of the linkerd2-proxy binary. */
+  readonly url: string;
+  /** sha256 of the binary (hex). */
+  readonly sha256: string;
+}
+
+/** Use a proxy binary already on the host. */
+export interface ProxyPathBinary {
+  /** Use an installed binary. */
+  readonly kind: 'path';
+  /** Absolute path of linkerd2-proxy on the host (used as given, not under `root`). */
+  readonly path: string;
+}
+
+/** Extract the binary from the proxy image with the host's container tool (as the seed does with docker). */
+export interface ProxyImageBinary {
+  /** Extract from the image. */
+  readonly kind: 'image';
+  /** Image reference. @default {@link PROXY_DEFAULT_IMAGE} */
+  readonly image?: string;
+  /** Container tool on the host. @default 'docker' */
+  readonly containerTool?: 'docker' | 'podman';
+}
+
+/** A binary the deployer copies to the host (Pulumi uploads `localPath` with `remote.CopyToRemote`). */
+export interface ProxyUploadBinary {
+  /** Upload from the deploying machine. */
+  readonly kind: 'upload';
+  /** Path of the binary on the deploying machine. */
+  readonly localPath: string;
+  /** sha256 of the binary (hex), checked on the host. @default not checked */
+  readonly sha256?: string;
+}
+
+/** Where the linkerd2-proxy binary comes from. */
+export type ProxyBinary = ProxyUrlBinary | ProxyPathBinary | ProxyImageBinary | ProxyUploadBinary;
+
+/** The proxy on the host. */
+export interface ProxyOptions {
+  /** Where the binary comes from. @default { kind: 'image' } (extracted from {@link PROXY_DEFAULT_IMAGE} with docker) */
+  readonly binary?: ProxyBinary;
+  /** Dedicated user the proxy runs as (the application must run as another user). @default 'linkerd-proxy' */
+  readonly user?: string;
+  /** uid and gid of that user. @default 2102 */
+  readonly uid?: number;
+  /** Inbound port. @default 4143 */
+  readonly inboundPort?: number;
+  /** Outbound port (loopback). @default 4140 */
+  readonly outboundPort?: number;
+  /** Admin port (metrics, readiness). @default 4191 */
+  readonly adminPort?: number;
+  /** Control (tap) port. @default 4190 */
+  readonly controlPort?: number;
+}
+
+/** Traffic redirection through the proxy (iptables `nat` chains `PROXY_INIT_REDIRECT` and `PROXY_INIT_OUTPUT`). */
+export interface TrafficOptions {
+  /** Inbound ports not redirected to the proxy. @default [4190, 4191, 4567, 4568] */
+  readonly ignoreInboundPorts?: readonly number[];
+  /** Outbound ports not redirected to the proxy. @default [4567, 4568] */
+  readonly ignoreOutboundPorts?: readonly number[];
+  /**
+   * Inbound ports used to manage the host (SSH), added to `ignoreInboundPorts` so that a stopped proxy
+   * never locks the operator out. Use `[]` for the seed's exact port list.
+   * @default [22]
+   */
+  readonly managementPorts?: readonly number[];
+  /** The iptables command. @default 'iptables' */
+  readonly iptablesCommand?: string;
+}
+
+/** The service manager that runs SPIRE and the proxy. */
+export interface ServiceManagerOptions {
+  /** systemctl-compatible command (`daemon-reload`, `enable`, `start`, `restart`, `is-active`...). @default 'systemctl' */
+  readonly command?: string;
+  /** Directory of unit files (under `root`). @default '/etc/systemd/system' */
+  readonly unitDir?: string;
+}
+
+/** Checks the host makes before changing anything. */
+export interface PreflightOptions {
+  /**
+   * Resolve the control plane's destination and policy service names and open a TCP connection to each.
+   * @default true
+   */
+  readonly checkControlPlane?: boolean;
+  /** Seconds to wait for each connection. @default 5 */
+  readonly connectTimeoutSeconds?: number;
+}
+
+/** Everything about one meshed VM: its `ExternalWorkload` and how to provision the machine. */
+export interface ExternalWorkloadHostProps extends ExternalWorkloadProps {
+  /**
+   * Name of the machine: the proxy's destination context `nodeName`, and the folder of its bundle.
+   * @default `name`
+   */
+  readonly nodeName?: string;
+  /** The mesh's trust anchor certificate(s), PEM: the proxy trusts it, SPIRE signs with it. */
+  readonly trustAnchorPem: string;
+  /** Where the proxy's identity comes from. Required: a local SPIRE (with an install source) or an existing agent. */
+  readonly spire: SpireOptions;
+  /** The proxy. @default binary from the image, user `linkerd-proxy` (uid 2102), default ports */
+  readonly proxy?: ProxyOptions;
+  /** iptables redirection. @default the seed's ports, plus 22 kept reachable */
+  readonly traffic?: TrafficOptions;
+  /** Service manager. @default systemctl with units in /etc/systemd/system */
+  readonly serviceManager?: ServiceManagerOptions;
+  /** Checks before anything changes. @default all checks */
+  readonly preflight?: PreflightOptions;
+  /**
+   * Directory every path of the plan is placed under (for tests or image building).
+   * @default '/'
+   */
+  readonly root?: string;
+}
+
+/** Paths of everything the plan writes, under `root`. */
+export interface HostLayout {
+  /** Root prefix every path is under. */
+  readonly root: string;
+  /** SPIRE install directory. */
+  readonly spireDir: string;
+  /** SPIRE binaries (when installed from the archive). */
+  readonly spireBinDir: string;
+  /** SPIRE configuration directory. */
+  readonly spireConfDir: string;
+  /** Upstream CA (trust anchor copy and key), mode 0700. */
+  readonly spireCertsDir: string;
+  /** SPIRE server data (datastore, keys). */
+  readonly spireServerData: string;
+  /** SPIRE agent data (its SVID and key). */
+  readonly spireAgentData: string;
+  /** SPIRE server configuration. */
+  readonly serverConf: string;
+  /** SPIRE agent configuration (mode 0600: holds the join token until the agent is attested). */
+  readonly agentConf: string;
+  /** The SPIRE server's trust bundle the agent bootstraps with. */
+  readonly bundlePem: string;
+  /** Trust anchor certificate for UpstreamAuthority "disk". */
+  readonly caCert: string;
+  /** Trust anchor key for UpstreamAuthority "disk" (mode 0600). */
+  readonly caKey: string;
+  /** SPIRE server API socket. */
+  readonly serverSocket: string;
+  /** SPIRE agent Workload API socket. */
+  readonly agentSocket: string;
+  /** Proxy install directory. */
+  readonly proxyDir: string;
+  /** Proxy binaries. */
+  readonly proxyBinDir: string;
+  /** Wrapper the proxy unit runs (loads the environment). */
+  readonly proxyWrapper: string;
+  /** Configuration of this library on the host. */
+  readonly configDir: string;
+  /** The proxy's environment file. */
+  readonly proxyEnv: string;
+  /** State of the plan (markers). */
+  readonly stateDir: string;
+  /** Where uploaded binaries are staged. */
+  readonly uploadDir: string;
+  /** Service unit directory. */
+  readonly unitDir: string;
+  /** `/etc` (passwd, group) under the root. */
+  readonly etcDir: string;
+  /** Default path of the trust anchor key file the bundle reads. */
+  readonly trustAnchorKeyDefault: string;
+}
+
+/** Paths of the plan for a root prefix. */
+export function hostLayout(root = '/', unitDir = '/etc/systemd/system'): HostLayout {
+  const p = (x: string) => (root === '/' ? x : path.posix.join(root, x));
+  return {
+    root,
+    spireDir: p('/opt/spire'),
+    spireBinDir: p('/opt/spire/bin'),
+    spireConfDir: p('/opt/spire/conf'),
+    spireCertsDir: p('/opt/spire/certs'),
+    spireServerData: p('/opt/spire/data/server'),
+    spireAgentData: p('/opt/spire/data/agent'),
+    serverConf: p('/opt/spire/conf/server.conf'),
+    agentConf: p('/opt/spire/conf/agent.conf'),
+    bundlePem: p('/opt/spire/conf/bundle.pem'),
+    caCert: p('/opt/spire/certs/ca.crt'),
+    caKey: p('/opt/spire/certs/ca.key'),
+    serverSocket: p('/tmp/spire-server/private/api.sock'),
+    agentSocket: p('/tmp/spire-agent/public/api.sock'),
+    proxyDir: p('/opt/linkerd-proxy'),
+    proxyBinDir: p('/opt/linkerd-proxy/bin'),
+    proxyWrapper: p('/opt/linkerd-proxy/bin/run-proxy'),
+    configDir: p('/etc/linkerd-external-workload'),
+    proxyEnv: p('/etc/linkerd-external-workload/proxy.env'),
+    stateDir: p('/var/lib/linkerd-external-workload'),
+    uploadDir: p('/var/lib/linkerd-external-workload/upload'),
+    unitDir: p(unitDir),
+    etcDir: p('/etc'),
+    trustAnchorKeyDefault: p('/etc/linkerd-external-workload/secrets/trust-anchor.key'),
+  };
+}
+
+/**
+ * Directories the plan creates (deepest first). Delete scripts remove those left empty, so a deleted
+ * plan leaves the host as it found it.
+ */
+export function ownedDirectories(h: ResolvedHost): string[] {
+  const l = h.layout;
+  const dirs = [
+    l.spireBinDir,
+    l.spireConfDir,
+    l.spireCertsDir,
+    l.spireServerData,
+    l.spireAgentData,
+    path.posix.dirname(l.spireServerData),
+    l.spireDir,
+    l.proxyBinDir,
+    l.proxyDir,
+    path.posix.dirname(l.trustAnchorKeyDefault),
+    l.configDir,
+    l.uploadDir,
+    l.stateDir,
+  ];
+  if (h.spire.kind === 'local') {
+    for (const socket of [l.serverSocket, l.agentSocket]) dirs.push(path.posix.dirname(socket), path.posix.dirname(path.posix.dirname(socket)));
+  }
+  return dirs;
+}
+
+/** Resolved local SPIRE settings. */
+export interface ResolvedLocalSpire {
+  /** A local SPIRE server and agent. */
+  readonly kind: 'local';
+  /** SPIRE version. */
+  readonly version: string;
+  /** Where the binaries come from. */
+  readonly install: Required<SpireUrlInstall> | SpirePathInstall;
+  /** Path of spire-server. */
+  readonly serverBinary: string;
+  /** Path of spire-agent. */
+  readonly agentBinary: string;
+  /** SPIFFE trust domain. */
+  readonly trustDomain: string;
+  /** SPIFFE id of the agent (parent of the workload entry). */
+  readonly agentId: string;
+  /** Server port on 127.0.0.1. */
+  readonly serverPort: number;
+  /** Server CA lifetime. */
+  readonly caTtl: string;
+  /** X.509 SVID lifetime. */
+  readonly svidTtl: string;
+  /** Join token lifetime in seconds. */
+  readonly joinTokenTtlSeconds: number;
+  /** SPIRE log level. */
+  readonly logLevel: string;
+}
+
+/** Resolved existing-agent settings. */
+export interface ResolvedExistingAgent {
+  /** An agent the user runs. */
+  readonly kind: 'existing-agent';
+  /** Its Workload API socket. */
+  readonly socketPath: string;
+  /** SPIFFE trust domain of the identity. */
+  readonly trustDomain: string;
+}
+
+/** Resolved proxy settings. */
+export interface ResolvedProxy {
+  /** Where the binary comes from. */
+  readonly binary: ProxyBinary;
+  /** Path the service runs. */
+  /** Path the service runs. */
+  readonly binaryPath: string;
+  /** Proxy user. */
+  readonly user: string;
+  /** Its uid and gid. */
+  readonly uid: number;
+  /** Inbound port. */
+  readonly inboundPort: number;
+  /** Outbound port. */
+  readonly outboundPort: number;
+  /** Admin port. */
+  readonly adminPort: number;
+  /** Control (tap) port. */
+  readonly controlPort: number;
+}
+
+/** Every host prop resolved, validated, with defaults applied. */
+export interface ResolvedHost {
+  /** The external workload. */
+  readonly workload: ResolvedExternalWorkload;
+  /** The mesh. */
+  readonly mesh: MeshInfo;
+  /** Machine name. */
+  readonly nodeName: string;
+  /** Trust anchor PEM (trimmed). */
+  readonly trustAnchorPem: string;
+  /** Identity source. */
+  readonly spire: ResolvedLocalSpire | ResolvedExistingAgent;
+  /** The proxy. */
+  readonly proxy: ResolvedProxy;
+  /** Redirection settings (management ports merged into the inbound list). */
+  readonly traffic: {
+    readonly ignoreInboundPorts: readonly number[];
+    readonly ignoreOutboundPorts: readonly number[];
+    readonly iptablesCommand: string;
+  };
+  /** Service manager command. */
+  readonly serviceManager: string;
+  /** Preflight settings. */
+  readonly preflight: Required<PreflightOptions>;
+  /** Paths on the host. */
+  readonly layout: HostLayout;
+}
+
+const SHA256_RE = /^[0-9a-f]{64}$/;
+const COMMAND_RE = /^[A-Za-z0-9_./+-]+$/;
+const USER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
+const CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+const PRIVATE_KEY_RE = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
+function checkAbsolutePath(issues: Issues, field: string, value: unknown): boolean {
+  return issues.check(
+    typeof value === 'string' && value.startsWith('/') && !value.split('/').includes('..') && !/[\0\n]/.test(value),
+    field,
+    value,
+    'expected an absolute path without ".." segments',
+  );
+}
+
+function checkCommand(issues: Issues, field: string, value: unknown): boolean {
+  return issues.check(typeof value === 'string' && COMMAND_RE.test(value), field, value, 'expected a command name or absolute path (letters, digits, "_", ".", "/", "+", "-")');
+}
+
+function checkPortList(issues: Issues, field: string, ports: readonly unknown[] | undefined): void {
+  if (ports === undefined) return;
+  if (!Array.isArray(ports)) {
+    issues.error(field, ports, 'expected a list of port numbers');
+    return;
+  }
+  ports.forEach((p, i) => issues.check(isPortNumber(p), `${field}[${i}]`, p, PORT_NUMBER_RULE));
+}
+
+/** The default SPIRE release archive URL. */
+export function spireReleaseUrl(version: string, arch: HostArch): string {
+  return `https://github.com/spiffe/spire/releases/download/v${version}/spire-${version}-linux-${arch}-musl.tar.gz`;
+}
+
+/**
+ * Validates host props and applies every default. Throws one {@link ValidationError} naming each bad prop.
+ *
+ * @param scope construct path for messages
+ * @param opts.ipsKnown false when workload IPs are not plain values yet (Pulumi Outputs)
+ */
+export function resolveHost(
+  scope: string,
+  props: ExternalWorkloadHostProps,
+  mesh: MeshInfo,
+  opts: { readonly ipsKnown?: boolean } = {},
+): ResolvedHost {
+  const workload = resolveExternalWorkload(scope, props, mesh, opts);
+  const issues = new Issues(scope);
+  const nodeName = props.nodeName ?? props.name;
+  issues.check(isDns1123Subdomain(nodeName), 'nodeName', nodeName, 'expected a host name: a DNS-1123 subdomain');
+
+  if (typeof props.trustAnchorPem !== 'string' || !CERT_RE.test(props.trustAnchorPem)) {
+    issues.error('trustAnchorPem', props.trustAnchorPem, 'expected the trust anchor certificate in PEM ("-----BEGIN CERTIFICATE-----...")');
+  } else if (PRIVATE_KEY_RE.test(props.trustAnchorPem)) {
+    issues.error('trustAnchorPem', props.trustAnchorPem, 'expected only certificates: the private key goes to trustAnchorKeyPem (Pulumi) or the key file (bundle), never here');
+  }
+
+  const root = props.root ?? '/';
+  checkAbsolutePath(issues, 'root', root);
+  const unitDir = props.serviceManager?.unitDir ?? '/etc/systemd/system';
+  checkAbsolutePath(issues, 'serviceManager.unitDir', unitDir);
+  const serviceManager = props.serviceManager?.command ?? 'systemctl';
+  checkCommand(issues, 'serviceManager.command', serviceManager);
+  const layout = hostLayout(root, unitDir);
+
+  // proxy
+  const p = props.proxy ?? {};
+  const binary: ProxyBinary = p.binary ?? { kind: 'image' };
+  const uid = p.uid ?? DEFAULT_PROXY_UID;
+  issues.check(Number.isInteger(uid) && uid > 0 && uid < 65534, 'proxy.uid', uid, 'expected a uid from 1 to 65533: the proxy runs as a dedicated non-root user, so its own traffic is told apart from the application\'s');
+  const user = p.user ?? DEFAULT_PROXY_USER;
+  issues.check(typeof user === 'string' && USER_RE.test(user) && user !== 'root', 'proxy.user', user, 'expected a user name (lowercase letters, digits, "_", "-", at most 32 characters), not root');
+  const ports = {
+    inboundPort: p.inboundPort ?? PROXY_PORTS.inbound,
+    outboundPort: p.outboundPort ?? PROXY_PORTS.outbound,
+    adminPort: p.adminPort ?? PROXY_PORTS.admin,
+    controlPort: p.controlPort ?? PROXY_PORTS.control,
+  };
+  for (const [k, v] of Object.entries(ports)) issues.check(isPortNumber(v), `proxy.${k}`, v, PORT_NUMBER_RULE);
+  if (new Set(Object.values(ports)).size !== 4) issues.error('proxy', ports, 'expected four different ports for inbound, outbound, admin and control');
+  let binaryPath = path.posix.join(layout.proxyBinDir, 'linkerd2-proxy');
+  switch (binary.kind) {
+    case 'url':
+      issues.check(typeof binary.url === 'string' && /^(https?|file):\/\/\S+$/.test(binary.url), 'proxy.binary.url', binary.url, 'expected an http(s):// or file:// URL');
+      issues.check(SHA256_RE.test(String(binary.sha256)), 'proxy.binary.sha256', binary.sha256, 'expected a sha256 of 64 lowercase hex digits');
+      break;
+    case 'path':
+      if (checkAbsolutePath(issues, 'proxy.binary.path', binary.path)) binaryPath = binary.path;
+      break;
+    case 'image':
+      issues.check(
+        binary.image === undefined || (typeof binary.image === 'string' && /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/.test(binary.image)),
+        'proxy.binary.image',
+        binary.image,
+        'expected an image reference such as "cr.l5d.io/linkerd/proxy:edge-26.8.3"',
+      );
+      issues.check(
+        binary.containerTool === undefined || binary.containerTool === 'docker' || binary.containerTool === 'podman',
+        'proxy.binary.containerTool',
+        binary.containerTool,
+        'expected "docker" or "podman"',
+      );
+      break;
+    case 'upload':
+      issues.check(typeof binary.localPath === 'string' && binary.localPath.length > 0, 'proxy.binary.localPath', binary.localPath, 'expected the path of the binary on the deploying machine');
+      issues.check(binary.sha256 === undefined || SHA256_RE.test(binary.sha256), 'proxy.binary.sha256', binary.sha256, 'expected a sha256 of 64 lowercase hex digits');
+      break;
+    default:
+      issues.error('proxy.binary.kind', (binary as { kind?: unknown }).kind, 'expected one of "url", "path", "image", "upload"');
+  }
+
+  // SPIRE
+  const s = props.spire as SpireOptions | undefined;
+  let spire: ResolvedLocalSpire | ResolvedExistingAgent;
+  if (s === undefined || s === null) {
+    issues.error('spire', s, 'expected { install: { kind: "url", sha256 } }, { install: { kind: "path", serverBinary, agentBinary } } or { kind: "existing-agent", socketPath }');
+    spire = { kind: 'existing-agent', socketPath: '/', trustDomain: workload.spiffeTrustDomain };
+  } else if (s.kind === 'existing-agent') {
+    checkAbsolutePath(issues, 'spire.socketPath', s.socketPath);
+    spire = { kind: 'existing-agent', socketPath: s.socketPath, trustDomain: workload.spiffeTrustDomain };
+  } else if (s.kind === undefined || s.kind === 'local') {
+    const version = s.version ?? SPIRE_DEFAULT_VERSION;
+    issues.check(typeof version === 'string' && /^\d+\.\d+\.\d+$/.test(version), 'spire.version', version, 'expected a SPIRE release version such as "1.15.3"');
+    const trustDomain = workload.spiffeTrustDomain;
+    const agentId = s.agentId ?? `spiffe://${trustDomain}/agent`;
+    if (checkSpiffeId(issues, 'spire.agentId', agentId) && !agentId.startsWith(`spiffe://${trustDomain}/`)) {
+      issues.error('spire.agentId', agentId, `expected a SPIFFE id in the trust domain "${trustDomain}"`);
+    }
+    const serverPort = s.serverPort ?? 8081;
+    issues.check(isPortNumber(serverPort), 'spire.serverPort', serverPort, PORT_NUMBER_RULE);
+    const caTtl = s.caTtl ?? '168h';
+    checkDuration(issues, 'spire.caTtl', caTtl);
+    const svidTtl = s.svidTtl ?? '48h';
+    checkDuration(issues, 'spire.svidTtl', svidTtl);
+    const joinTokenTtlSeconds = s.joinTokenTtlSeconds ?? 600;
+    issues.check(Number.isInteger(joinTokenTtlSeconds) && joinTokenTtlSeconds >= 30 && joinTokenTtlSeconds <= 86400, 'spire.joinTokenTtlSeconds', joinTokenTtlSeconds, 'expected whole seconds from 30 to 86400');
+    const logLevel = s.logLevel ?? 'INFO';
+    issues.check(['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel), 'spire.logLevel', logLevel, 'expected one of "DEBUG", "INFO", "WARN", "ERROR"');
+    const install = s.install as SpireInstall | undefined;
+    let resolvedInstall: Required<SpireUrlInstall> | SpirePathInstall = { kind: 'path', serverBinary: '/', agentBinary: '/' };
+    let serverBinary = path.posix.join(layout.spireBinDir, 'spire-server');
+    let agentBinary = path.posix.join(layout.spireBinDir, 'spire-agent');
+    if (install?.kind === 'url') {
+      const arch = install.arch ?? 'amd64';
+      issues.check(arch === 'amd64' || arch === 'arm64', 'spire.install.arch', arch, 'expected "amd64" or "arm64"');
+      const url = install.url ?? spireReleaseUrl(version, arch);
+      issues.check(/^(https?|file):\/\/\S+$/.test(url), 'spire.install.url', url, 'expected an http(s):// or file:// URL');
+      issues.check(SHA256_RE.test(String(install.sha256)), 'spire.install.sha256', install.sha256, 'expected the sha256 of the release archive: 64 lowercase hex digits (from SPIRE\'s release page)');
+      resolvedInstall = { kind: 'url', sha256: install.sha256, url, arch };
+    } else if (install?.kind === 'path') {
+      if (checkAbsolutePath(issues, 'spire.install.serverBinary', install.serverBinary)) serverBinary = install.serverBinary;
+      if (checkAbsolutePath(issues, 'spire.install.agentBinary', install.agentBinary)) agentBinary = install.agentBinary;
+      resolvedInstall = install;
+    } else {
+      issues.error('spire.install', install, 'expected { kind: "url", sha256, url?, arch? } or { kind: "path", serverBinary, agentBinary }');
+    }
+    spire = { kind: 'local', version, install: resolvedInstall, serverBinary, agentBinary, trustDomain, agentId, serverPort, caTtl, svidTtl, joinTokenTtlSeconds, logLevel };
+  } else {
+    issues.error('spire.kind', (s as { kind?: unknown }).kind, 'expected "local" or "existing-agent"');
+    spire = { kind: 'existing-agent', socketPath: '/', trustDomain: workload.spiffeTrustDomain };
+  }
+
+  // traffic
+  const t = props.traffic ?? {};
+  checkPortList(issues, 'traffic.ignoreInboundPorts', t.ignoreInboundPorts);
+  checkPortList(issues, 'traffic.ignoreOutboundPorts', t.ignoreOutboundPorts);
+  checkPortList(issues, 'traffic.managementPorts', t.managementPorts);
+  const inbound = uniq([...(t.ignoreInboundPorts ?? DEFAULT_IGNORE_INBOUND_PORTS), ...(t.managementPorts ?? [22])]);
+  const outbound = uniq([...(t.ignoreOutboundPorts ?? DEFAULT_IGNORE_OUTBOUND_PORTS)]);
+  // iptables multiport takes at most 15 ports
+  issues.check(inbound.length <= 15, 'traffic.ignoreInboundPorts', inbound, 'expected at most 15 ports in total with managementPorts (the iptables multiport limit)');
+  issues.check(outbound.length <= 15, 'traffic.ignoreOutboundPorts', outbound, 'expected at most 15 ports (the iptables multiport limit)');
+  if (inbound.includes(ports.inboundPort)) issues.error('traffic.ignoreInboundPorts', inbound, `expected the proxy's inbound port ${ports.inboundPort} not to be ignored`);
+  const iptablesCommand = t.iptablesCommand ?? 'iptables';
+  checkCommand(issues, 'traffic.iptablesCommand', iptablesCommand);
+
+  const pf = props.preflight ?? {};
+  const connectTimeoutSeconds = pf.connectTimeoutSeconds ?? 5;
+  issues.check(Number.isInteger(connectTimeoutSeconds) && connectTimeoutSeconds >= 1 && connectTimeoutSeconds <= 120, 'preflight.connectTimeoutSeconds', connectTimeoutSeconds, 'expected whole seconds from 1 to 120');
+  checkDns1123Label(issues, 'mesh.namespace', mesh.namespace);
+
+  issues.throwIfErrors();
+  return {
+    workload,
+    mesh,
+    nodeName,
+    trustAnchorPem: props.trustAnchorPem.trim(),
+    spire,
+    proxy: { binary, binaryPath, user, uid, ...ports },
+    traffic: { ignoreInboundPorts: inbound, ignoreOutboundPorts: outbound, iptablesCommand },
+    serviceManager,
+    preflight: { checkControlPlane: pf.checkControlPlane ?? true, connectTimeoutSeconds },
+    layout,
+  };
+}
+
+function uniq(list: readonly number[]): number[] {
+  return [...new Set(list)];
+}

@@ -1,0 +1,422 @@
+/**
+ * SPIRE on the host: install, upstream CA (the mesh's trust anchor), server, agent (join token) and
+ * the proxy's workload entry. Configs are built as HCL bodies ({@link spireServerConfig},
+ * {@link spireAgentConfig}) so tests can check every key against SPIRE's reference configuration.
+ */
+import { hclAttr, hclBlock, renderHcl, type HclBody } from './hcl';
+import { TRUST_ANCHOR_KEY_FILE_ENV, type ResolvedHost, type ResolvedLocalSpire } from './props';
+import { deleteScript, heredocVar, ifChanged, stepScript } from './shell';
+import type { HostSecret, HostStep } from './types';
+
+/** Unit name of the SPIRE server. */
+export const SPIRE_SERVER_UNIT = 'spire-server.service';
+/** Unit name of the SPIRE agent. */
+export const SPIRE_AGENT_UNIT = 'spire-agent.service';
+/** Name of the secret holding the trust anchor's private key. */
+export const TRUST_ANCHOR_KEY_SECRET = 'trust-anchor-key';
+/** Placeholder the agent step replaces with the join token in memory (never a literal token). */
+export const JOIN_TOKEN_PLACEHOLDER = '__LINKERD_EW_JOIN_TOKEN__';
+
+/** The SPIRE server configuration (seed: sqlite datastore, disk key manager, join_token, UpstreamAuthority disk). */
+export function spireServerConfig(h: ResolvedHost, s: ResolvedLocalSpire): HclBody {
+  const l = h.layout;
+  return [
+    hclBlock('server', [
+      hclAttr('bind_address', '127.0.0.1'),
+      hclAttr('bind_port', String(s.serverPort)),
+      hclAttr('socket_path', l.serverSocket),
+      hclAttr('trust_domain', s.trustDomain),
+      hclAttr('data_dir', l.spireServerData),
+      hclAttr('log_level', s.logLevel),
+      hclAttr('ca_ttl', s.caTtl),
+      hclAttr('default_x509_svid_ttl', s.svidTtl),
+    ]),
+    hclBlock('plugins', [
+      hclBlock('DataStore', [hclBlock('plugin_data', [hclAttr('database_type', 'sqlite3'), hclAttr('connection_string', `${l.spireServerData}/datastore.sqlite3`)])], 'sql'),
+      hclBlock('KeyManager', [hclBlock('plugin_data', [hclAttr('keys_path', `${l.spireServerData}/keys.json`)])], 'disk'),
+      hclBlock('NodeAttestor', [hclBlock('plugin_data', [])], 'join_token'),
+      hclBlock('UpstreamAuthority', [hclBlock('plugin_data', [hclAttr('cert_file_path', l.caCert), hclAttr('key_file_path', l.caKey)])], 'disk'),
+    ]),
+  ];
+}
+
+/**
+ * The SPIRE agent configuration: join_token attestation, unix workload attestor, and the server's
+ * trust bundle (`trust_bundle_path`) instead of `insecure_bootstrap`.
+ *
+ * @param joinToken a value for `join_token` (the plan passes {@link JOIN_TOKEN_PLACEHOLDER}, replaced on the host)
+ */
+export function spireAgentConfig(h: ResolvedHost, s: ResolvedLocalSpire, joinToken?: string): HclBody {
+  const l = h.layout;
+  return [
+    hclBlock('agent', [
+      hclAttr('data_dir', l.spireAgentData),
+      hclAttr('log_level', s.logLevel),
+      hclAttr('trust_domain', s.trustDomain),
+      hclAttr('server_address', '127.0.0.1'),
+      hclAttr('server_port', String(s.serverPort)),
+      hclAttr('socket_path', l.agentSocket),
+      hclAttr('trust_bundle_path', l.bundlePem),
+      ...(joinToken !== undefined ? [hclAttr('join_token', joinToken)] : []),
+    ]),
+    hclBlock('plugins', [
+      hclBlock('KeyManager', [hclBlock('plugin_data', [hclAttr('directory', l.spireAgentData)])], 'disk'),
+      hclBlock('NodeAttestor', [hclBlock('plugin_data', [])], 'join_token'),
+      hclBlock('WorkloadAttestor', [hclBlock('plugin_data', [])], 'unix'),
+    ]),
+  ];
+}
+
+/** The secret the local SPIRE plan reads: the trust anchor's private key. */
+export function trustAnchorKeySecret(h: ResolvedHost): HostSecret {
+  return {
+    name: TRUST_ANCHOR_KEY_SECRET,
+    description: "the mesh trust anchor's private key (PEM); SPIRE's UpstreamAuthority signs with it",
+    bundleEnv: TRUST_ANCHOR_KEY_FILE_ENV,
+    bundleDefaultPath: h.layout.trustAnchorKeyDefault,
+  };
+}
+
+function unit(description: string, execStart: string, extra: { after?: string; requires?: string } = {}): string {
+  return [
+    '[Unit]',
+    `Description=${description}`,
+    `After=network-online.target${extra.after ? ` ${extra.after}` : ''}`,
+    'Wants=network-online.target',
+    ...(extra.requires ? [`Requires=${extra.requires}`] : []),
+    '',
+    '[Service]',
+    `ExecStart=${execStart}`,
+    'Restart=on-failure',
+    'RestartSec=5',
+    'LimitNOFILE=65536',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+/** The SPIRE server unit. */
+export function spireServerUnit(h: ResolvedHost, s: ResolvedLocalSpire): string {
+  return unit(`SPIRE server for external workload ${h.workload.namespace}/${h.workload.name} (linkerd-constructs)`, `${s.serverBinary} run -config ${h.layout.serverConf}`);
+}
+
+/** The SPIRE agent unit. */
+export function spireAgentUnit(h: ResolvedHost, s: ResolvedLocalSpire): string {
+  return unit(`SPIRE agent for external workload ${h.workload.namespace}/${h.workload.name} (linkerd-constructs)`, `${s.agentBinary} run -config ${h.layout.agentConf}`, {
+    after: SPIRE_SERVER_UNIT,
+    requires: SPIRE_SERVER_UNIT,
+  });
+}
+
+/** Step: install SPIRE (verified archive) or check the given binaries. */
+export function spireInstallStep(h: ResolvedHost, s: ResolvedLocalSpire): HostStep {
+  const l = h.layout;
+  const marker = `${l.spireDir}/.linkerd-ew-installed`;
+  if (s.install.kind === 'path') {
+    const vars: Array<[string, string]> = [['SERVER_BIN', s.serverBinary], ['AGENT_BIN', s.agentBinary]];
+    return {
+      id: 'spire-install',
+      description: `check the SPIRE binaries ${s.serverBinary} and ${s.agentBinary}`,
+      create: stepScript({
+        step: 'spire-install',
+        title: 'SPIRE: use the binaries already installed on the host',
+        vars,
+        body: `for bin in "$SERVER_BIN" "$AGENT_BIN"; do
+  [ -x "$bin" ] || fail "$bin is not an executable file (spire.install.serverBinary / agentBinary)"
+  log "using $bin"
+done`,
+      }),
+      delete: deleteScript(h, { step: 'spire-install', title: 'SPIRE: binaries were given; nothing to remove', vars, body: 'log "the SPIRE binaries were installed by someone else: left in place"' }),
+      triggers: [`spire.serverBinary=${s.serverBinary}`, `spire.agentBinary=${s.agentBinary}`],
+      files: [],
+      secrets: [],
+    };
+  }
+  const vars: Array<[string, string]> = [
+    ['SPIRE_VERSION', s.version],
+    ['URL', s.install.url],
+    ['SHA256', s.install.sha256],
+    ['BIN_DIR', l.spireBinDir],
+    ['SERVER_BIN', s.serverBinary],
+    ['AGENT_BIN', s.agentBinary],
+    ['MARKER', marker],
+  ];
+  return {
+    id: 'spire-install',
+    description: `install SPIRE ${s.version} from ${s.install.url} (sha256 verified)`,
+    create: stepScript({
+      step: 'spire-install',
+      title: `SPIRE ${s.version}: download, verify, install`,
+      vars,
+      body: `if [ -x "$SERVER_BIN" ] && [ -x "$AGENT_BIN" ] && [ -f "$MARKER" ] && [ "$(cat -- "$MARKER")" = "$SHA256" ]; then
+  log "unchanged: SPIRE $SPIRE_VERSION is installed"
+  exit 0
+fi
+work="$(mktemp -d)"
+trap 'rm -rf -- "$work"' EXIT
+log "downloading SPIRE $SPIRE_VERSION from $URL"
+download "$URL" "$work/spire.tar.gz"
+check_sha256 "$work/spire.tar.gz" "$SHA256" "$URL"
+mkdir -p -- "$work/x"
+tar -xzf "$work/spire.tar.gz" -C "$work/x" --strip-components=1
+for bin in spire-server spire-agent; do
+  [ -x "$work/x/bin/$bin" ] || fail "the archive has no bin/$bin"
+done
+mkdir -p -- "$BIN_DIR"
+install -m 0755 -- "$work/x/bin/spire-server" "$SERVER_BIN"
+install -m 0755 -- "$work/x/bin/spire-agent" "$AGENT_BIN"
+printf '%s\\n' "$SHA256" >"$MARKER"
+log "installed SPIRE $SPIRE_VERSION in $BIN_DIR"`,
+    }),
+    delete: deleteScript(h, {
+      step: 'spire-install',
+      title: `SPIRE ${s.version}: remove the installed binaries`,
+      vars,
+      body: `remove_path "$SERVER_BIN" "$AGENT_BIN" "$MARKER"
+if [ -d "$BIN_DIR" ]; then rmdir --ignore-fail-on-non-empty -- "$BIN_DIR"; fi`,
+    }),
+    triggers: [`spire.version=${s.version}`, `spire.url=${s.install.url}`, `spire.sha256=${s.install.sha256}`],
+    files: [
+      { path: s.serverBinary, mode: '0755' },
+      { path: s.agentBinary, mode: '0755' },
+    ],
+    secrets: [],
+  };
+}
+
+/** Step: the trust anchor certificate (0644) and key (0600, read from standard input) for UpstreamAuthority "disk". */
+export function spireUpstreamCaStep(h: ResolvedHost): HostStep {
+  const l = h.layout;
+  const vars: Array<[string, string]> = [
+    ['CERTS_DIR', l.spireCertsDir],
+    ['CA_CRT', l.caCert],
+    ['CA_KEY', l.caKey],
+    ['SERVICE_MANAGER', h.serviceManager],
+    ['UNIT_DIR', l.unitDir],
+    ['SERVER_UNIT', SPIRE_SERVER_UNIT],
+  ];
+  return {
+    id: 'spire-upstream-ca',
+    description: `install the trust anchor certificate (0644) and its key from standard input (0600) in ${l.spireCertsDir}`,
+    create: stepScript({
+      step: 'spire-upstream-ca',
+      title: 'SPIRE upstream CA: the mesh trust anchor; the key arrives on standard input and is written with mode 0600',
+      vars,
+      body: `# the key stays in this shell's memory until put_file writes it (mode 0600); no command line sees it
+key="$(cat)"
+if [[ $key != *"-----BEGIN "*"PRIVATE KEY-----"* ]]; then
+  fail "expected the trust anchor's private key (PEM) on standard input (bundle: set ${TRUST_ANCHOR_KEY_FILE_ENV} to its file)"
+fi
+mkdir -p -- "$CERTS_DIR"
+chmod 0700 -- "$CERTS_DIR"
+changed=0
+if printf '%s\\n' "$key" | put_file 0600 "$CA_KEY"; then changed=1; fi
+unset key
+${ifChanged('put_file 0644 "$CA_CRT"', h.trustAnchorPem)}
+if [ "$changed" = 1 ] && [ -f "$UNIT_DIR/$SERVER_UNIT" ] && "$SERVICE_MANAGER" is-active --quiet "$SERVER_UNIT"; then
+  "$SERVICE_MANAGER" restart "$SERVER_UNIT"
+  log "restarted $SERVER_UNIT: its upstream CA changed"
+fi`,
+    }),
+    delete: deleteScript(h, {
+      step: 'spire-upstream-ca',
+      title: 'SPIRE upstream CA: remove the trust anchor copy and key',
+      vars,
+      body: `remove_path "$CA_KEY" "$CA_CRT"
+if [ -d "$CERTS_DIR" ]; then rmdir --ignore-fail-on-non-empty -- "$CERTS_DIR"; fi`,
+    }),
+    triggers: [`trustAnchorPem=${h.trustAnchorPem}`],
+    files: [
+      { path: l.caCert, mode: '0644', content: `${h.trustAnchorPem}\n` },
+      { path: l.caKey, mode: '0600', secret: TRUST_ANCHOR_KEY_SECRET },
+    ],
+    secrets: [TRUST_ANCHOR_KEY_SECRET],
+  };
+}
+
+/** Step: SPIRE server config, unit, start, health, and its trust bundle for the agent. */
+export function spireServerStep(h: ResolvedHost, s: ResolvedLocalSpire): HostStep {
+  const l = h.layout;
+  const conf = renderHcl(spireServerConfig(h, s));
+  const unitText = spireServerUnit(h, s);
+  const vars: Array<[string, string]> = [
+    ['SERVER_BIN', s.serverBinary],
+    ['SERVER_CONF', l.serverConf],
+    ['SERVER_DATA', l.spireServerData],
+    ['SERVER_SOCKET', l.serverSocket],
+    ['BUNDLE', l.bundlePem],
+    ['SERVICE_MANAGER', h.serviceManager],
+    ['UNIT_DIR', l.unitDir],
+    ['UNIT', SPIRE_SERVER_UNIT],
+  ];
+  return {
+    id: 'spire-server',
+    description: `configure and start the SPIRE server (trust domain ${s.trustDomain}, 127.0.0.1:${s.serverPort}) and save its trust bundle`,
+    create: stepScript({
+      step: 'spire-server',
+      title: `SPIRE server for trust domain ${s.trustDomain}`,
+      vars,
+      body: `changed=0
+mkdir -p -- "$SERVER_DATA"
+chmod 0700 -- "$SERVER_DATA"
+${ifChanged('put_file 0644 "$SERVER_CONF"', conf)}
+${ifChanged('install_unit "$UNIT"', unitText)}
+ensure_service "$UNIT" "$changed"
+wait_until "spire-server health" 60 "$SERVER_BIN" healthcheck -socketPath "$SERVER_SOCKET"
+bundle="$("$SERVER_BIN" bundle show -socketPath "$SERVER_SOCKET" -format pem)"
+if ! printf '%s\\n' "$bundle" | put_file 0644 "$BUNDLE"; then :; fi`,
+    }),
+    delete: deleteScript(h, {
+      step: 'spire-server',
+      title: 'SPIRE server: stop, remove unit, config, data and bundle',
+      vars,
+      body: `remove_service "$UNIT"
+remove_path "$SERVER_CONF" "$BUNDLE" "$SERVER_DATA" "$SERVER_SOCKET"`,
+    }),
+    triggers: [`spire.server.conf=${conf}`, `spire.server.unit=${unitText}`],
+    files: [
+      { path: l.serverConf, mode: '0644', content: conf },
+      { path: `${l.unitDir}/${SPIRE_SERVER_UNIT}`, mode: '0644', content: unitText },
+      { path: l.bundlePem, mode: '0644' },
+    ],
+    secrets: [],
+  };
+}
+
+/**
+ * Step: the SPIRE agent. The first run generates a one-time join token with `spire-server token
+ * generate`, keeps it in a shell variable and in the agent config (mode 0600), never on a command line;
+ * once the agent is healthy (attested) the token is removed from the config.
+ */
+export function spireAgentStep(h: ResolvedHost, s: ResolvedLocalSpire): HostStep {
+  const l = h.layout;
+  const conf = renderHcl(spireAgentConfig(h, s));
+  const joinConf = renderHcl(spireAgentConfig(h, s, JOIN_TOKEN_PLACEHOLDER));
+  const unitText = spireAgentUnit(h, s);
+  const vars: Array<[string, string | number]> = [
+    ['SERVER_BIN', s.serverBinary],
+    ['AGENT_BIN', s.agentBinary],
+    ['SERVER_SOCKET', l.serverSocket],
+    ['AGENT_SOCKET', l.agentSocket],
+    ['AGENT_CONF_PATH', l.agentConf],
+    ['AGENT_DATA', l.spireAgentData],
+    ['AGENT_ID', s.agentId],
+    ['TOKEN_TTL', s.joinTokenTtlSeconds],
+    ['JOINED_MARKER', `${l.spireAgentData}/.linkerd-ew-joined`],
+    ['PLACEHOLDER', JOIN_TOKEN_PLACEHOLDER],
+    ['SERVICE_MANAGER', h.serviceManager],
+    ['UNIT_DIR', l.unitDir],
+    ['UNIT', SPIRE_AGENT_UNIT],
+  ];
+  return {
+    id: 'spire-agent',
+    description: `attest the SPIRE agent as ${s.agentId} with a one-time join token (never on a command line) and start it`,
+    create: stepScript({
+      step: 'spire-agent',
+      title: `SPIRE agent ${s.agentId}: join token attestation, unix workload attestor`,
+      vars,
+      body: `${heredocVar('AGENT_CONF', conf)}
+${heredocVar('AGENT_CONF_JOIN', joinConf)}
+mkdir -p -- "$AGENT_DATA"
+chmod 0700 -- "$AGENT_DATA"
+changed=0
+${ifChanged('install_unit "$UNIT"', unitText)}
+unit_changed="$changed"
+if [ -f "$JOINED_MARKER" ]; then
+  log "the agent is already attested"
+  changed="$unit_changed"
+  if printf '%s' "$AGENT_CONF" | put_file 0600 "$AGENT_CONF_PATH"; then changed=1; fi
+  ensure_service "$UNIT" "$changed"
+else
+  log "generating a one-time join token for $AGENT_ID (kept in memory and in $AGENT_CONF_PATH, mode 0600)"
+  out="$("$SERVER_BIN" token generate -socketPath "$SERVER_SOCKET" -spiffeID "$AGENT_ID" -ttl "$TOKEN_TTL" -output json)"
+  if [[ $out =~ \\"value\\"[[:space:]]*:[[:space:]]*\\"([A-Za-z0-9-]+)\\" ]]; then
+    token="\${BASH_REMATCH[1]}"
+  else
+    fail "spire-server token generate printed no token value"
+  fi
+  unset out
+  if ! printf '%s' "\${AGENT_CONF_JOIN/"$PLACEHOLDER"/"$token"}" | put_file 0600 "$AGENT_CONF_PATH"; then :; fi
+  unset token
+  "$SERVICE_MANAGER" enable --quiet "$UNIT"
+  "$SERVICE_MANAGER" restart "$UNIT"
+  log "started $UNIT with the join token"
+  wait_until "spire-agent health" 60 "$AGENT_BIN" healthcheck -socketPath "$AGENT_SOCKET"
+  : >"$JOINED_MARKER"
+  if printf '%s' "$AGENT_CONF" | put_file 0600 "$AGENT_CONF_PATH"; then log "removed the used join token from $AGENT_CONF_PATH"; fi
+fi
+wait_until "spire-agent health" 60 "$AGENT_BIN" healthcheck -socketPath "$AGENT_SOCKET"`,
+    }),
+    delete: deleteScript(h, {
+      step: 'spire-agent',
+      title: 'SPIRE agent: stop, remove unit, config and data',
+      vars,
+      body: `remove_service "$UNIT"
+remove_path "$AGENT_CONF_PATH" "$AGENT_DATA" "$AGENT_SOCKET"`,
+    }),
+    triggers: [`spire.agent.conf=${conf}`, `spire.agent.unit=${unitText}`],
+    files: [
+      { path: l.agentConf, mode: '0600', content: conf },
+      { path: `${l.unitDir}/${SPIRE_AGENT_UNIT}`, mode: '0644', content: unitText },
+    ],
+    secrets: [],
+  };
+}
+
+/** The registration entry id the plan uses for the proxy (deterministic, so runs are idempotent). */
+export function workloadEntryId(h: ResolvedHost): string {
+  return `linkerd-ew-${h.workload.namespace}-${h.workload.name}`;
+}
+
+/** Step: the registration entry giving the proxy's uid the workload's SPIFFE id. */
+export function spireWorkloadEntryStep(h: ResolvedHost, s: ResolvedLocalSpire): HostStep {
+  const l = h.layout;
+  const selector = `unix:uid:${h.proxy.uid}`;
+  const vars: Array<[string, string]> = [
+    ['SERVER_BIN', s.serverBinary],
+    ['SERVER_SOCKET', l.serverSocket],
+    ['ENTRY_ID', workloadEntryId(h)],
+    ['SPIFFE_ID', h.workload.identity],
+    ['PARENT_ID', s.agentId],
+    ['SELECTOR', selector],
+    ['STATE', `${l.stateDir}/spire-entry`],
+  ];
+  return {
+    id: 'spire-workload-entry',
+    description: `register ${h.workload.identity} for ${selector} (the proxy's user) under ${s.agentId}`,
+    create: stepScript({
+      step: 'spire-workload-entry',
+      title: `SPIRE registration entry: ${h.workload.identity} for ${selector}`,
+      vars,
+      body: `desired="$ENTRY_ID $SPIFFE_ID $PARENT_ID $SELECTOR"
+mkdir -p -- "\${STATE%/*}"
+if "$SERVER_BIN" entry show -socketPath "$SERVER_SOCKET" -entryID "$ENTRY_ID" >/dev/null 2>&1; then
+  if [ -f "$STATE" ] && [ "$(cat -- "$STATE")" = "$desired" ]; then
+    log "unchanged: entry $ENTRY_ID ($SPIFFE_ID, $SELECTOR)"
+    exit 0
+  fi
+  "$SERVER_BIN" entry update -socketPath "$SERVER_SOCKET" -entryID "$ENTRY_ID" -parentID "$PARENT_ID" -spiffeID "$SPIFFE_ID" -selector "$SELECTOR" >/dev/null
+  log "updated entry $ENTRY_ID: $SPIFFE_ID for $SELECTOR"
+else
+  "$SERVER_BIN" entry create -socketPath "$SERVER_SOCKET" -entryID "$ENTRY_ID" -parentID "$PARENT_ID" -spiffeID "$SPIFFE_ID" -selector "$SELECTOR" >/dev/null
+  log "created entry $ENTRY_ID: $SPIFFE_ID for $SELECTOR"
+fi
+printf '%s\\n' "$desired" >"$STATE"`,
+    }),
+    delete: deleteScript(h, {
+      step: 'spire-workload-entry',
+      title: `SPIRE registration entry: delete ${workloadEntryId(h)}`,
+      vars,
+      body: `if [ -x "$SERVER_BIN" ] && "$SERVER_BIN" entry show -socketPath "$SERVER_SOCKET" -entryID "$ENTRY_ID" >/dev/null 2>&1; then
+  "$SERVER_BIN" entry delete -socketPath "$SERVER_SOCKET" -entryID "$ENTRY_ID" >/dev/null
+  log "deleted entry $ENTRY_ID"
+fi
+remove_path "$STATE"`,
+    }),
+    triggers: [`identity=${h.workload.identity}`, `spire.agentId=${s.agentId}`, `selector=${selector}`],
+    files: [],
+    secrets: [],
+  };
+}

@@ -1,0 +1,294 @@
+/**
+ * `ExternalWorkloadHost` (Pulumi): a VM meshed with SPIRE, provisioned over SSH in the same
+ * deployment as the cluster. Each step of the core host plan becomes a `remote.Command`
+ * (create = update = the idempotent script, delete = the undo script), in order; secrets travel on
+ * standard input with logging off. The `ExternalWorkload` is created after the mesh's CRDs.
+ */
+import { createHash } from 'crypto';
+import * as command from '@pulumi/command';
+import * as pulumi from '@pulumi/pulumi';
+import { kubeResource, resourceName } from './_kube';
+import type { ExternalWorkloadReference, MeshReference } from './mesh-reference';
+import { Issues } from '../core/errors';
+import { externalWorkloadInfo, externalWorkloadManifest, checkWorkloadIps } from '../core/external-workload/external-workload';
+import { hostProvisioningPlan } from '../core/host/plan';
+import {
+  resolveHost,
+  type ExternalWorkloadHostProps as CoreHostProps,
+  type ExistingSpireAgentOptions,
+  type LocalSpireOptions,
+  type ProxyBinary,
+  type ProxyOptions,
+  type ResolvedHost,
+  type SpireInstall,
+} from '../core/host/props';
+import { remoteCommandLine } from '../core/host/remote';
+import type { HostPlan, HostStep } from '../core/host/types';
+import type { ExternalWorkloadInfo } from '../core/mesh-info';
+
+/** Widens the named string props of each member of a union to `pulumi.Input`. */
+export type WithInputs<T, K extends string> = T extends unknown
+  ? { readonly [P in keyof T]: P extends K ? (undefined extends T[P] ? pulumi.Input<NonNullable<T[P]>> | undefined : pulumi.Input<T[P]>) : T[P] }
+  : never;
+
+/** {@link LocalSpireOptions} with the version and the archive's URL and sha256 as Inputs. */
+export interface PulumiLocalSpireOptions extends Omit<LocalSpireOptions, 'version' | 'install'> {
+  /** SPIRE version (pinned). @default '1.15.3' */
+  readonly version?: pulumi.Input<string>;
+  /** Where the binaries come from: a URL + sha256, or paths. */
+  readonly install: WithInputs<SpireInstall, 'url' | 'sha256'>;
+}
+
+/** Where the proxy's identity comes from (Pulumi). */
+export type PulumiSpireOptions = PulumiLocalSpireOptions | ExistingSpireAgentOptions;
+
+/** {@link ProxyOptions} with the binary's URL, sha256 and image as Inputs. */
+export interface PulumiProxyOptions extends Omit<ProxyOptions, 'binary'> {
+  /** Where the binary comes from. `upload` copies `localPath` with `remote.CopyToRemote`. @default extracted from the proxy image */
+  readonly binary?: WithInputs<ProxyBinary, 'url' | 'sha256' | 'image'>;
+}
+
+/** How to reach the host over SSH. */
+export interface HostConnectionArgs {
+  /** Address of the host. */
+  readonly host: pulumi.Input<string>;
+  /** SSH port. @default 22 */
+  readonly port?: pulumi.Input<number>;
+  /** SSH user. @default 'root' */
+  readonly user?: pulumi.Input<string>;
+  /** Private key (PEM or OpenSSH). Always stored as a secret. @default the SSH agent */
+  readonly privateKey?: pulumi.Input<string>;
+  /** Expected host key (`ssh-ed25519 AAAA...`): connections to any other key are refused. @default not checked */
+  readonly hostKey?: pulumi.Input<string>;
+  /** Run the steps with `sudo -n` (for a non-root user with passwordless sudo). @default false */
+  readonly sudo?: boolean;
+}
+
+/** Args of {@link ExternalWorkloadHost}. */
+export interface ExternalWorkloadHostArgs extends Omit<CoreHostProps, 'workloadIps' | 'trustAnchorPem' | 'spire' | 'proxy'> {
+  /** The mesh: facts, CRDs and control plane to depend on, and its trust anchor. */
+  readonly mesh: MeshReference;
+  /** How to reach the host. */
+  readonly connection: HostConnectionArgs;
+  /** IP addresses the mesh reaches the VM on (may come from the resource that created the VM). */
+  readonly workloadIps: pulumi.Input<pulumi.Input<string>[]>;
+  /** Trust anchor certificate(s), PEM. @default the mesh's `trustAnchorPem` */
+  readonly trustAnchorPem?: pulumi.Input<string>;
+  /** The trust anchor's private key, PEM: SPIRE's upstream CA. Required with a local SPIRE; always a secret. */
+  readonly trustAnchorKeyPem?: pulumi.Input<string>;
+  /** Where the proxy's identity comes from. */
+  readonly spire: PulumiSpireOptions;
+  /** The proxy. */
+  readonly proxy?: PulumiProxyOptions;
+}
+
+const PLACEHOLDER = {
+  pem: '-----BEGIN CERTIFICATE-----\nplaceholder\n-----END CERTIFICATE-----',
+  version: '0.0.0',
+  sha256: '0'.repeat(64),
+  url: 'https://placeholder.invalid/binary',
+  image: 'placeholder.invalid/proxy:placeholder',
+  ip: '192.0.2.1',
+};
+
+/** The value when it is a plain value, else the placeholder (for the plain "shape" of the plan). */
+function plainOr<T>(value: pulumi.Input<T> | undefined, placeholder: T): T | undefined {
+  if (value === undefined) return undefined;
+  if (pulumi.Output.isInstance(value) || (typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function')) return placeholder;
+  return value as T;
+}
+
+/** The core props with every Input replaced by its plain value or a placeholder. */
+function shapeProps(args: ExternalWorkloadHostArgs): CoreHostProps {
+  return coreProps(args, {
+    trustAnchorPem: plainOr(args.trustAnchorPem, PLACEHOLDER.pem) ?? PLACEHOLDER.pem,
+    spireVersion: plainOr(args.spire.kind === 'existing-agent' ? undefined : args.spire.version, PLACEHOLDER.version),
+    spireUrl: plainOr(spireInstall(args)?.kind === 'url' ? (spireInstall(args) as { url?: pulumi.Input<string> }).url : undefined, PLACEHOLDER.url),
+    spireSha256: plainOr(spireInstall(args)?.kind === 'url' ? (spireInstall(args) as { sha256: pulumi.Input<string> }).sha256 : undefined, PLACEHOLDER.sha256),
+    proxyUrl: plainOr((args.proxy?.binary as { url?: pulumi.Input<string> } | undefined)?.url, PLACEHOLDER.url),
+    proxySha256: plainOr((args.proxy?.binary as { sha256?: pulumi.Input<string> } | undefined)?.sha256, PLACEHOLDER.sha256),
+    proxyImage: plainOr((args.proxy?.binary as { image?: pulumi.Input<string> } | undefined)?.image, PLACEHOLDER.image),
+    workloadIps: [PLACEHOLDER.ip],
+  });
+}
+
+function spireInstall(args: ExternalWorkloadHostArgs): WithInputs<SpireInstall, 'url' | 'sha256'> | undefined {
+  return args.spire.kind === 'existing-agent' ? undefined : args.spire.install;
+}
+
+interface PlainValues {
+  readonly trustAnchorPem: string;
+  readonly spireVersion?: string;
+  readonly spireUrl?: string;
+  readonly spireSha256?: string;
+  readonly proxyUrl?: string;
+  readonly proxySha256?: string;
+  readonly proxyImage?: string;
+  readonly workloadIps: string[];
+}
+
+/** Builds the core props from the args and the (resolved or placeholder) values. */
+function coreProps(args: ExternalWorkloadHostArgs, v: PlainValues): CoreHostProps {
+  const { mesh: _mesh, connection: _connection, trustAnchorKeyPem: _key, spire, proxy, ...rest } = args;
+  let coreSpire: CoreHostProps['spire'];
+  if (spire.kind === 'existing-agent') {
+    coreSpire = spire;
+  } else {
+    const install: SpireInstall =
+      spire.install?.kind === 'url'
+        ? { kind: 'url', arch: spire.install.arch, sha256: v.spireSha256 as string, ...(v.spireUrl !== undefined ? { url: v.spireUrl } : {}) }
+        : (spire.install as SpireInstall);
+    coreSpire = { ...spire, version: v.spireVersion, install };
+  }
+  let binary: ProxyBinary | undefined;
+  const b = proxy?.binary;
+  if (b?.kind === 'url') binary = { kind: 'url', url: v.proxyUrl as string, sha256: v.proxySha256 as string };
+  else if (b?.kind === 'image') binary = { kind: 'image', containerTool: b.containerTool, ...(v.proxyImage !== undefined ? { image: v.proxyImage } : {}) };
+  else if (b?.kind === 'upload') binary = { kind: 'upload', localPath: b.localPath, ...(v.proxySha256 !== undefined ? { sha256: v.proxySha256 } : {}) };
+  else binary = b as ProxyBinary | undefined;
+  return {
+    ...rest,
+    workloadIps: v.workloadIps,
+    trustAnchorPem: v.trustAnchorPem,
+    spire: coreSpire,
+    proxy: proxy ? { ...proxy, binary } : undefined,
+  };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * A VM joined to the mesh over SSH, in one `pulumi up` with the cluster: the `ExternalWorkload`
+ * (after the mesh's CRDs) and one `remote.Command` per plan step, chained in order, the first after
+ * the control plane (its preflight probes the destination and policy services), the SPIRE upstream
+ * CA and the proxy after the trust anchor exists.
+ *
+ * Implements `ExternalWorkloadReference`: pass it to `MeshAuthorization` as a source or workload.
+ */
+export class ExternalWorkloadHost extends pulumi.ComponentResource implements ExternalWorkloadReference {
+  /** Name, namespace, SPIFFE identity, labels and ports of the `ExternalWorkload`. */
+  public readonly externalWorkload: ExternalWorkloadInfo;
+  /** The workload IPs. */
+  public readonly workloadIps: pulumi.Output<string[]>;
+  /** The `ExternalWorkload` resource. */
+  public readonly resource: pulumi.Resource;
+  /** One command per plan step, by step id, in order. */
+  public readonly steps: Readonly<Record<string, command.remote.Command>>;
+  /** The last step: depend on it for "the host is meshed". */
+  public readonly ready: pulumi.Resource;
+  /** The plan with its final values (scripts hold no secret). */
+  public readonly plan: pulumi.Output<HostPlan>;
+
+  public constructor(name: string, args: ExternalWorkloadHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super('linkerd-constructs:index:ExternalWorkloadHost', name, {}, opts);
+    const scope = `ExternalWorkloadHost ${name}`;
+    const mesh = args.mesh;
+
+    // Which resources exist is decided from plain values; validation of plain values happens now.
+    const shape: ResolvedHost = resolveHost(scope, shapeProps(args), mesh.info, { ipsKnown: false });
+    const shapePlan = hostProvisioningPlan(shape);
+    const local = shape.spire.kind === 'local';
+    if (local && args.trustAnchorKeyPem === undefined) {
+      new Issues(scope).error('trustAnchorKeyPem', undefined, "expected the trust anchor's private key (PEM): the host's SPIRE server signs with it (or use spire: { kind: 'existing-agent' })").throwIfErrors();
+    }
+
+    const ips = pulumi.output(args.workloadIps).apply((list) => {
+      const issues = new Issues(scope);
+      checkWorkloadIps(issues, list);
+      issues.throwIfErrors();
+      return list;
+    });
+    this.workloadIps = ips;
+    this.externalWorkload = externalWorkloadInfo(shape.workload, { ipsKnown: false });
+
+    const install = spireInstall(args);
+    const values = pulumi.all([
+      pulumi.output(args.trustAnchorPem ?? mesh.trustAnchorPem),
+      pulumi.output(args.spire.kind === 'existing-agent' ? undefined : args.spire.version),
+      pulumi.output(install?.kind === 'url' ? install.url : undefined),
+      pulumi.output(install?.kind === 'url' ? install.sha256 : undefined),
+      pulumi.output((args.proxy?.binary as { url?: pulumi.Input<string> } | undefined)?.url),
+      pulumi.output((args.proxy?.binary as { sha256?: pulumi.Input<string> } | undefined)?.sha256),
+      pulumi.output((args.proxy?.binary as { image?: pulumi.Input<string> } | undefined)?.image),
+      ips,
+    ]);
+    const resolved = values.apply(([trustAnchorPem, spireVersion, spireUrl, spireSha256, proxyUrl, proxySha256, proxyImage, workloadIps]) =>
+      resolveHost(
+        scope,
+        coreProps(args, { trustAnchorPem, spireVersion, spireUrl, spireSha256, proxyUrl, proxySha256, proxyImage, workloadIps }),
+        mesh.info,
+      ),
+    );
+    this.plan = resolved.apply(hostProvisioningPlan);
+
+    // The cluster side: after the CRDs.
+    const manifest = resolved.apply((r) => externalWorkloadManifest(r.workload));
+    this.resource = kubeResource(
+      resourceName(name, externalWorkloadManifest(shape.workload)),
+      externalWorkloadManifest(shape.workload),
+      { parent: this, dependsOn: [mesh.crds] },
+      manifest,
+    );
+
+    // The host side: one command per step, in order.
+    const c = args.connection;
+    const connection = {
+      host: c.host,
+      port: c.port ?? 22,
+      user: c.user ?? 'root',
+      ...(c.privateKey !== undefined ? { privateKey: pulumi.secret(c.privateKey) } : {}),
+      ...(c.hostKey !== undefined ? { hostKey: c.hostKey } : {}),
+    };
+    const key = args.trustAnchorKeyPem !== undefined ? pulumi.secret(args.trustAnchorKeyPem) : undefined;
+    const steps: Record<string, command.remote.Command> = {};
+    let previous: pulumi.Resource | undefined;
+    let upload: command.remote.CopyToRemote | undefined;
+    shapePlan.steps.forEach((shapeStep: HostStep, i: number) => {
+      const step = this.plan.apply((p) => p.steps[i]);
+      const deps: pulumi.Resource[] = [];
+      if (previous) deps.push(previous);
+      if (shapeStep.id === 'preflight' || shapeStep.id === 'spire-upstream-ca' || shapeStep.id === 'proxy-service') deps.push(mesh.controlPlane);
+      if (shapeStep.id === 'proxy-install' && shape.proxy.binary.kind === 'upload') {
+        upload = new command.remote.CopyToRemote(
+          `${name}-proxy-upload`,
+          {
+            connection,
+            source: new pulumi.asset.FileAsset(shape.proxy.binary.localPath),
+            remotePath: `${shape.layout.uploadDir}/linkerd2-proxy`,
+          },
+          { parent: this, dependsOn: previous ? [previous] : [] },
+        );
+        deps.push(upload);
+      }
+      const secret = shapeStep.secrets.length > 0;
+      const triggers = step.apply((s) => [...s.triggers]);
+      const script = step.apply((s) => remoteCommandLine(s.create, { sudo: c.sudo }));
+      const cmd = new command.remote.Command(
+        `${name}-${shapeStep.id}`,
+        {
+          connection,
+          create: script,
+          update: script,
+          delete: step.apply((s) => remoteCommandLine(s.delete, { sudo: c.sudo })),
+          triggers: secret && key ? pulumi.all([triggers, key.apply((k) => `${shapeStep.secrets[0]}-sha256=${sha256(k)}`)]).apply(([t, k]) => [...t, k]) : triggers,
+          ...(secret && key ? { stdin: key, logging: command.types.enums.remote.Logging.None } : {}),
+          addPreviousOutputInEnv: false,
+        },
+        { parent: this, dependsOn: deps },
+      );
+      steps[shapeStep.id] = cmd;
+      previous = cmd;
+    });
+    this.steps = steps;
+    this.ready = previous!;
+
+    this.registerOutputs({
+      externalWorkload: this.externalWorkload,
+      workloadIps: this.workloadIps,
+      identity: this.externalWorkload.identity,
+      steps: Object.keys(steps),
+    });
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The iptables step for real, in a fresh network namespace (root): the rules are the seed's, a TCP
+ * connection to the application port lands on the proxy's inbound port, outbound connections of the
+ * application land on the outbound port while the proxy's own do not, a second run adds no rule, and
+ * the delete script leaves the nat table as it was.
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import * as net from 'net';
+import { defaultMesh, seedHostProps } from './support/mesh';
+import { appendRules, describeAsRoot, TestNetns } from './support/netns';
+import { planHost, type HostStep } from '../../src/core/host';
+
+// a private /30 of this test file only
+const HOST_IP = '10.231.7.1';
+const NS_IP = '10.231.7.2';
+const PROXY_UID = 2102;
+const APP_UID = 4242;
+
+const step = (overrides = {}): HostStep =>
+  planHost('iptables-test', seedHostProps({ traffic: { managementPorts: [] }, ...overrides }), defaultMesh()).steps.find((s) => s.id === 'iptables')!;
+
+/** A node one-liner: a TCP server on `port` answering `reply` to every connection. */
+const server = (port: number, reply: string, host = '0.0.0.0') =>
+  `require('net').createServer((c) => c.end(${JSON.stringify(`${reply}\n`)})).listen(${port}, ${JSON.stringify(host)}, () => console.log('listening'))`;
+
+/** Connects and returns what the server says. */
+function ask(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect({ host, port, timeout: 5000 }, () => undefined);
+    let data = '';
+    c.on('data', (d) => (data += d.toString()));
+    c.on('end', () => resolve(data.trim()));
+    c.on('timeout', () => {
+      c.destroy();
+      reject(new Error(`timeout connecting to ${host}:${port}`));
+    });
+    c.on('error', reject);
+  });
+}
+
+describeAsRoot('iptables step in a network namespace', [], () => {
+  const ns = new TestNetns(`lcipt${process.pid}`, HOST_IP, NS_IP);
+  const outside: ChildProcess[] = [];
+  let before: string;
+
+  /** Asks from inside the namespace, as `uid`. */
+  const askFromInside = (uid: number, host: string, port: number): string =>
+    ns
+      .exec([
+        process.execPath,
+        '-e',
+        `process.setgid(${uid}); process.setuid(${uid}); const c = require('net').connect({ host: ${JSON.stringify(host)}, port: ${port}, timeout: 5000 }); let d = ''; c.on('data', (x) => d += x); c.on('end', () => console.log(d.trim())); c.on('timeout', () => { console.log('timeout'); process.exit(1); }); c.on('error', (e) => { console.log('error ' + e.code); process.exit(1); });`,
+      ])
+      .trim();
+
+  const waitListening = (args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const child = ns.start(args);
+      child.stdout!.on('data', (d) => d.toString().includes('listening') && resolve());
+      child.on('exit', (code) => reject(new Error(`listener exited ${code}`)));
+    });
+
+  beforeAll(async () => {
+    ns.create();
+    before = ns.natTable();
+    // inside: the application on 80, the admin port (ignored) on 4191, the proxy's inbound and outbound listeners
+    await Promise.all([
+      waitListening([process.execPath, '-e', server(80, 'app')]),
+      waitListening([process.execPath, '-e', server(4191, 'admin')]),
+      waitListening([process.execPath, '-e', server(4143, 'proxy-inbound')]),
+      waitListening([process.execPath, '-e', server(4140, 'proxy-outbound')]),
+    ]);
+    // outside: a cluster service the VM calls (its own process: the checks below block this one)
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, ['-e', server(8099, 'cluster-service', HOST_IP)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      outside.push(child);
+      child.stdout.on('data', (d) => d.toString().includes('listening') && resolve());
+      child.on('exit', (code) => reject(new Error(`cluster service exited ${code}`)));
+    });
+  }, 60_000);
+
+  afterAll(() => {
+    for (const c of outside) if (c.pid && c.exitCode === null) process.kill(c.pid, 'SIGTERM');
+    ns.destroy();
+  });
+
+  test('before: connections reach the application directly', async () => {
+    expect(await ask(NS_IP, 80)).toBe('app');
+    expect(askFromInside(APP_UID, HOST_IP, 8099)).toBe('cluster-service');
+  });
+
+  test('create installs exactly the seed\'s rules', () => {
+    const out = ns.exec(['bash', '-c', step().create]);
+    expect(out).toContain('[iptables] created chain PROXY_INIT_REDIRECT');
+    expect(appendRules(ns.natTable())).toEqual([
+      '-A PREROUTING -j PROXY_INIT_REDIRECT',
+      '-A OUTPUT -j PROXY_INIT_OUTPUT',
+      '-A PROXY_INIT_OUTPUT -m owner --uid-owner 2102 -j RETURN',
+      '-A PROXY_INIT_OUTPUT -o lo -j RETURN',
+      '-A PROXY_INIT_OUTPUT -p tcp -m multiport --dports 4567,4568 -j RETURN',
+      '-A PROXY_INIT_OUTPUT -p tcp -j REDIRECT --to-ports 4140',
+      '-A PROXY_INIT_REDIRECT -p tcp -m multiport --dports 4190,4191,4567,4568 -j RETURN',
+      '-A PROXY_INIT_REDIRECT -p tcp -j REDIRECT --to-ports 4143',
+    ]);
+  });
+
+  test('a TCP connection to the application port is redirected to the proxy\'s inbound port; ignored ports are not', async () => {
+    expect(await ask(NS_IP, 80)).toBe('proxy-inbound');
+    expect(await ask(NS_IP, 4191)).toBe('admin');
+  });
+
+  test('the application\'s outbound connections go to the proxy\'s outbound port; the proxy\'s own do not', () => {
+    expect(askFromInside(APP_UID, HOST_IP, 8099)).toBe('proxy-outbound');
+    expect(askFromInside(PROXY_UID, HOST_IP, 8099)).toBe('cluster-service');
+  });
+
+  test('a second run adds no rule and says so', () => {
+    const table = ns.natTable();
+    const out = ns.exec(['bash', '-c', step().create]);
+    expect(ns.natTable()).toBe(table);
+    expect(out).toContain('unchanged: chain PROXY_INIT_REDIRECT (2 rules)');
+    expect(out).toContain('unchanged: chain PROXY_INIT_OUTPUT (4 rules)');
+    expect(out).toContain('unchanged: PREROUTING -> PROXY_INIT_REDIRECT');
+    expect(out).not.toMatch(/added|created/);
+  });
+
+  test('changed ports converge: the chain is rebuilt to the new rules, still one jump', () => {
+    ns.exec(['bash', '-c', step({ traffic: { managementPorts: [22] } }).create]);
+    const rules = appendRules(ns.natTable());
+    expect(rules).toContain('-A PROXY_INIT_REDIRECT -p tcp -m multiport --dports 4190,4191,4567,4568,22 -j RETURN');
+    expect(rules.filter((r) => r.startsWith('-A PROXY_INIT_REDIRECT'))).toHaveLength(2);
+    expect(rules.filter((r) => r === '-A PREROUTING -j PROXY_INIT_REDIRECT')).toHaveLength(1);
+  });
+
+  test('delete leaves the nat table exactly as it was, and connections reach the application again', async () => {
+    const out = ns.exec(['bash', '-c', step().delete]);
+    expect(out).toContain('removed chain PROXY_INIT_OUTPUT');
+    expect(ns.natTable()).toBe(before);
+    expect(await ask(NS_IP, 80)).toBe('app');
+    // deleting again is harmless
+    ns.exec(['bash', '-c', step().delete]);
+    expect(ns.natTable()).toBe(before);
+  });
+});

@@ -1,0 +1,332 @@
+/**
+ * The whole plan over real SSH (root): openssh-server runs in a network namespace on a veth pair as
+ * the stand-in VM; every path of the plan is under an isolated root; spire-server, spire-agent,
+ * linkerd2-proxy and the service manager are stand-ins that record how they were called; iptables is
+ * real (in the namespace). Steps run the way `remote.Command` runs them: the command line of
+ * `remoteCommandLine`, the secret on standard input. A second run changes nothing; the delete scripts
+ * undo everything.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { defaultMesh, KEY_BODY_LINE, seedHostProps, TRUST_ANCHOR_KEY_PEM, TRUST_ANCHOR_PEM } from './support/mesh';
+import { appendRules, describeAsRoot, run, TestNetns } from './support/netns';
+import { writeStandins, type Standins } from './support/standins';
+import { planHost, remoteCommandLine, renderShellBundle, type HostPlan } from '../../src/core/host';
+
+// a private /30 of this test file only
+const HOST_IP = '10.231.7.5';
+const NS_IP = '10.231.7.6';
+const SSH_PORT = 2222;
+
+interface Result {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Files under `root`: type, mode and content hash of each (sorted), for before/after comparisons. */
+function tree(root: string, exclude: (rel: string) => boolean = () => false): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, e.name);
+      const rel = path.relative(root, full);
+      if (exclude(rel)) continue;
+      const st = fs.lstatSync(full);
+      const mode = (st.mode % 0o10000).toString(8);
+      if (e.isDirectory()) {
+        out.push(`d ${mode} ${rel}/`);
+        walk(full);
+      } else if (e.isSocket()) {
+        out.push(`s ${mode} ${rel}`);
+      } else {
+        out.push(`f ${mode} ${rel} ${createHash('sha256').update(fs.readFileSync(full)).digest('hex').slice(0, 16)}`);
+      }
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** shadow-utils keeps `passwd-`, `group-`... backups when users change: not ours to undo. */
+const shadowBackup = (rel: string) => /^etc\/(passwd|group|shadow|gshadow)-$/.test(rel);
+
+const MUTATING = [
+  /^spire-server token generate/,
+  /^spire-server entry (create|update|delete)/,
+  /^systemctl (enable|disable|start|restart|stop|daemon-reload)/,
+  /^spire-(server|agent) run/,
+  /^linkerd2-proxy/,
+];
+
+describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'setpriv', 'useradd'], () => {
+  const ns = new TestNetns(`lcssh${process.pid}`, HOST_IP, NS_IP);
+  let work: string;
+  let root: string;
+  let standins: Standins;
+  let plan: HostPlan;
+  let sshOpts: string[];
+  let before: string[];
+  let natBefore: string;
+  const outside: ChildProcess[] = [];
+  const hostsDir = `/etc/netns/${ns.name}`;
+  let createdNetnsEtc = false;
+
+  const ssh = (commandLine: string, input = ''): Result => {
+    const r = spawnSync('ssh', [...sshOpts, `root@${NS_IP}`, commandLine], { input, encoding: 'utf8', timeout: 120_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  /** Runs one step the way remote.Command does: its command line, the secret (if any) on stdin. */
+  const runStep = (script: string, secrets: readonly string[]): Result => ssh(remoteCommandLine(script), secrets.length > 0 ? `${TRUST_ANCHOR_KEY_PEM}\n` : '');
+  const runAll = (p: HostPlan, kind: 'create' | 'delete'): Result[] => {
+    const steps = kind === 'create' ? p.steps : [...p.steps].reverse();
+    return steps.map((s) => {
+      const r = runStep(s[kind], kind === 'create' ? s.secrets : []);
+      if (r.status !== 0) throw new Error(`step ${s.id} ${kind} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+      return r;
+    });
+  };
+  const callLines = () => standins.calls().map((c) => `${c.name} ${c.argv.join(' ')}`);
+
+  beforeAll(async () => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-ewssh-'));
+    fs.chmodSync(work, 0o755);
+    root = path.join(work, 'root');
+    // the isolated root: what a fresh machine has before the plan runs
+    for (const d of ['etc/systemd/system', 'opt', 'var/lib', 'tmp']) fs.mkdirSync(path.join(root, d), { recursive: true, mode: 0o755 });
+    fs.chmodSync(root, 0o755);
+    fs.writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\n', { mode: 0o644 });
+    fs.writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\n', { mode: 0o644 });
+    fs.writeFileSync(path.join(root, 'etc/shadow'), 'root:*:19000:0:99999:7:::\n', { mode: 0o640 });
+    fs.writeFileSync(path.join(root, 'etc/gshadow'), 'root:*::\n', { mode: 0o640 });
+    standins = writeStandins(path.join(work, 'standins'), root, path.join(root, 'etc/systemd/system'));
+    plan = planHost(
+      'ssh-test',
+      seedHostProps({
+        root,
+        spire: { install: { kind: 'path', serverBinary: standins.spireServer, agentBinary: standins.spireAgent } },
+        proxy: { binary: { kind: 'path', path: standins.proxy } },
+        serviceManager: { command: standins.systemctl },
+        traffic: { managementPorts: [SSH_PORT] },
+      }),
+      defaultMesh(),
+    );
+
+    // the network: the VM's namespace, its hosts file naming the control plane, the control plane outside
+    ns.create();
+    if (!fs.existsSync('/etc/netns')) createdNetnsEtc = true;
+    fs.mkdirSync(hostsDir, { recursive: true });
+    fs.writeFileSync(path.join(hostsDir, 'hosts'), `127.0.0.1 localhost\n${HOST_IP} linkerd-dst-headless.linkerd.svc.cluster.local linkerd-policy.linkerd.svc.cluster.local\n`);
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ['-e', `const net = require('net'); let n = 0; for (const p of [8086, 8090]) net.createServer((c) => c.end()).listen(p, ${JSON.stringify(HOST_IP)}, () => { if (++n === 2) console.log('listening'); });`],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      outside.push(child);
+      child.stdout.on('data', (d) => d.toString().includes('listening') && resolve());
+      child.on('exit', (code) => reject(new Error(`control plane stand-in exited ${code}`)));
+    });
+
+    // sshd in the namespace, with its own keys and config
+    const sshDir = path.join(work, 'ssh');
+    fs.mkdirSync(sshDir, { mode: 0o700 });
+    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(sshDir, 'host_key')]);
+    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(sshDir, 'id_ed25519')]);
+    fs.copyFileSync(path.join(sshDir, 'id_ed25519.pub'), path.join(sshDir, 'authorized_keys'));
+    fs.writeFileSync(path.join(sshDir, 'known_hosts'), `[${NS_IP}]:${SSH_PORT} ${fs.readFileSync(path.join(sshDir, 'host_key.pub'), 'utf8')}`);
+    fs.writeFileSync(
+      path.join(sshDir, 'sshd_config'),
+      [
+        `Port ${SSH_PORT}`,
+        `ListenAddress ${NS_IP}`,
+        `HostKey ${path.join(sshDir, 'host_key')}`,
+        `PidFile ${path.join(sshDir, 'sshd.pid')}`,
+        `AuthorizedKeysFile ${path.join(sshDir, 'authorized_keys')}`,
+        'PermitRootLogin prohibit-password',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'UsePAM no',
+        'StrictModes no',
+        'PrintMotd no',
+        'PrintLastLog no',
+        'UseDNS no',
+        'PermitTTY no',
+        'X11Forwarding no',
+        'AllowAgentForwarding no',
+        'LogLevel ERROR',
+        '',
+      ].join('\n'),
+    );
+    fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege separation directory
+    ns.start(['/usr/sbin/sshd', '-D', '-e', '-f', path.join(sshDir, 'sshd_config')]);
+    sshOpts = [
+      '-F', '/dev/null',
+      '-i', path.join(sshDir, 'id_ed25519'),
+      '-p', String(SSH_PORT),
+      '-o', `UserKnownHostsFile=${path.join(sshDir, 'known_hosts')}`,
+      '-o', 'StrictHostKeyChecking=yes',
+      '-o', 'BatchMode=yes',
+      '-o', 'IdentitiesOnly=yes',
+      '-o', 'ConnectTimeout=5',
+      '-o', 'GSSAPIAuthentication=no',
+      '-T',
+      // one connection for every step (each still gets its own session, as with remote.Command)
+      '-o', 'ControlMaster=auto',
+      '-o', `ControlPath=${path.join(sshDir, 'control-%C')}`,
+      '-o', 'ControlPersist=120',
+    ];
+    for (let i = 0; ; i++) {
+      if (ssh('true').status === 0) break;
+      if (i > 50) throw new Error(`sshd did not accept connections: ${ssh('true').stderr}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    before = tree(root);
+    natBefore = ns.natTable();
+  }, 120_000);
+
+  afterAll(() => {
+    for (const c of outside) if (c.pid && c.exitCode === null) process.kill(c.pid, 'SIGTERM');
+    ns.destroy();
+    fs.rmSync(hostsDir, { recursive: true, force: true });
+    if (createdNetnsEtc) fs.rmSync('/etc/netns', { recursive: true, force: true });
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  test('preflight fails clearly when the control plane does not resolve, and changes nothing', () => {
+    const elsewhere = planHost('ssh-test', seedHostProps({ root, spire: { kind: 'existing-agent', socketPath: '/nonexistent.sock' }, proxy: { binary: { kind: 'path', path: standins.proxy } }, serviceManager: { command: standins.systemctl } }), defaultMesh({ namespace: 'elsewhere' }));
+    const r = runStep(elsewhere.steps[0].create, []);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('[preflight] error: no SPIRE agent socket at /nonexistent.sock');
+    const cp = planHost('ssh-test', seedHostProps({ root, spire: { install: { kind: 'path', serverBinary: standins.spireServer, agentBinary: standins.spireAgent } }, proxy: { binary: { kind: 'path', path: standins.proxy } }, serviceManager: { command: standins.systemctl } }), defaultMesh({ namespace: 'elsewhere' }));
+    const r2 = runStep(cp.steps[0].create, []);
+    expect(r2.status).toBe(1);
+    expect(r2.stderr).toContain('[preflight] error: cannot resolve linkerd-dst-headless.elsewhere.svc.cluster.local (destination service)');
+    expect(tree(root)).toEqual(before);
+  });
+
+  test('the upstream CA step without its key on standard input fails clearly and writes nothing', () => {
+    const ca = plan.steps.find((s) => s.id === 'spire-upstream-ca')!;
+    const r = ssh(remoteCommandLine(ca.create), '');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("expected the trust anchor's private key (PEM) on standard input");
+    expect(tree(root)).toEqual(before);
+  });
+
+  test('create: every step succeeds over SSH and says what it does', () => {
+    const results = runAll(plan, 'create');
+    const out = results.map((r) => r.stdout).join('');
+    expect(out).toContain('[preflight] destination service: linkerd-dst-headless.linkerd.svc.cluster.local:8086 resolves and accepts connections');
+    expect(out).toContain('[preflight] preflight passed');
+    expect(out).toContain('[spire-agent] started spire-agent.service with the join token');
+    expect(out).toContain('[spire-workload-entry] created entry linkerd-ew-mixed-env-external-workload');
+    expect(out).toContain('[proxy-user] created user linkerd-proxy (uid 2102)');
+    expect(out).toContain('[iptables] created chain PROXY_INIT_REDIRECT');
+    expect(standins.execResults()).toEqual(['spire-server.service rc=0', 'spire-agent.service rc=0', 'linkerd-proxy.service rc=0']);
+  });
+
+  test('files: the key 0600, the agent config 0600 without the used token, units, the proxy user', () => {
+    const f = (p: string) => path.join(root, p);
+    const mode = (p: string) => (fs.statSync(f(p)).mode % 0o1000).toString(8);
+    expect(mode('opt/spire/certs/ca.key')).toBe('600');
+    expect(fs.readFileSync(f('opt/spire/certs/ca.key'), 'utf8')).toBe(`${TRUST_ANCHOR_KEY_PEM}\n`);
+    expect(fs.readFileSync(f('opt/spire/certs/ca.crt'), 'utf8')).toBe(`${TRUST_ANCHOR_PEM}\n`);
+    expect(mode('opt/spire/conf/agent.conf')).toBe('600');
+    const agentConf = fs.readFileSync(f('opt/spire/conf/agent.conf'), 'utf8');
+    expect(agentConf).not.toContain('join_token =');
+    expect(agentConf).toContain(`trust_bundle_path = "${f('opt/spire/conf/bundle.pem')}"`);
+    expect(fs.readFileSync(f('opt/spire/conf/server.conf'), 'utf8')).toContain(`key_file_path = "${f('opt/spire/certs/ca.key')}"`);
+    for (const u of ['spire-server.service', 'spire-agent.service', 'linkerd-proxy.service']) {
+      expect(fs.readFileSync(f(`etc/systemd/system/${u}`), 'utf8')).toContain('Restart=on-failure');
+    }
+    expect(fs.readFileSync(f('etc/passwd'), 'utf8')).toContain('linkerd-proxy:x:2102:2102:');
+  });
+
+  test('the join token went through the 0600 config only: never on a command line, and the agent read it there', () => {
+    const tokens = standins.tokens();
+    expect(tokens).toHaveLength(1);
+    expect(standins.agentRuns()).toEqual([`mode=600 token=${tokens[0]}`]);
+    const calls = standins.calls();
+    expect(calls.filter((c) => c.argv.join(' ').includes(tokens[0]))).toEqual([]);
+    expect(callLines()).toContain(`spire-agent run -config ${path.join(root, 'opt/spire/conf/agent.conf')}`);
+  });
+
+  test('no stand-in received the key, on its command line or its standard input', () => {
+    const calls = standins.calls();
+    expect(calls.length).toBeGreaterThan(10);
+    expect(calls.filter((c) => c.stdinBytes !== 0)).toEqual([]);
+    expect(calls.filter((c) => c.argv.join(' ').includes(KEY_BODY_LINE))).toEqual([]);
+    for (const s of plan.steps) expect(remoteCommandLine(s.create)).not.toContain(KEY_BODY_LINE);
+  });
+
+  test('SPIRE: the entry gives the proxy user the workload identity under the agent', () => {
+    expect(callLines()).toContainEqual(
+      expect.stringMatching(
+        /^spire-server entry create -socketPath \S+ -entryID linkerd-ew-mixed-env-external-workload -parentID spiffe:\/\/root\.linkerd\.cluster\.local\/agent -spiffeID spiffe:\/\/root\.linkerd\.cluster\.local\/external-workload -selector unix:uid:2102$/,
+      ),
+    );
+    expect(callLines()).toContainEqual(expect.stringMatching(/^spire-server token generate -socketPath \S+ -spiffeID spiffe:\/\/root\.linkerd\.cluster\.local\/agent -ttl 600 -output json$/));
+  });
+
+  test('the proxy ran as the proxy user (not root) with the seed\'s environment', () => {
+    const p = standins.proxyRun()!;
+    expect(p.uid).toBe(2102);
+    expect(p.env).toMatchObject({
+      LINKERD2_PROXY_IDENTITY_SERVER_ID: 'spiffe://root.linkerd.cluster.local/external-workload',
+      LINKERD2_PROXY_IDENTITY_SERVER_NAME: 'external-workload.cluster.local',
+      LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS: TRUST_ANCHOR_PEM,
+      LINKERD2_PROXY_IDENTITY_SPIRE_WORKLOAD_API_ADDRESS: `unix://${path.join(root, 'tmp/spire-agent/public/api.sock')}`,
+      LINKERD2_PROXY_DESTINATION_SVC_ADDR: 'linkerd-dst-headless.linkerd.svc.cluster.local.:8086',
+      LINKERD2_PROXY_POLICY_SVC_ADDR: 'linkerd-policy.linkerd.svc.cluster.local.:8090',
+    });
+    expect(JSON.parse(p.env.LINKERD2_PROXY_DESTINATION_CONTEXT)).toEqual({ ns: 'mixed-env', nodeName: 'my-vm', external_workload: 'external-workload' });
+  });
+
+  test('iptables: the seed\'s chains are in the VM\'s nat table, the SSH port kept reachable', () => {
+    const rules = appendRules(ns.natTable());
+    expect(rules).toContain(`-A PROXY_INIT_REDIRECT -p tcp -m multiport --dports 4190,4191,4567,4568,${SSH_PORT} -j RETURN`);
+    expect(rules).toContain('-A PROXY_INIT_OUTPUT -m owner --uid-owner 2102 -j RETURN');
+    expect(rules).toContain('-A PROXY_INIT_REDIRECT -p tcp -j REDIRECT --to-ports 4143');
+  });
+
+  test('a second run (the shell bundle, over the same SSH) changes nothing: same files, same nat table, no mutating call', () => {
+    const files = tree(root);
+    const nat = ns.natTable();
+    const callsBefore = standins.calls().length;
+    const keyFile = path.join(work, 'trust-anchor.key');
+    fs.writeFileSync(keyFile, `${TRUST_ANCHOR_KEY_PEM}\n`, { mode: 0o600 });
+    const r = ssh(`LINKERD_EW_TRUST_ANCHOR_KEY_FILE=${keyFile} bash -s -- create`, renderShellBundle(plan));
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`==> [3/${plan.steps.length}] spire-upstream-ca`);
+    expect(r.stdout).toContain(`==> mixed-env/external-workload: all ${plan.steps.length} steps done`);
+    expect(tree(root)).toEqual(files);
+    expect(ns.natTable()).toBe(nat);
+    const second = callLines().slice(callsBefore);
+    expect(second.length).toBeGreaterThan(5);
+    expect(second.filter((l) => MUTATING.some((m) => m.test(l)))).toEqual([]);
+    expect(r.stdout).not.toMatch(/\] (wrote|created|added|started|restarted|enabled|updated)/);
+    expect(r.stdout).toContain('[spire-workload-entry] unchanged: entry linkerd-ew-mixed-env-external-workload');
+    expect(standins.tokens()).toHaveLength(1);
+  });
+
+  test('delete undoes every step: the isolated root and the nat table are as before', () => {
+    const out = runAll(plan, 'delete').map((r) => r.stdout).join('');
+    expect(out).toContain('[iptables] removed chain PROXY_INIT_REDIRECT');
+    expect(out).toContain('[proxy-user] removed user linkerd-proxy');
+    expect(out).toContain('[spire-workload-entry] deleted entry linkerd-ew-mixed-env-external-workload');
+    expect(tree(root, shadowBackup)).toEqual(before);
+    expect(ns.natTable()).toBe(natBefore);
+    expect(fs.readdirSync(path.join(standins.stateDir, 'entries'))).toEqual([]);
+    expect(fs.readdirSync(path.join(standins.stateDir, 'units')).filter((u) => u.endsWith('.active') || u.endsWith('.enabled'))).toEqual([]);
+    // and deleting twice (with the bundle) is harmless
+    const again = ssh('bash -s -- delete', renderShellBundle(plan));
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain(`all ${plan.steps.length} steps undone`);
+    expect(tree(root, shadowBackup)).toEqual(before);
+    expect(ns.natTable()).toBe(natBefore);
+  });
+});
