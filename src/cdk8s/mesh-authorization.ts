@@ -1,0 +1,208 @@
+import { ApiObject } from 'cdk8s';
+import { Construct, type IConstruct } from 'constructs';
+import { AuthorizationRegistry, type AuthorizationMember } from './_authorization-checks';
+import { addApiObjects } from './_objects';
+import type { MeshReference } from './mesh-reference';
+import type { PolicyRecord } from '../core/authorization/checks';
+import {
+  admitsNothingIssue,
+  allowObjects,
+  checkUniqueObjectNames,
+  countRules,
+  meshAuthorizationObjects,
+  portWideOnRoutes,
+  routeObjects,
+  type ServerContext,
+} from '../core/authorization/objects';
+import type {
+  AuthorizationSourceLike,
+  AuthorizationWorkload,
+  MeshAuthorizationOptions,
+  MeshAuthorizationProps as MeshAuthorizationCoreProps,
+  RouteAuthorization,
+  WorkloadSelector,
+} from '../core/authorization/types';
+import { checkWorkloadPort, externalWorkloadInfoOf, resolveWorkloadObject, type ResolvedWorkload } from '../core/authorization/workload';
+import { formatIssue, Issues, type ValidationIssue } from '../core/errors';
+import type { KubeObject, LabelSelector } from '../core/k8s';
+
+/** Props of {@link MeshAuthorization}. */
+export interface MeshAuthorizationProps extends MeshAuthorizationOptions {
+  /**
+   * The workload whose port is governed: `{ podSelector }` or `{ externalWorkloadSelector }`, an
+   * `ExternalWorkloadHost` (or its `ExternalWorkloadInfo`), a plain workload object, or a workload
+   * construct of this app (a cdk8s-plus `Deployment`/`StatefulSet`/..., or an `ApiObject` such as
+   * `KubeDeployment`). When the workload itself is given, its ports are checked at synthesis: a named
+   * port it does not expose is an error.
+   */
+  readonly workload: AuthorizationWorkload | IConstruct;
+  /**
+   * The mesh: its trust domain and control plane namespace build identities, and the objects
+   * depend on its CRDs when they are in this app.
+   *
+   * @default - trust domain `cluster.local`, control plane namespace `linkerd`, no dependency
+   */
+  readonly mesh?: MeshReference;
+}
+
+interface WorkloadPodsConstruct extends IConstruct {
+  readonly matchLabels?: Record<string, string>;
+  readonly matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+}
+
+function isConstruct(value: unknown): value is IConstruct {
+  return typeof value === 'object' && value !== null && Construct.isConstruct(value);
+}
+
+/** The selector and name of a workload construct, read at construction (its pods may get containers later). */
+function constructWorkload(c: IConstruct, scope: string): { workload: AuthorizationWorkload; namespace?: string } {
+  const api = ApiObject.of(c);
+  const pods = c as WorkloadPodsConstruct;
+  if (pods.matchLabels !== undefined && typeof pods.matchLabels === 'object') {
+    // a cdk8s-plus workload: its selector is known now, its pod spec only at synthesis
+    const selector: LabelSelector = { matchLabels: { ...pods.matchLabels } };
+    const expressions = pods.matchExpressions ?? [];
+    if (expressions.length > 0) selector.matchExpressions = expressions.map((e) => ({ key: e.key, operator: e.operator as 'In', values: e.values }));
+    const workload: WorkloadSelector = { podSelector: selector, name: api.name };
+    return { workload, namespace: api.metadata.namespace };
+  }
+  const json = api.toJson() as KubeObject;
+  const workload: WorkloadSelector = { podSelector: podSelectorOf(json, scope), name: json.metadata?.name };
+  return { workload, namespace: json.metadata?.namespace };
+}
+
+function podSelectorOf(obj: KubeObject, scope: string): LabelSelector {
+  // resolve through the core (which knows every workload kind); an invalid kind is reported there
+  const issues = new Issues(scope);
+  const resolved = resolveWorkloadObject(obj, issues, 'workload');
+  issues.throwIfErrors();
+  return resolved!.selector;
+}
+
+/**
+ * Linkerd authorization for one port of one workload, from intent: who may call it, optionally per
+ * HTTP route, with an optional rate limit. Emits a `Server` (the construct's default child, id
+ * `Resource`), `HTTPRoute`s, `AuthorizationPolicy`s with their `MeshTLSAuthentication`s and
+ * `NetworkAuthentication`s, and an `HTTPLocalRateLimitPolicy` (or, with
+ * `legacyServerAuthorization`, a v1beta1 `Server` and `ServerAuthorization`s).
+ *
+ * Checked when the construct is created: identities, networks, names, selectors, routes, rate
+ * limits, empty rules. Checked at synthesis, across the app: a named port the workload construct
+ * does not expose, a Server that admits no one, two Servers governing the same pods and port,
+ * duplicate object names, and every reference of every policy object in the app (including
+ * hand-written `ApiObject`s).
+ *
+ * ```ts
+ * new MeshAuthorization(chart, 'legacy-app', {
+ *   namespace: 'mixed-env',
+ *   workload: { podSelector: { matchLabels: { app: 'legacy-app' } } },
+ *   port: 'http',
+ *   protocol: 'HTTP/1',
+ *   allow: [{ identity: 'spiffe://root.linkerd.cluster.local/external-workload' }],
+ * });
+ * ```
+ */
+export class MeshAuthorization extends Construct {
+  /** Name of the `Server`. */
+  public readonly serverName: string;
+  /** Namespace of every object. */
+  public readonly namespace: string;
+  /** The `Server` object (also `node.defaultChild`). */
+  public readonly server: ApiObject;
+
+  private readonly context: ServerContext;
+  private readonly objects: KubeObject[];
+  private readonly workloadConstruct?: IConstruct;
+  private ruleCount: number;
+  private added = 0;
+
+  public constructor(scope: Construct, id: string, props: MeshAuthorizationProps) {
+    super(scope, id);
+    const path = this.node.path;
+    let workload = props.workload as AuthorizationWorkload;
+    let namespace = props.namespace;
+    // an ExternalWorkloadHost is a construct carrying its ExternalWorkloadInfo: the core resolves it
+    if (isConstruct(props.workload) && !externalWorkloadInfoOf(props.workload)) {
+      this.workloadConstruct = props.workload;
+      const resolved = constructWorkload(props.workload, path);
+      workload = resolved.workload;
+      namespace = namespace ?? resolved.namespace;
+    }
+    // the core props are the construct's, with the workload resolved and the mesh's facts
+    const coreProps: MeshAuthorizationCoreProps =
+      this.workloadConstruct || props.mesh ? { ...props, namespace, workload, mesh: props.mesh?.info } : (props as MeshAuthorizationCoreProps);
+    const manifest = meshAuthorizationObjects(coreProps, path, { deferEmptyCheck: true });
+    printWarnings(manifest.warnings);
+    this.context = manifest.context;
+    this.objects = manifest.objects;
+    this.ruleCount = manifest.ruleCount;
+    this.serverName = this.context.serverName;
+    this.namespace = this.context.namespace;
+    this.server = addApiObjects(this, manifest.objects, 0)[0];
+    if (props.mesh?.crds) this.node.addDependency(props.mesh.crds);
+    const registry = AuthorizationRegistry.of(this);
+    const member: AuthorizationMember = { construct: this, contribution: () => this.contribution() };
+    registry.register(member);
+    this.node.addValidation({ validate: () => registry.messagesFor(member) });
+  }
+
+  /**
+   * Admits more clients to every request on the port (one more rule, as if appended to `allow`).
+   * Returns the objects added.
+   */
+  public allowFrom(...sources: AuthorizationSourceLike[]): ApiObject[] {
+    return this.addRule((issues) => allowObjects(this.context, sources, `allowFrom(#${this.added})`, issues));
+  }
+
+  /** Adds a route rule (as if appended to `routes`). Returns the objects added. */
+  public addRoute(route: RouteAuthorization): ApiObject[] {
+    return this.addRule((issues) => routeObjects(this.context, route, `addRoute(#${this.added})`, issues));
+  }
+
+  private contribution(): { objects: readonly KubeObject[]; workload?: PolicyRecord['workload']; issues: ValidationIssue[] } {
+    let workload: ResolvedWorkload = this.context.workload;
+    let issues: Issues | undefined;
+    if (this.workloadConstruct) {
+      issues = new Issues(this.node.path);
+      const known = this.knownWorkload(issues);
+      if (known) {
+        workload = { ...workload, ports: known.ports, labels: known.labels, description: known.description };
+        checkWorkloadPort(workload, this.context.port, issues);
+      }
+    }
+    const empty = admitsNothingIssue(this.context, this.ruleCount);
+    const found = issues ? issues.errors : [];
+    if (empty) found.push(empty);
+    return { objects: this.objects, workload: workload.ports || workload.labels ? workload : undefined, issues: found };
+  }
+
+  private knownWorkload(issues: Issues): ResolvedWorkload | undefined {
+    let json: KubeObject;
+    try {
+      json = ApiObject.of(this.workloadConstruct!).toJson() as KubeObject;
+    } catch (e) {
+      issues.error('workload', this.workloadConstruct!.node.path, `expected a workload construct that synthesizes (${e instanceof Error ? e.message : String(e)})`);
+      return undefined;
+    }
+    return resolveWorkloadObject(json, issues, 'workload');
+  }
+
+  private addRule(build: (issues: Issues) => KubeObject[]): ApiObject[] {
+    const issues = new Issues(this.node.path);
+    const built = build(issues);
+    // port-wide rules apply to every route: new rules to existing routes, existing rules to new routes
+    const objects = [...built, ...portWideOnRoutes(this.context, [...this.objects, ...built], [...this.objects, ...built])];
+    checkUniqueObjectNames([...this.objects, ...objects], issues);
+    issues.throwIfErrors();
+    printWarnings(issues.warnings);
+    this.added += 1;
+    this.objects.push(...objects);
+    this.ruleCount += countRules(objects);
+    return addApiObjects(this, objects);
+  }
+}
+
+function printWarnings(warnings: readonly ValidationIssue[]): void {
+  // eslint-disable-next-line no-console
+  for (const w of warnings) console.warn(formatIssue(w));
+}

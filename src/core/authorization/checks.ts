@@ -1,0 +1,481 @@
+/**
+ * Checks across policy objects, wherever they come from (several `MeshAuthorization`s, hand-written
+ * objects in the same app): names are unique, references resolve, identities are well formed, and no
+ * two Servers govern the same pods and port.
+ *
+ * What the overlap check detects, precisely: two Servers in the same namespace, both selecting pods
+ * (or both external workloads), on the same port (the same number or the same name; on a workload
+ * known to either side, a port name and its number are the same port), such that
+ *  - one selector implies the other (every label set the narrower one matches, the broader one
+ *    matches too; identical selectors and select-everything selectors included), or
+ *  - a workload known to either side (passed as the workload of a `MeshAuthorization`) has pod labels
+ *    both selectors match.
+ * Selectors that could only overlap on pods nobody declared (e.g. `app=web` and `tier=front`) are not
+ * reported: whether such pods exist is not knowable at synthesis. Everything is indexed by namespace,
+ * port and pinned labels, so checking N Servers costs about N lookups, not N² comparisons.
+ */
+import { type ValidationIssue } from '../errors';
+import { objectRef, type KubeObject, type LabelSelector } from '../k8s';
+import { isMeshIdentity, MESH_IDENTITY_RULE } from '../validation';
+import {
+  describeSelector,
+  isSatisfiable,
+  normalizeSelector,
+  pinnedPairs,
+  selectorImplies,
+  selectorMatches,
+  type NormalizedSelector,
+} from './selectors';
+import type { WorkloadPort } from './workload';
+
+/** A policy object and who emits it. */
+export interface PolicyRecord {
+  /** The object. */
+  readonly object: KubeObject;
+  /** Construct path (or component name) that emits it: issues about it are scoped here. */
+  readonly owner: string;
+  /**
+   * Built by this library from checked props: indexed (names, overlaps, rate-limit targets) but its
+   * references are not re-checked.
+   *
+   * @default false
+   */
+  readonly trusted?: boolean;
+  /** For a Server: what is known about the workload it governs (ports resolve names; labels prove overlaps). */
+  readonly workload?: {
+    readonly ports?: readonly WorkloadPort[];
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly description?: string;
+  };
+}
+
+/** A Server as the overlap index sees it. */
+export interface ServerEntry {
+  /** Who emits it. */
+  readonly owner: string;
+  /** Namespace. */
+  readonly namespace: string;
+  /** Name. */
+  readonly name: string;
+  /** Pods or external workloads. */
+  readonly selectorKind: 'pod' | 'externalWorkload';
+  /** Its selector. */
+  readonly selector: LabelSelector;
+  /** Its port. */
+  readonly port: number | string;
+  /** What is known about the governed workload. */
+  readonly workload?: PolicyRecord['workload'];
+}
+
+/** Two Servers governing the same pods and port. */
+export interface ServerOverlap {
+  /** The Server added first. */
+  readonly first: ServerEntry;
+  /** The Server added later. */
+  readonly second: ServerEntry;
+  /** Why they overlap, as a sentence fragment. */
+  readonly reason: string;
+}
+
+interface Indexed {
+  readonly entry: ServerEntry;
+  readonly pairs: string[];
+  readonly knownPairs?: string[];
+  /** The normalized selector, computed when a candidate needs it. */
+  norm?: NormalizedSelector;
+  satisfiable?: boolean;
+}
+
+interface Bucket {
+  readonly all: Indexed[];
+  readonly byPairSet: Map<string, Indexed[]>;
+  readonly byPair: Map<string, Indexed[]>;
+  readonly byKnownPair: Map<string, Indexed[]>;
+  readonly withKnown: Indexed[];
+}
+
+const MAX_SUBSET_PAIRS = 12;
+const NO_INDEXED: readonly Indexed[] = [];
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** Calls `fn` with the key of every subset of the (sorted) pairs, in sorted order. */
+function forEachSubsetKey(pairs: readonly string[], fn: (key: string) => void, start = 0, prefix = ''): void {
+  fn(prefix);
+  for (let i = start; i < pairs.length; i++) forEachSubsetKey(pairs, fn, i + 1, prefix === '' ? pairs[i] : `${prefix}\u0000${pairs[i]}`);
+}
+
+function smallest(map: Map<string, Indexed[]>, keys: readonly string[]): readonly Indexed[] {
+  let best: readonly Indexed[] | undefined;
+  for (const k of keys) {
+    const list = map.get(k) ?? NO_INDEXED;
+    if (!best || list.length < best.length) best = list;
+  }
+  return best ?? NO_INDEXED;
+}
+
+function sortedPairs(labels: Readonly<Record<string, string>>): string[] {
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`);
+}
+
+function normalized(i: Indexed): NormalizedSelector {
+  if (!i.norm) {
+    i.norm = normalizeSelector(i.entry.selector);
+    i.satisfiable = isSatisfiable(i.norm);
+  }
+  return i.norm;
+}
+
+function serverLabel(e: ServerEntry): string {
+  return `Server ${e.namespace}/${e.name}${e.owner ? ` (${e.owner})` : ''}`;
+}
+
+/** Finds overlapping Servers, one at a time (see the module documentation for what counts). */
+export class ServerOverlapIndex {
+  private readonly buckets = new Map<string, Bucket>();
+
+  /** Adds a Server; returns its overlaps with the Servers added before. */
+  public add(entry: ServerEntry): ServerOverlap[] {
+    const sel = entry.selector;
+    const labels = entry.workload?.labels;
+    const knownPairs = labels && Object.keys(labels).length > 0 ? sortedPairs(labels) : undefined;
+    // matchLabels-only selectors (the common case) pin exactly their labels
+    const simple = !sel.matchExpressions || sel.matchExpressions.length === 0;
+    const pairs = simple ? sortedPairs(sel.matchLabels ?? {}) : pinnedPairs(normalizeSelector(sel));
+    const me: Indexed = { entry, pairs, knownPairs };
+    const overlaps: ServerOverlap[] = [];
+    let seen: Set<Indexed> | undefined;
+    const consider = (other: Indexed) => {
+      if (other.entry === entry) return;
+      seen ??= new Set();
+      if (seen.has(other)) return;
+      seen.add(other);
+      const reason = overlapReason(other, me);
+      if (reason) overlaps.push({ first: other.entry, second: entry, reason });
+    };
+    for (const key of this.portKeys(entry)) {
+      let bucket = this.buckets.get(key);
+      if (!bucket) {
+        bucket = { all: [], byPairSet: new Map(), byPair: new Map(), byKnownPair: new Map(), withKnown: [] };
+        this.buckets.set(key, bucket);
+      }
+      this.candidates(bucket, me, consider);
+      bucket.all.push(me);
+      push(bucket.byPairSet, me.pairs.join('\u0000'), me);
+      for (const p of me.pairs) push(bucket.byPair, p, me);
+      if (me.knownPairs) {
+        bucket.withKnown.push(me);
+        for (const p of me.knownPairs) push(bucket.byKnownPair, p, me);
+      }
+    }
+    return overlaps;
+  }
+
+  private portKeys(entry: ServerEntry): string[] {
+    const base = `${entry.namespace}|${entry.selectorKind}|`;
+    const first = `${base}${entry.port}`;
+    const ports = entry.workload?.ports;
+    if (!ports || ports.length === 0) return [first];
+    // on a known workload, a port name and its number are the same port
+    const keys = new Set([first]);
+    const n = typeof entry.port === 'number' ? entry.port : ports.find((p) => p.name === entry.port)?.port;
+    if (n !== undefined) {
+      keys.add(`${base}${n}`);
+      for (const p of ports) if (p.port === n && p.name) keys.add(`${base}${p.name}`);
+    }
+    return [...keys];
+  }
+
+  private candidates(bucket: Bucket, me: Indexed, consider: (other: Indexed) => void): void {
+    const bySubsets = (pairs: readonly string[]) => {
+      if (pairs.length > MAX_SUBSET_PAIRS) bucket.all.forEach(consider);
+      else forEachSubsetKey(pairs, (key) => bucket.byPairSet.get(key)?.forEach(consider));
+    };
+    // Servers at least as broad as me: their pinned pairs are a subset of mine
+    bySubsets(me.pairs);
+    // Servers at least as narrow as me: they pin every pair I pin
+    (me.pairs.length === 0 ? bucket.all : smallest(bucket.byPair, me.pairs)).forEach(consider);
+    // Servers matching my known pods
+    if (me.knownPairs) bySubsets(me.knownPairs);
+    // Servers whose known pods I match
+    (me.pairs.length === 0 ? bucket.withKnown : smallest(bucket.byKnownPair, me.pairs)).forEach(consider);
+  }
+}
+
+function overlapReason(a: Indexed, b: Indexed): string | undefined {
+  const an = normalized(a);
+  const bn = normalized(b);
+  const aImpliesB = a.satisfiable === true && selectorImplies(an, bn);
+  const bImpliesA = b.satisfiable === true && selectorImplies(bn, an);
+  if (aImpliesB && bImpliesA) return `selects the same ${a.entry.selectorKind === 'pod' ? 'pods' : 'external workloads'} (${describeSelector(a.entry.selector)})`;
+  if (bImpliesA) return `selects every pod this one selects (its selector ${describeSelector(a.entry.selector)} is broader than ${describeSelector(b.entry.selector)})`;
+  if (aImpliesB) return `selects only pods this one selects too (this selector ${describeSelector(b.entry.selector)} is broader than its ${describeSelector(a.entry.selector)})`;
+  for (const known of [b, a]) {
+    const labels = known.entry.workload?.labels;
+    if (labels && Object.keys(labels).length > 0 && selectorMatches(an, labels) && selectorMatches(bn, labels)) {
+      return `also selects the pods of ${known.entry.workload?.description ?? `the workload labelled ${JSON.stringify(labels)}`}`;
+    }
+  }
+  return undefined;
+}
+
+/** The issue reported on the later of two overlapping Servers. */
+export function overlapIssue(o: ServerOverlap): ValidationIssue {
+  return {
+    scope: o.second.owner,
+    field: 'workload',
+    value: describeSelector(o.second.selector),
+    allowed:
+      `expected pods no other Server governs on port ${o.second.port}: ${serverLabel(o.first)} ${o.reason}. ` +
+      'Linkerd requires Servers not to overlap on a pod and port (its admission webhook rejects identical and select-everything selectors)',
+    severity: 'error',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const POLICY_GROUP = 'policy.linkerd.io';
+const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+
+function groupOf(obj: KubeObject): string {
+  const slash = obj.apiVersion.indexOf('/');
+  return slash === -1 ? '' : obj.apiVersion.slice(0, slash);
+}
+
+/** The kind as the name index keys it: Gateway API routes are distinct from Linkerd's. */
+function kindKey(kind: string, group: string): string {
+  return group === GATEWAY_GROUP ? `${kind}.${GATEWAY_GROUP}` : kind;
+}
+
+type Json = Record<string, any>;
+
+/** The kinds {@link PolicyObjectIndex} keeps (others are ignored). */
+export const POLICY_KINDS = [
+  'Server',
+  'ServerAuthorization',
+  'AuthorizationPolicy',
+  'MeshTLSAuthentication',
+  'NetworkAuthentication',
+  'HTTPRoute',
+  'GRPCRoute',
+  'HTTPLocalRateLimitPolicy',
+  'EgressNetwork',
+  'ServiceProfile',
+] as const;
+
+const POLICY_KIND_SET: ReadonlySet<string> = new Set(POLICY_KINDS);
+
+/** True for a kind {@link PolicyObjectIndex} keeps. */
+export function isPolicyKind(kind: string): boolean {
+  return POLICY_KIND_SET.has(kind);
+}
+
+/**
+ * Policy objects from several emitters: detects duplicate names and overlapping Servers as they are
+ * added, and checks references once everything is in.
+ */
+export class PolicyObjectIndex {
+  /** kind (with the Gateway API group for its routes) -> namespace -> name -> owner */
+  private readonly owners = new Map<string, Map<string, Map<string, string>>>();
+  /** Records whose references are checked (untrusted ones, and every rate limit). */
+  private readonly records: PolicyRecord[] = [];
+  private readonly servers = new ServerOverlapIndex();
+
+  /** Adds objects; returns the duplicate-name and Server-overlap issues they raise. */
+  public add(records: readonly PolicyRecord[]): ValidationIssue[] {
+    const issues: ValidationIssue[] = [];
+    for (const r of records) this.addOne(r.object, r.owner, r.workload, r.trusted === true, r, issues);
+    return issues;
+  }
+
+  /**
+   * Adds the objects one emitter built (what {@link policyRecordsOf} describes, without building the
+   * records): trusted, the Server carrying `workload`.
+   */
+  public addObjects(objects: readonly KubeObject[], owner: string, workload?: PolicyRecord['workload']): ValidationIssue[] {
+    const issues: ValidationIssue[] = [];
+    for (const object of objects) this.addOne(object, owner, workload, true, undefined, issues);
+    return issues;
+  }
+
+  /** True when an object of this kind (and API group) exists. */
+  public has(kind: string, namespace: string | undefined, name: string | undefined, group = ''): boolean {
+    return this.owners.get(kindKey(kind, group))?.get(namespace ?? '')?.has(name ?? '') === true;
+  }
+
+  private addOne(
+    obj: KubeObject,
+    owner: string,
+    workload: PolicyRecord['workload'],
+    trusted: boolean,
+    record: PolicyRecord | undefined,
+    issues: ValidationIssue[],
+  ): void {
+    if (!POLICY_KIND_SET.has(obj.kind)) return;
+    const group = groupOf(obj);
+    const kk = kindKey(obj.kind, group);
+    let byNs = this.owners.get(kk);
+    if (!byNs) {
+      byNs = new Map();
+      this.owners.set(kk, byNs);
+    }
+    const ns = obj.metadata.namespace ?? '';
+    let byName = byNs.get(ns);
+    if (!byName) {
+      byName = new Map();
+      byNs.set(ns, byName);
+    }
+    const name = obj.metadata.name ?? '';
+    const first = byName.get(name);
+    if (first !== undefined) {
+      issues.push({
+        scope: owner,
+        field: 'name',
+        value: obj.metadata.name,
+        allowed: `expected a unique ${obj.kind} name in namespace ${obj.metadata.namespace}: ${first} emits ${objectRef(obj)} too (the second would overwrite the first)`,
+        severity: 'error',
+      });
+      return;
+    }
+    byName.set(name, owner);
+    if (!trusted || obj.kind === 'HTTPLocalRateLimitPolicy') this.records.push(record ?? { object: obj, owner, trusted });
+    if (obj.kind === 'Server' && group === POLICY_GROUP) {
+      const spec = (obj as Json).spec ?? {};
+      const selector = spec.externalWorkloadSelector ?? spec.podSelector;
+      if (selector && spec.port !== undefined) {
+        const overlaps = this.servers.add({
+          owner,
+          namespace: obj.metadata.namespace ?? 'default',
+          name,
+          selectorKind: spec.externalWorkloadSelector ? 'externalWorkload' : 'pod',
+          selector,
+          port: spec.port,
+          workload,
+        });
+        for (const o of overlaps) issues.push(overlapIssue(o));
+      }
+    }
+  }
+
+  /**
+   * Checks every reference among the objects added: `AuthorizationPolicy` targets and required
+   * authentications, `HTTPRoute` parents, `HTTPLocalRateLimitPolicy` and `ServerAuthorization`
+   * targets exist; identities are well formed; a Server has at most one rate limit.
+   *
+   * `ServiceAccount` references are not checked for existence (service accounts are usually created
+   * with their workloads, elsewhere). Trusted records (built by this library from checked props) are
+   * indexed but not re-checked.
+   */
+  public checkReferences(): ValidationIssue[] {
+    const out: ValidationIssue[] = [];
+    const rateLimited = new Map<string, string>();
+    for (const r of this.records) {
+      const obj = r.object as Json;
+      if (obj.kind === 'HTTPLocalRateLimitPolicy') this.checkRateLimit(r, rateLimited, out);
+      if (r.trusted) continue;
+      if (obj.kind === 'AuthorizationPolicy') {this.checkAuthorizationPolicy(r, out);} else if (obj.kind === 'HTTPRoute' || obj.kind === 'GRPCRoute') {
+        (obj.spec?.parentRefs ?? []).forEach((p: Json, i: number) => {
+          if (p.kind === 'Server') this.mustExist(r, out, `spec.parentRefs[${i}].name`, 'Server', POLICY_GROUP, p.namespace ?? obj.metadata?.namespace, p.name);
+        });
+      } else if (obj.kind === 'ServerAuthorization') {
+        if (obj.spec?.server?.name !== undefined) this.mustExist(r, out, 'spec.server.name', 'Server', POLICY_GROUP, obj.metadata?.namespace, obj.spec.server.name);
+      } else if (obj.kind === 'MeshTLSAuthentication') {
+        (obj.spec?.identities ?? []).forEach((id: unknown, i: number) => {
+          if (!isMeshIdentity(id)) issueAt(r, out, `spec.identities[${i}]`, id, MESH_IDENTITY_RULE);
+        });
+        (obj.spec?.identityRefs ?? []).forEach((x: Json, i: number) => {
+          if (x.kind !== 'ServiceAccount' && x.kind !== 'Namespace') issueAt(r, out, `spec.identityRefs[${i}].kind`, x.kind, 'expected ServiceAccount or Namespace');
+        });
+      }
+    }
+    return out;
+  }
+
+  private mustExist(
+    r: PolicyRecord,
+    out: ValidationIssue[],
+    field: string,
+    kind: string,
+    group: string,
+    namespace: string | undefined,
+    name: string,
+  ): void {
+    if (this.has(kind, namespace, name, group)) return;
+    issueAt(
+      r,
+      out,
+      field,
+      name,
+      `expected an existing ${kind} in namespace ${namespace}: none named "${name}" is in this app (a reference that does not resolve makes Linkerd ignore the policy, denying what it should admit)`,
+    );
+  }
+
+  private checkAuthorizationPolicy(r: PolicyRecord, out: ValidationIssue[]): void {
+    const obj = r.object as Json;
+    const ns: string | undefined = obj.metadata?.namespace;
+    const t = obj.spec?.targetRef ?? {};
+    if (t.kind === 'Server') {
+      this.mustExist(r, out, 'spec.targetRef.name', 'Server', POLICY_GROUP, ns, t.name);
+    } else if (t.kind === 'HTTPRoute' || t.kind === 'GRPCRoute') {
+      this.mustExist(r, out, 'spec.targetRef.name', t.kind, t.group ?? POLICY_GROUP, ns, t.name);
+    } else if (t.kind === 'Namespace') {
+      if (t.name !== ns) issueAt(r, out, 'spec.targetRef.name', t.name, `expected the policy's own namespace "${ns}" (an AuthorizationPolicy cannot target another namespace)`);
+    } else {
+      issueAt(r, out, 'spec.targetRef.kind', t.kind, 'expected Server, HTTPRoute, GRPCRoute or Namespace');
+    }
+    const refs: Json[] = obj.spec?.requiredAuthenticationRefs ?? [];
+    const count = (k: string) => refs.filter((x) => x.kind === k).length;
+    const listed = () => refs.map((x) => `${x.kind}/${x.name}`);
+    if (count('MeshTLSAuthentication') + count('ServiceAccount') > 1) {
+      issueAt(r, out, 'spec.requiredAuthenticationRefs', listed(), 'expected at most one MeshTLSAuthentication or ServiceAccount (Linkerd rejects more; list alternatives in one MeshTLSAuthentication)');
+    }
+    if (count('NetworkAuthentication') > 1) {
+      issueAt(r, out, 'spec.requiredAuthenticationRefs', listed(), 'expected at most one NetworkAuthentication (Linkerd rejects more; list alternatives in one NetworkAuthentication)');
+    }
+    refs.forEach((x, i) => {
+      const f = `spec.requiredAuthenticationRefs[${i}]`;
+      if (x.kind === 'MeshTLSAuthentication' || x.kind === 'NetworkAuthentication') this.mustExist(r, out, `${f}.name`, x.kind, POLICY_GROUP, x.namespace ?? ns, x.name);
+      else if (x.kind !== 'ServiceAccount') issueAt(r, out, `${f}.kind`, x.kind, 'expected MeshTLSAuthentication, NetworkAuthentication or ServiceAccount');
+    });
+  }
+
+  private checkRateLimit(r: PolicyRecord, rateLimited: Map<string, string>, out: ValidationIssue[]): void {
+    const obj = r.object as Json;
+    const ns: string | undefined = obj.metadata?.namespace;
+    const t = obj.spec?.targetRef ?? {};
+    if (t.kind !== 'Server') {
+      issueAt(r, out, 'spec.targetRef.kind', t.kind, 'expected Server (the only target of a rate limit)');
+      return;
+    }
+    if (!r.trusted) this.mustExist(r, out, 'spec.targetRef.name', 'Server', POLICY_GROUP, ns, t.name);
+    const k = `${ns}/${t.name}`;
+    const other = rateLimited.get(k);
+    if (other) issueAt(r, out, 'spec.targetRef.name', t.name, `expected one HTTPLocalRateLimitPolicy per Server: ${other} already limits Server ${k}`);
+    else rateLimited.set(k, objectRef(r.object));
+  }
+}
+
+function issueAt(r: PolicyRecord, out: ValidationIssue[], field: string, value: unknown, allowed: string): void {
+  out.push({ scope: r.owner, field: `${objectRef(r.object)}: ${field}`, value, allowed, severity: 'error' });
+}
+
+/**
+ * The records of the objects one `MeshAuthorization` built (trusted: their references were built
+ * together); the Server among them carries what is known about the workload (ports, pod labels).
+ */
+export function policyRecordsOf(objects: readonly KubeObject[], owner: string, workload?: PolicyRecord['workload']): PolicyRecord[] {
+  return objects.map((object) => (workload && object.kind === 'Server' ? { object, owner, workload, trusted: true } : { object, owner, trusted: true }));
+}
+
+/** Runs every cross-object check over `records` (duplicates, overlaps, references). */
+export function checkPolicyObjects(records: readonly PolicyRecord[]): ValidationIssue[] {
+  const index = new PolicyObjectIndex();
+  const issues = index.add(records);
+  return [...issues, ...index.checkReferences()];
+}
