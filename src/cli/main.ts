@@ -2,10 +2,12 @@
 /**
  * `linkerd-constructs <command> [options]`: every command prints what it did and exits non-zero on failure.
  */
+import { certsCommand } from './certs';
+import { checkCommand } from './check';
 import { CliCommand, CliIo, processIo } from './command';
 
 /** Every subcommand. Each lives in its own file; add one line here per command. */
-export const COMMANDS: CliCommand[] = [];
+export const COMMANDS: CliCommand[] = [certsCommand, checkCommand];
 
 /** Runs the CLI with `argv` (without `node` and the script); resolves to the exit code. */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {

@@ -4,3 +4,13 @@
  * @packageDocumentation
  */
 export * from './mesh-reference';
+export * from './mesh-identity';
+export * from './linkerd-mesh';
+export * from './mesh-injection';
+export * from './mesh-authorization';
+export * from './service-profile';
+export * from './egress-network';
+export * from './default-inbound-policy';
+export * from './external-workload-host';
+export * from './mesh-expansion-service';
+export * from './linkerd-network-policies';

@@ -1,0 +1,780 @@
+/**
+ * The cluster as the analyzer sees it: namespaces, pod classes, addresses, Services, webhooks,
+ * NetworkPolicies and Linkerd policy objects, built from any manifests.
+ *
+ * Pods are grouped into **classes**: every pod template (or pod) with the same namespace, effective
+ * labels, container ports, mesh state, service account and known IPs behaves identically under
+ * NetworkPolicy and Linkerd policy, so it is evaluated once. Meshing is decided the way Linkerd's
+ * proxy injector decides it, and its effect is applied: an injected pod gains the
+ * `linkerd.io/control-plane-ns`, `linkerd.io/workload-ns` and `linkerd.io/proxy-<kind>` labels and
+ * the proxy's `linkerd-proxy` (4143) and `linkerd-admin` (4191) container ports.
+ */
+import {
+  ANNOTATIONS,
+  controlPlaneEndpoints,
+  DEFAULT_CLUSTER_DOMAIN,
+  DEFAULT_CLUSTER_NETWORKS,
+  DEFAULT_CONTROL_PLANE_NAMESPACE,
+  DEFAULT_IGNORE_INBOUND_PORTS,
+  DEFAULT_IGNORE_OUTBOUND_PORTS,
+  DEFAULT_TRUST_DOMAIN,
+  KUBE_API_SERVER_PORTS,
+  LABELS,
+  PROXY_PORTS,
+} from '../constants';
+import type { KubeObject, L4Protocol, NetworkPolicy } from '../k8s';
+import type { MeshInfo } from '../mesh-info';
+import { linkerdControlPlaneModel, clusterDnsModel, linkerdVizModel } from './builtin';
+import { IpRange, parseRange } from './ip';
+import { CompiledPolicy, compileNetworkPolicy, PolicyProblem, PortInfo } from './netpol';
+import { compareText, compileSelector, Labels, pairKey } from './selectors';
+
+/** Kinds of workloads whose pod templates the analyzer reads. */
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'ReplicationController' | 'Job' | 'CronJob' | 'Pod';
+
+/** Where a workload comes from. */
+export type WorkloadOrigin = 'manifests' | 'built-in' | 'assumed';
+
+/** A workload behind a pod class. */
+export interface WorkloadRef {
+  readonly kind: WorkloadKind;
+  readonly name: string;
+  readonly namespace: string;
+  readonly origin: WorkloadOrigin;
+}
+
+/** What a pod does for the mesh. */
+export type PodRole =
+  | 'destination'
+  | 'identity'
+  | 'proxy-injector'
+  | 'heartbeat'
+  | 'control-plane'
+  | 'prometheus'
+  | 'tap'
+  | 'extension'
+  | 'dns'
+  | 'app';
+
+/** A set of ports given as numbers and ranges (`config.linkerd.io/skip-inbound-ports: "25,8000-8100"`). */
+export interface PortRanges {
+  readonly ranges: ReadonlyArray<readonly [number, number]>;
+}
+
+/** True when the port is in the set. */
+export function inPortRanges(set: PortRanges, port: number): boolean {
+  return set.ranges.some(([a, b]) => port >= a && port <= b);
+}
+
+const portRangesCache = new Map<string, PortRanges>();
+
+/** Parses `"25,587,8000-8100"`; invalid items are ignored. */
+export function parsePortRanges(text: string | undefined, base: readonly number[] = []): PortRanges {
+  const key = `${text ?? ''}|${base.join(',')}`;
+  const cached = portRangesCache.get(key);
+  if (cached) return cached;
+  const parsed = parsePortRangesUncached(text, base);
+  if (portRangesCache.size < 10_000) portRangesCache.set(key, parsed);
+  return parsed;
+}
+
+function parsePortRangesUncached(text: string | undefined, base: readonly number[]): PortRanges {
+  const ranges: Array<[number, number]> = base.map((p) => [p, p]);
+  for (const item of (text ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(item);
+    if (!m) continue;
+    const a = Number(m[1]);
+    const b = m[2] ? Number(m[2]) : a;
+    if (a >= 1 && b <= 65535 && a <= b) ranges.push([a, b]);
+  }
+  return { ranges };
+}
+
+/** A container port, with the container it belongs to. */
+export interface ContainerPortInfo extends PortInfo {
+  /** Container name. */
+  readonly container: string;
+}
+
+/** Pods that behave identically, evaluated once. */
+export interface PodClass {
+  /** Dense index (bit position in the analyzer's sets). */
+  readonly index: number;
+  /** `namespace/name` of the first workload (stable: workloads are sorted). */
+  readonly ref: string;
+  readonly namespace: string;
+  /** Effective labels (after injection). */
+  readonly labels: Labels;
+  /** Effective container ports (after injection). */
+  readonly ports: readonly ContainerPortInfo[];
+  /** True when the pods run a Linkerd proxy. */
+  readonly meshed: boolean;
+  /** True when the proxy is added by the injector (not already in the manifest). */
+  readonly injected: boolean;
+  /** Known pod IPs (from `status.podIPs` of Pods). */
+  readonly ips: readonly string[];
+  /** Address ranges of the known IPs. */
+  readonly ranges: readonly IpRange[];
+  /** Service account (`default` when unset). */
+  readonly serviceAccount: string;
+  /** Workloads whose pods fall in this class. */
+  readonly workloads: readonly WorkloadRef[];
+  /** Role in the mesh. */
+  readonly role: PodRole;
+  /** Ports the proxy does not intercept inbound (proxy-init defaults plus annotations). */
+  readonly skipInboundPorts: PortRanges;
+  /** Ports the proxy does not intercept outbound. */
+  readonly skipOutboundPorts: PortRanges;
+  /** Default inbound policy from the pod or namespace annotation (undefined: the cluster default). */
+  readonly defaultInboundPolicy?: string;
+  /** Host-network pods: NetworkPolicy does not apply to them. */
+  readonly hostNetwork: boolean;
+  /** TCP container ports of the application (not the proxy's). */
+  readonly appPorts: readonly number[];
+  /** Always true (for {@link PolicySubject}). */
+  readonly isPod: true;
+}
+
+/** An endpoint known only by address: the Kubernetes API server, an external workload. */
+export interface AddressEndpoint {
+  readonly kind: 'api-server' | 'external-workload';
+  /** `kube-apiserver` or `namespace/name` of the ExternalWorkload. */
+  readonly ref: string;
+  /** Namespace of the ExternalWorkload. */
+  readonly namespace?: string;
+  readonly ranges: readonly IpRange[];
+  /** The IPs or CIDRs as written. */
+  readonly addresses: readonly string[];
+  /** True for external workloads (they run a proxy). */
+  readonly meshed: boolean;
+  /** The proxy's identity (external workloads). */
+  readonly identity?: string;
+  readonly labels: Labels;
+  readonly ports: readonly PortInfo[];
+  /** Always false (for {@link PolicySubject}). */
+  readonly isPod: false;
+}
+
+/** A namespace with its effective labels (`kubernetes.io/metadata.name` included). */
+export interface NamespaceInfo {
+  readonly name: string;
+  readonly labels: Labels;
+  readonly annotations: Readonly<Record<string, string>>;
+  /** True when a Namespace object was read. */
+  readonly declared: boolean;
+}
+
+/** A Service (for webhooks and questions about Services). */
+export interface ServiceInfo {
+  readonly namespace: string;
+  readonly name: string;
+  readonly selector?: Labels;
+  readonly ports: ReadonlyArray<{
+    readonly name?: string;
+    readonly port: number;
+    readonly targetPort: number | string;
+    readonly protocol: L4Protocol;
+  }>;
+}
+
+/** A webhook (or aggregated API) the API server calls. */
+export interface WebhookBackend {
+  /** `MutatingWebhookConfiguration linkerd-proxy-injector-webhook-config` ... */
+  readonly owner: string;
+  /** Webhook name. */
+  readonly name: string;
+  readonly serviceNamespace: string;
+  readonly serviceName: string;
+  /** Service port the API server calls (default 443). */
+  readonly servicePort: number;
+}
+
+/** Where the analyzer's picture of something came from. */
+export type ModelSource = 'manifests' | 'built-in' | 'absent';
+
+/** Options that shape the model. */
+export interface ModelOptions {
+  /** Mesh facts (namespace, cluster networks, default inbound policy, viz namespace, HA). */
+  readonly mesh?: Partial<MeshInfo>;
+  /** Namespace of objects that have none. @default 'default' */
+  readonly defaultNamespace?: string;
+  /** Where the API server is (CIDRs or IPs). @default ['0.0.0.0/0'] (unknown: only rules admitting every IPv4 address admit it) */
+  readonly apiServerCidrs?: readonly string[];
+  /** Namespace of the cluster DNS. @default 'kube-system' */
+  readonly dnsNamespace?: string;
+  /** Labels of the cluster DNS pods. @default { 'k8s-app': 'kube-dns' } */
+  readonly dnsPodLabels?: Readonly<Record<string, string>>;
+  /** Namespaces assumed to hold some meshed workload even when the manifests have none there. */
+  readonly assumeMeshedWorkloadsIn?: readonly string[];
+  /** Namespaces running a Prometheus that scrapes the proxies (pods matching `monitoringPodLabels`). */
+  readonly monitoringNamespaces?: readonly string[];
+  /** Labels of those Prometheus pods. @default { 'app.kubernetes.io/name': 'prometheus' } */
+  readonly monitoringPodLabels?: Readonly<Record<string, string>>;
+  /** Use built-in models for the control plane, viz and DNS when the manifests lack them. @default true */
+  readonly builtInModels?: boolean;
+}
+
+/** The model. */
+export interface ClusterModel {
+  readonly mesh: MeshInfo;
+  readonly namespaces: ReadonlyMap<string, NamespaceInfo>;
+  readonly classes: readonly PodClass[];
+  readonly apiServer: AddressEndpoint;
+  readonly externalWorkloads: readonly AddressEndpoint[];
+  readonly services: readonly ServiceInfo[];
+  readonly webhooks: readonly WebhookBackend[];
+  readonly policies: readonly CompiledPolicy[];
+  readonly policyProblems: readonly PolicyProblem[];
+  /** Linkerd policy objects, by kind. */
+  readonly linkerd: {
+    readonly servers: KubeObject[];
+    readonly authorizationPolicies: KubeObject[];
+    readonly meshTLSAuthentications: KubeObject[];
+    readonly networkAuthentications: KubeObject[];
+    readonly httpRoutes: KubeObject[];
+  };
+  /** Where the control plane came from. */
+  readonly controlPlaneSource: ModelSource;
+  /** Where viz came from (`absent` when not installed). */
+  readonly vizSource: ModelSource;
+  readonly vizNamespace?: string;
+  /** Where the DNS came from. */
+  readonly dnsSource: ModelSource;
+  /** Number of workloads read from the manifests. */
+  readonly workloadCount: number;
+  /** Notes about the reading (assumptions, skipped objects). */
+  readonly notes: readonly string[];
+  /** Labels of a namespace (automatic `kubernetes.io/metadata.name` for undeclared ones). */
+  namespaceLabels(ns: string): Labels;
+}
+
+const TEMPLATE_KINDS = new Set<string>(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job']);
+
+/** Completes a partial MeshInfo with Linkerd's defaults. */
+export function meshInfoWithDefaults(partial: Partial<MeshInfo> = {}): MeshInfo {
+  const namespace = partial.namespace ?? DEFAULT_CONTROL_PLANE_NAMESPACE;
+  const trustDomain = partial.trustDomain ?? DEFAULT_TRUST_DOMAIN;
+  const clusterDomain = partial.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
+  return {
+    namespace,
+    trustDomain,
+    clusterDomain,
+    defaultInboundPolicy: partial.defaultInboundPolicy ?? 'all-unauthenticated',
+    clusterNetworks: partial.clusterNetworks ?? DEFAULT_CLUSTER_NETWORKS,
+    highAvailability: partial.highAvailability ?? false,
+    cniEnabled: partial.cniEnabled ?? false,
+    ...(partial.vizNamespace !== undefined ? { vizNamespace: partial.vizNamespace } : {}),
+    endpoints: partial.endpoints ?? controlPlaneEndpoints(namespace, trustDomain, clusterDomain),
+  };
+}
+
+interface PodTemplate {
+  readonly workload: WorkloadRef;
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+  readonly spec: Record<string, any>;
+  readonly ips: string[];
+}
+
+function asRecord(v: unknown): Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, any>) : {};
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(asRecord(v))) if (val !== null && val !== undefined) out[k] = String(val);
+  return out;
+}
+
+function podTemplateOf(obj: KubeObject): { template: Record<string, any>; isPod: boolean } | undefined {
+  const spec = asRecord(obj.spec);
+  if (obj.kind === 'Pod') return { template: { metadata: obj.metadata, spec: obj.spec }, isPod: true };
+  if (obj.kind === 'CronJob') {
+    const t = asRecord(asRecord(asRecord(spec.jobTemplate).spec).template);
+    return Object.keys(t).length > 0 ? { template: t, isPod: false } : undefined;
+  }
+  if (TEMPLATE_KINDS.has(obj.kind)) {
+    const t = asRecord(spec.template);
+    return Object.keys(t).length > 0 ? { template: t, isPod: false } : undefined;
+  }
+  return undefined;
+}
+
+function isWorkloadApi(obj: KubeObject): boolean {
+  const g = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0] : '';
+  if (obj.kind === 'Pod' || obj.kind === 'ReplicationController') return g === '';
+  if (obj.kind === 'Job' || obj.kind === 'CronJob') return g === 'batch';
+  return g === 'apps' || g === 'extensions';
+}
+
+/** Reads every pod template, dropping objects another one in the input already accounts for. */
+function extractTemplates(objects: readonly KubeObject[], defaultNamespace: string, origin: (o: KubeObject) => WorkloadOrigin): PodTemplate[] {
+  const present = new Set<string>();
+  for (const o of objects) present.add(`${o.kind}/${o.metadata.namespace ?? defaultNamespace}/${o.metadata.name}`);
+  const out: PodTemplate[] = [];
+  for (const obj of objects) {
+    if (!isWorkloadApi(obj)) continue;
+    const t = podTemplateOf(obj);
+    if (!t) continue;
+    const namespace = obj.metadata.namespace ?? defaultNamespace;
+    const ownerRefs = asRecord(obj.metadata).ownerReferences;
+    const owners = Array.isArray(ownerRefs) ? (ownerRefs as Array<Record<string, any>>) : [];
+    const controller = owners.find((r) => r.controller === true) ?? owners[0];
+    if (controller && present.has(`${controller.kind}/${namespace}/${controller.name}`)) continue;
+    if (obj.kind === 'Pod' && controller?.kind === 'ReplicaSet') {
+      const hash = stringMap(asRecord(obj.metadata).labels)['pod-template-hash'];
+      const deploy = hash && String(controller.name).endsWith(`-${hash}`) ? String(controller.name).slice(0, -hash.length - 1) : undefined;
+      if (deploy && present.has(`Deployment/${namespace}/${deploy}`)) continue;
+    }
+    const meta = asRecord(t.template.metadata);
+    const status = asRecord(obj.status);
+    const ips: string[] = [];
+    if (t.isPod) {
+      for (const p of Array.isArray(status.podIPs) ? status.podIPs : []) if (typeof asRecord(p).ip === 'string') ips.push(asRecord(p).ip);
+      if (ips.length === 0 && typeof status.podIP === 'string') ips.push(status.podIP);
+    }
+    out.push({
+      workload: { kind: obj.kind as WorkloadKind, name: obj.metadata.name ?? '<unnamed>', namespace, origin: origin(obj) },
+      labels: stringMap(meta.labels),
+      annotations: stringMap(meta.annotations),
+      spec: asRecord(t.template.spec),
+      ips,
+    });
+  }
+  return out;
+}
+
+function containersOf(spec: Record<string, any>): Array<Record<string, any>> {
+  const main = Array.isArray(spec.containers) ? spec.containers : [];
+  const init = (Array.isArray(spec.initContainers) ? spec.initContainers : []).filter((c: any) => asRecord(c).restartPolicy === 'Always');
+  return [...init, ...main].map(asRecord);
+}
+
+function roleOf(
+  namespace: string,
+  labels: Labels,
+  dnsNamespace: string,
+  dnsMatches: (l: Labels) => boolean,
+  isMonitoring: (ns: string, l: Labels) => boolean,
+): PodRole {
+  const component = labels[LABELS.controlPlaneComponent];
+  if (component !== undefined) {
+    if (component === 'destination' || component === 'identity' || component === 'proxy-injector' || component === 'heartbeat') return component;
+    return 'control-plane';
+  }
+  if (labels[LABELS.extension] === 'viz') {
+    if (labels.component === 'prometheus') return 'prometheus';
+    if (labels.component === 'tap') return 'tap';
+    return 'extension';
+  }
+  if (labels[LABELS.extension] !== undefined) return 'extension';
+  if (namespace === dnsNamespace && dnsMatches(labels)) return 'dns';
+  if (isMonitoring(namespace, labels)) return 'prometheus';
+  return 'app';
+}
+
+const INJECT_ON = new Set(['enabled', 'ingress']);
+
+/** Builds the model. */
+export function buildModel(input: readonly KubeObject[], options: ModelOptions = {}): ClusterModel {
+  const notes: string[] = [];
+  const defaultNamespace = options.defaultNamespace ?? 'default';
+  const dnsNamespace = options.dnsNamespace ?? 'kube-system';
+  const dnsPodLabels = options.dnsPodLabels ?? { 'k8s-app': 'kube-dns' };
+  const dnsSelector = compileSelector({ matchLabels: { ...dnsPodLabels } });
+  const builtIns = options.builtInModels ?? true;
+  const monitoringNamespaces = new Set(options.monitoringNamespaces ?? []);
+  const monitoringPodLabels = options.monitoringPodLabels ?? { 'app.kubernetes.io/name': 'prometheus' };
+  const monitoringSelector = compileSelector({ matchLabels: { ...monitoringPodLabels } });
+  const isMonitoring = (ns: string, l: Labels) => monitoringNamespaces.has(ns) && monitoringSelector.matches(l);
+
+  // locate the control plane: given, found by its labels, or the default namespace
+  const cpPods = input.filter((o) => {
+    const t = podTemplateOf(o);
+    return t && stringMap(asRecord(t.template.metadata).labels)[LABELS.controlPlaneComponent] !== undefined;
+  });
+  const detectedNs = cpPods.find((o) => o.metadata.namespace)?.metadata.namespace;
+  const mesh = meshInfoWithDefaults({ ...options.mesh, namespace: options.mesh?.namespace ?? detectedNs });
+
+  const objects: KubeObject[] = [...input];
+  const builtInSet = new Set<KubeObject>();
+  const objectKey = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  const present = new Set(objects.map(objectKey));
+  const addBuiltIn = (objs: KubeObject[]) => {
+    for (const o of objs) {
+      // never shadow an object the manifests have
+      if (present.has(objectKey(o))) continue;
+      present.add(objectKey(o));
+      objects.push(o);
+      builtInSet.add(o);
+    }
+  };
+  const hasComponent = (component: string) =>
+    cpPods.some((o) => stringMap(asRecord(podTemplateOf(o)!.template.metadata).labels)[LABELS.controlPlaneComponent] === component);
+  let controlPlaneSource: ModelSource = hasComponent('destination') && hasComponent('identity') ? 'manifests' : 'absent';
+  if (controlPlaneSource === 'absent' && builtIns) {
+    addBuiltIn(linkerdControlPlaneModel(mesh));
+    controlPlaneSource = 'built-in';
+    notes.push(`the control plane is not in the manifests: using the built-in model of Linkerd's control plane in namespace "${mesh.namespace}"`);
+  }
+
+  const vizPods = input.filter((o) => {
+    const t = podTemplateOf(o);
+    return t && stringMap(asRecord(t.template.metadata).labels)[LABELS.extension] === 'viz';
+  });
+  let vizNamespace = vizPods.find((o) => o.metadata.namespace)?.metadata.namespace;
+  let vizSource: ModelSource = vizPods.length > 0 ? 'manifests' : 'absent';
+  if (vizSource === 'absent' && mesh.vizNamespace && builtIns) {
+    vizNamespace = mesh.vizNamespace;
+    addBuiltIn(linkerdVizModel(mesh.vizNamespace));
+    vizSource = 'built-in';
+    notes.push(`viz is not in the manifests: using the built-in model of the viz extension in namespace "${mesh.vizNamespace}"`);
+  }
+
+  const dnsPresent = input.some((o) => {
+    const t = podTemplateOf(o);
+    return t && (o.metadata.namespace ?? defaultNamespace) === dnsNamespace && dnsSelector.matches(stringMap(asRecord(t.template.metadata).labels));
+  });
+  let dnsSource: ModelSource = dnsPresent ? 'manifests' : 'absent';
+  if (!dnsPresent && builtIns) {
+    addBuiltIn(clusterDnsModel(dnsNamespace, dnsPodLabels));
+    dnsSource = 'built-in';
+  }
+
+  // namespaces
+  const namespaces = new Map<string, NamespaceInfo>();
+  for (const o of objects) {
+    if (o.kind !== 'Namespace' || o.apiVersion !== 'v1' || !o.metadata.name) continue;
+    const prev = namespaces.get(o.metadata.name);
+    if (prev?.declared && builtInSet.has(o)) continue;
+    namespaces.set(o.metadata.name, {
+      name: o.metadata.name,
+      labels: { ...stringMap(o.metadata.labels), [LABELS.namespaceName]: o.metadata.name },
+      annotations: stringMap(o.metadata.annotations),
+      declared: true,
+    });
+  }
+  const autoLabels = new Map<string, Labels>();
+  const namespaceLabels = (ns: string): Labels => {
+    const known = namespaces.get(ns);
+    if (known) return known.labels;
+    let l = autoLabels.get(ns);
+    if (!l) {
+      l = { [LABELS.namespaceName]: ns };
+      autoLabels.set(ns, l);
+    }
+    return l;
+  };
+
+  // pod templates, with the assumed meshed workloads
+  const templates = extractTemplates(objects, defaultNamespace, (o) => (builtInSet.has(o) ? 'built-in' : 'manifests'));
+  const workloadCount = templates.filter((t) => t.workload.origin === 'manifests').length;
+  const assumeIn = options.assumeMeshedWorkloadsIn ?? [];
+  const meshedNamespaces = new Set(
+    assumeIn.length === 0
+      ? []
+      : templates.filter((t) => isMeshedTemplate(t, namespaces.get(t.workload.namespace), mesh).meshed).map((t) => t.workload.namespace),
+  );
+  for (const ns of assumeIn) {
+    if (meshedNamespaces.has(ns)) continue;
+    templates.push({
+      workload: { kind: 'Pod', name: 'any-meshed-pod', namespace: ns, origin: 'assumed' },
+      labels: {},
+      annotations: { [ANNOTATIONS.inject]: 'enabled' },
+      spec: { containers: [{ name: 'app', ports: [{ name: 'http', containerPort: 8080 }] }] },
+      ips: [],
+    });
+    notes.push(`no meshed workload in namespace "${ns}": checking a representative meshed pod (port 8080) there`);
+  }
+  for (const ns of [...monitoringNamespaces].sort()) {
+    if (templates.some((t) => t.workload.namespace === ns && isMonitoring(ns, t.labels))) continue;
+    templates.push({
+      workload: { kind: 'Pod', name: 'prometheus', namespace: ns, origin: 'assumed' },
+      labels: { ...monitoringPodLabels },
+      annotations: {},
+      spec: { containers: [{ name: 'prometheus', ports: [{ name: 'web', containerPort: 9090 }] }] },
+      ips: [],
+    });
+    notes.push(`no Prometheus (${Object.entries(monitoringPodLabels).map(([k, v]) => `${k}=${v}`).join(',')}) in monitoring namespace "${ns}": checking a representative one there`);
+  }
+
+  // classes
+  const byKey = new Map<string, { cls: Omit<PodClass, 'index' | 'ref' | 'workloads'>; workloads: WorkloadRef[] }>();
+  for (const t of templates) {
+    const ns = t.workload.namespace;
+    const nsInfo = namespaces.get(ns);
+    const { meshed, injected } = isMeshedTemplate(t, nsInfo, mesh);
+    const labels: Record<string, string> = { ...t.labels };
+    const ports: ContainerPortInfo[] = [];
+    for (const c of containersOf(t.spec)) {
+      for (const p of Array.isArray(c.ports) ? c.ports : []) {
+        const port = asRecord(p);
+        if (typeof port.containerPort !== 'number') continue;
+        ports.push({
+          ...(typeof port.name === 'string' ? { name: port.name } : {}),
+          port: port.containerPort,
+          protocol: (port.protocol ?? 'TCP') as L4Protocol,
+          container: String(c.name ?? ''),
+        });
+      }
+    }
+    if (injected) {
+      labels[LABELS.controlPlaneNs] = mesh.namespace;
+      labels[LABELS.workloadNs] = ns;
+      if (t.workload.kind !== 'Pod') labels[`linkerd.io/proxy-${t.workload.kind.toLowerCase()}`] = t.workload.name;
+      ports.push({ name: 'linkerd-proxy', port: PROXY_PORTS.inbound, protocol: 'TCP', container: 'linkerd-proxy' });
+      ports.push({ name: 'linkerd-admin', port: PROXY_PORTS.admin, protocol: 'TCP', container: 'linkerd-proxy' });
+    }
+    ports.sort((a, b) => a.port - b.port || compareText(a.protocol, b.protocol) || compareText(a.name ?? '', b.name ?? '') || compareText(a.container, b.container));
+    const nsAnn = nsInfo?.annotations ?? {};
+    const ann = (k: string) => t.annotations[k] ?? nsAnn[k];
+    const skipInbound = ann(ANNOTATIONS.skipInboundPorts);
+    const skipOutbound = ann(ANNOTATIONS.skipOutboundPorts);
+    const dip = ann(ANNOTATIONS.defaultInboundPolicy);
+    const serviceAccount = String(t.spec.serviceAccountName ?? t.spec.serviceAccount ?? 'default');
+    const hostNetwork = t.spec.hostNetwork === true;
+    const ips = [...t.ips].sort();
+    const sortedLabels = Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const key = JSON.stringify([ns, sortedLabels, ports, meshed, injected, ips, serviceAccount, skipInbound, skipOutbound, dip, hostNetwork]);
+    const entry = byKey.get(key);
+    if (entry) {
+      entry.workloads.push(t.workload);
+      continue;
+    }
+    const proxyPorts = new Set<number>([PROXY_PORTS.inbound, PROXY_PORTS.admin, PROXY_PORTS.control]);
+    const appPorts = [...new Set(ports.filter((p) => p.protocol === 'TCP' && p.container !== 'linkerd-proxy' && !proxyPorts.has(p.port)).map((p) => p.port))];
+    byKey.set(key, {
+      cls: {
+        namespace: ns,
+        labels: sortedLabels,
+        ports,
+        meshed,
+        injected,
+        ips,
+        ranges: ips.map((ip) => parseRange(ip)).filter((r): r is IpRange => r !== undefined),
+        serviceAccount,
+        role: roleOf(ns, sortedLabels, dnsNamespace, (l) => dnsSelector.matches(l), isMonitoring),
+        skipInboundPorts: parsePortRanges(skipInbound, DEFAULT_IGNORE_INBOUND_PORTS),
+        skipOutboundPorts: parsePortRanges(skipOutbound, [...DEFAULT_IGNORE_OUTBOUND_PORTS, ...KUBE_API_SERVER_PORTS]),
+        ...(dip !== undefined ? { defaultInboundPolicy: dip } : {}),
+        hostNetwork,
+        appPorts,
+        isPod: true,
+      },
+      workloads: [t.workload],
+    });
+  }
+  const originRank = (o: WorkloadOrigin) => (o === 'manifests' ? 0 : o === 'built-in' ? 1 : 2);
+  const ordered = [...byKey.values()]
+    .map((e) => {
+      const byOrigin = (a: WorkloadRef, b: WorkloadRef) =>
+        originRank(a.origin) - originRank(b.origin) || compareText(a.name, b.name) || compareText(a.kind, b.kind);
+      const workloads = e.workloads.length === 1 ? e.workloads : [...e.workloads].sort(byOrigin);
+      return { ...e, workloads, ref: `${e.cls.namespace}/${workloads[0].name}` };
+    })
+    .sort(
+      (a, b) =>
+        compareText(a.cls.namespace, b.cls.namespace) ||
+        compareText(a.ref, b.ref) ||
+        compareText(JSON.stringify(a.cls.labels), JSON.stringify(b.cls.labels)),
+    );
+  const refCount = new Map<string, number>();
+  const classes: PodClass[] = ordered.map((e, index) => {
+    // two classes can share a first workload name (e.g. a Deployment and a Pod named alike)
+    const n = (refCount.get(e.ref) ?? 0) + 1;
+    refCount.set(e.ref, n);
+    const ref = n === 1 ? e.ref : `${e.ref}#${n}`;
+    return { ...e.cls, index, ref, workloads: e.workloads };
+  });
+
+  // addresses
+  const apiCidrs = options.apiServerCidrs && options.apiServerCidrs.length > 0 ? options.apiServerCidrs : ['0.0.0.0/0'];
+  const apiServer: AddressEndpoint = {
+    kind: 'api-server',
+    ref: 'kube-apiserver',
+    ranges: apiCidrs.map((c) => parseRange(c)).filter((r): r is IpRange => r !== undefined),
+    addresses: [...apiCidrs],
+    meshed: false,
+    labels: {},
+    ports: [],
+    isPod: false,
+  };
+  const externalWorkloads: AddressEndpoint[] = [];
+  for (const o of objects) {
+    if (o.kind !== 'ExternalWorkload' || !o.apiVersion.startsWith('workload.linkerd.io/')) continue;
+    const spec = asRecord(o.spec);
+    const ips = (Array.isArray(spec.workloadIPs) ? spec.workloadIPs : []).map((w: any) => asRecord(w).ip).filter((ip: unknown): ip is string => typeof ip === 'string');
+    const ns = o.metadata.namespace ?? defaultNamespace;
+    externalWorkloads.push({
+      kind: 'external-workload',
+      ref: `${ns}/${o.metadata.name}`,
+      namespace: ns,
+      ranges: ips.map((ip: string) => parseRange(ip)).filter((r: IpRange | undefined): r is IpRange => r !== undefined),
+      addresses: ips,
+      meshed: true,
+      identity: typeof asRecord(spec.meshTLS).identity === 'string' ? asRecord(spec.meshTLS).identity : undefined,
+      labels: stringMap(o.metadata.labels),
+      ports: (Array.isArray(spec.ports) ? spec.ports : []).map((p: any) => ({
+        ...(typeof asRecord(p).name === 'string' ? { name: asRecord(p).name } : {}),
+        port: Number(asRecord(p).port),
+        protocol: (asRecord(p).protocol ?? 'TCP') as L4Protocol,
+      })),
+      isPod: false,
+    });
+    if (ips.length === 0) notes.push(`ExternalWorkload ${ns}/${o.metadata.name} has no workloadIPs: its flows cannot be checked`);
+  }
+  externalWorkloads.sort((a, b) => compareText(a.ref, b.ref));
+
+  // services and webhooks
+  const services: ServiceInfo[] = [];
+  for (const o of objects) {
+    if (o.kind !== 'Service' || o.apiVersion !== 'v1') continue;
+    const spec = asRecord(o.spec);
+    services.push({
+      namespace: o.metadata.namespace ?? defaultNamespace,
+      name: o.metadata.name ?? '<unnamed>',
+      ...(spec.selector ? { selector: stringMap(spec.selector) } : {}),
+      ports: (Array.isArray(spec.ports) ? spec.ports : []).map((p: any) => {
+        const port = asRecord(p);
+        return {
+          ...(typeof port.name === 'string' ? { name: port.name } : {}),
+          port: Number(port.port),
+          targetPort: port.targetPort ?? Number(port.port),
+          protocol: (port.protocol ?? 'TCP') as L4Protocol,
+        };
+      }),
+    });
+  }
+  const webhooks: WebhookBackend[] = [];
+  for (const o of objects) {
+    if ((o.kind === 'MutatingWebhookConfiguration' || o.kind === 'ValidatingWebhookConfiguration') && o.apiVersion.startsWith('admissionregistration.k8s.io/')) {
+      for (const w of Array.isArray(o.webhooks) ? (o.webhooks as any[]) : []) {
+        const svc = asRecord(asRecord(asRecord(w).clientConfig).service);
+        if (!svc.name) continue;
+        webhooks.push({
+          owner: `${o.kind} ${o.metadata.name}`,
+          name: String(asRecord(w).name ?? ''),
+          serviceNamespace: String(svc.namespace ?? defaultNamespace),
+          serviceName: String(svc.name),
+          servicePort: Number(svc.port ?? 443),
+        });
+      }
+    }
+    if (o.kind === 'APIService' && o.apiVersion.startsWith('apiregistration.k8s.io/')) {
+      const svc = asRecord(asRecord(o.spec).service);
+      if (!svc.name) continue;
+      webhooks.push({
+        owner: `APIService ${o.metadata.name}`,
+        name: String(o.metadata.name),
+        serviceNamespace: String(svc.namespace ?? defaultNamespace),
+        serviceName: String(svc.name),
+        servicePort: Number(svc.port ?? 443),
+      });
+    }
+  }
+
+  // NetworkPolicies
+  const policyProblems: PolicyProblem[] = [];
+  const policies: CompiledPolicy[] = [];
+  for (const o of objects) {
+    if (o.kind !== 'NetworkPolicy' || !o.apiVersion.startsWith('networking.k8s.io/')) continue;
+    const compiled = compileNetworkPolicy(o as NetworkPolicy, policies.length, defaultNamespace, policyProblems);
+    policies.push(compiled);
+    const spec = asRecord(o.spec);
+    const nonEmpty = (v: unknown) => Array.isArray(v) && v.length > 0;
+    if (!nonEmpty(spec.policyTypes) && nonEmpty(spec.egress) && !nonEmpty(spec.ingress)) {
+      notes.push(
+        `NetworkPolicy ${compiled.ref} has egress rules but no policyTypes: Kubernetes makes it an Ingress policy too, so it denies all ingress to the pods it selects; set policyTypes: [Egress] if that is not intended`,
+      );
+    }
+  }
+
+  const linkerd = {
+    servers: [] as KubeObject[],
+    authorizationPolicies: [] as KubeObject[],
+    meshTLSAuthentications: [] as KubeObject[],
+    networkAuthentications: [] as KubeObject[],
+    httpRoutes: [] as KubeObject[],
+  };
+  for (const o of objects) {
+    const group = o.apiVersion.split('/')[0];
+    const withNs = { ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? defaultNamespace } };
+    if (group === 'policy.linkerd.io') {
+      if (o.kind === 'Server') linkerd.servers.push(withNs);
+      else if (o.kind === 'AuthorizationPolicy') linkerd.authorizationPolicies.push(withNs);
+      else if (o.kind === 'MeshTLSAuthentication') linkerd.meshTLSAuthentications.push(withNs);
+      else if (o.kind === 'NetworkAuthentication') linkerd.networkAuthentications.push(withNs);
+      else if (o.kind === 'HTTPRoute') linkerd.httpRoutes.push(withNs);
+    } else if (group === 'gateway.networking.k8s.io' && (o.kind === 'HTTPRoute' || o.kind === 'GRPCRoute')) {
+      linkerd.httpRoutes.push(withNs);
+    }
+  }
+
+  return {
+    mesh,
+    namespaces,
+    classes,
+    apiServer,
+    externalWorkloads,
+    services,
+    webhooks,
+    policies,
+    policyProblems,
+    linkerd,
+    controlPlaneSource,
+    vizSource,
+    ...(vizNamespace !== undefined ? { vizNamespace } : {}),
+    dnsSource,
+    namespaceLabels,
+    workloadCount,
+    notes,
+  };
+}
+
+/**
+ * Decides, as Linkerd's proxy injector does, whether a pod template runs a proxy:
+ * already injected (a `linkerd-proxy` container), or `linkerd.io/inject: enabled|ingress` on the
+ * template, or on the namespace unless the template says `disabled`. The injector never mutates
+ * host-network pods, nor pods of `kube-system` or of namespaces labelled
+ * `config.linkerd.io/admission-webhooks: disabled`.
+ */
+function isMeshedTemplate(t: PodTemplate, nsInfo: NamespaceInfo | undefined, mesh: MeshInfo): { meshed: boolean; injected: boolean } {
+  const has = containersOf(t.spec).some((c) => c.name === 'linkerd-proxy') || (Array.isArray(t.spec.initContainers) && t.spec.initContainers.some((c: any) => asRecord(c).name === 'linkerd-proxy'));
+  if (has) return { meshed: true, injected: false };
+  if (t.spec.hostNetwork === true) return { meshed: false, injected: false };
+  const ns = t.workload.namespace;
+  if (ns === 'kube-system' || ns === mesh.namespace || nsInfo?.labels[LABELS.admissionWebhooks] === 'disabled') return { meshed: false, injected: false };
+  const podMode = t.annotations[ANNOTATIONS.inject];
+  const nsMode = nsInfo?.annotations[ANNOTATIONS.inject];
+  const on = podMode !== undefined ? INJECT_ON.has(podMode) : nsMode !== undefined && INJECT_ON.has(nsMode);
+  return { meshed: on, injected: on };
+}
+
+/** Per-namespace class lists and label postings, for selector evaluation without scanning everything. */
+export interface ClassIndex {
+  readonly byNamespace: ReadonlyMap<string, readonly number[]>;
+  readonly postings: ReadonlyMap<string, ReadonlyMap<string, readonly number[]>>;
+  readonly withRanges: readonly number[];
+}
+
+/** Builds the index. */
+export function indexClasses(classes: readonly PodClass[]): ClassIndex {
+  const byNamespace = new Map<string, number[]>();
+  const postings = new Map<string, Map<string, number[]>>();
+  const withRanges: number[] = [];
+  for (const c of classes) {
+    let list = byNamespace.get(c.namespace);
+    if (!list) byNamespace.set(c.namespace, (list = []));
+    list.push(c.index);
+    let p = postings.get(c.namespace);
+    if (!p) postings.set(c.namespace, (p = new Map()));
+    for (const [k, v] of Object.entries(c.labels)) {
+      const key = pairKey(k, v);
+      let l = p.get(key);
+      if (!l) p.set(key, (l = []));
+      l.push(c.index);
+    }
+    if (c.ranges.length > 0) withRanges.push(c.index);
+  }
+  return { byNamespace, postings, withRanges };
+}
