@@ -157,6 +157,13 @@ project.addTask('synth', {
   exec: 'ts-node --transpile-only scripts/synth-examples.ts',
 });
 
+// The deployment graph of the composed Pulumi example (cluster resources and remote commands), as Mermaid.
+project.addTask('graph', {
+  description: 'Print the deployment graph (Mermaid) of examples/mesh-expansion/pulumi.ts, run under mocks',
+  exec: 'ts-node --transpile-only scripts/deployment-graph.ts',
+  receiveArgs: true,
+});
+
 // API.md is generated from the TSDoc of the three entry points and checked to be current.
 const docgen = project.addTask('docgen', {
   description: 'Generate API.md from the source',
