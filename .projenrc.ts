@@ -123,6 +123,12 @@ const project = new typescript.TypeScriptProject({
   ],
 });
 
+// eslint-import-resolver-typescript 4.x pulls unrs-resolver, whose per-platform packages are not all
+// on the registry mirror CI uses (npm ci then rejects the lock file); 3.8 resolves with
+// enhanced-resolve and behaves the same for this project.
+project.deps.removeDependency('eslint-import-resolver-typescript');
+project.addDevDeps('eslint-import-resolver-typescript@3.8.0');
+
 for (const pattern of ['/examples/', '/scripts/', '/bench/', '/.ci/', '/dist/', '/.bench/', '/test-reports/', 'typedoc.json', '/.tmp/']) {
   project.addPackageIgnore(pattern);
 }
