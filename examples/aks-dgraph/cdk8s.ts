@@ -12,7 +12,7 @@
 import * as path from 'path';
 import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { DGRAPH_GRPC_METHODS, DGRAPH_NAMESPACE, dgraphObjects, REGISTRY } from './dgraph';
+import { DGRAPH_GRPC_METHODS, DGRAPH_NAMESPACE, dgraphNetworkPolicies, dgraphObjects, REGISTRY } from './dgraph';
 import { LinkerdMesh, MeshDelivery, MeshInjection, ServiceProfile } from '../../src/cdk8s';
 import { ARGO_SYNC_WAVES, grpcRoutes, MeshIdentity } from '../../src/core';
 
@@ -28,7 +28,7 @@ export function aksMesh(scope: Construct): LinkerdMesh {
 
 /** Dgraph, meshed: the StatefulSets' pods get the proxy; the ServiceProfile gives per-method gRPC metrics. */
 export function meshedDgraph(scope: Construct, mesh: LinkerdMesh): ApiObject[] {
-  const objects = dgraphObjects().map((obj) => new ApiObject(scope, `${obj.kind}-${obj.metadata.name}`, obj));
+  const objects = [...dgraphObjects(), ...dgraphNetworkPolicies()].map((obj) => new ApiObject(scope, `${obj.kind}-${obj.metadata.name}`, obj));
   for (const o of objects) {
     if (o.kind === 'StatefulSet') MeshInjection.workload(o);
     // pods must be created once the proxy injector runs: after the control plane, in a later Argo CD wave

@@ -3,7 +3,7 @@
  * Kubernetes objects both example programs use. Alpha serves HTTP/GraphQL on 8080 and gRPC on 9080.
  * Images come from the same private registry as Linkerd's mirrored images.
  */
-import type { KubeObject } from '../../src/core';
+import { NetworkPolicyPresets, type KubeObject, type NetworkPolicy } from '../../src/core';
 
 /** The private registry images are mirrored to (the seed republished them to ACR). */
 export const REGISTRY = 'myregistry.azurecr.io';
@@ -14,16 +14,17 @@ export const DGRAPH_IMAGE = `${REGISTRY}/dgraph/dgraph:v21.03.2`;
 /** The gRPC methods of `api.Dgraph` that clients call (the seed's ServiceProfile). */
 export const DGRAPH_GRPC_METHODS = ['Login', 'Query', 'Alter', 'CommitOrAbort', 'CheckVersion'];
 
-const labels = (component: string) => ({ 'app.kubernetes.io/name': 'dgraph', 'app.kubernetes.io/component': component });
+/** Labels of a Dgraph component's pods. */
+export const dgraphLabels = (component: string): Record<string, string> => ({ 'app.kubernetes.io/name': 'dgraph', 'app.kubernetes.io/component': component });
 
 function service(name: string, component: string, ports: Array<[string, number]>, headless: boolean): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name, namespace: DGRAPH_NAMESPACE, labels: labels(component) },
+    metadata: { name, namespace: DGRAPH_NAMESPACE, labels: dgraphLabels(component) },
     spec: {
       ...(headless ? { clusterIP: 'None', publishNotReadyAddresses: true } : { type: 'ClusterIP' }),
-      selector: labels(component),
+      selector: dgraphLabels(component),
       ports: ports.map(([portName, port]) => ({ name: portName, port, targetPort: port, protocol: 'TCP' })),
     },
   };
@@ -33,14 +34,14 @@ function statefulSet(name: string, component: string, headless: string, ports: A
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
-    metadata: { name, namespace: DGRAPH_NAMESPACE, labels: labels(component) },
+    metadata: { name, namespace: DGRAPH_NAMESPACE, labels: dgraphLabels(component) },
     spec: {
       serviceName: headless,
       replicas: 3,
       podManagementPolicy: 'Parallel',
-      selector: { matchLabels: labels(component) },
+      selector: { matchLabels: dgraphLabels(component) },
       template: {
-        metadata: { labels: labels(component) },
+        metadata: { labels: dgraphLabels(component) },
         spec: {
           containers: [
             {
@@ -88,4 +89,14 @@ export function dgraphObjects(): KubeObject[] {
     service('dgraph-alpha', 'alpha', [['http-alpha', 8080], ['grpc-alpha', 9080]], false),
     statefulSet('dgraph-alpha', 'alpha', 'dgraph-alpha-headless', alphaPorts, `exec dgraph alpha --my=$(hostname -f):7080 --zero ${zeroPeer}`),
   ];
+}
+
+/**
+ * The seed's NetworkPolicy (Dgraph Alpha admits meshed clients only), as corrected for current
+ * Linkerd: meshed clients arrive on the proxy's port 4143, and viz's Prometheus (4191) and tap (4190)
+ * must still reach the proxies. `NetworkPolicyPresets.meshedClientsOnlyAsPublished` is the seed's
+ * version, which the analyzer shows blocks the very clients it meant to admit.
+ */
+export function dgraphNetworkPolicies(): NetworkPolicy[] {
+  return NetworkPolicyPresets.meshedClientsOnly({ namespace: DGRAPH_NAMESPACE, podLabels: dgraphLabels('alpha'), ports: [8080, 9080] });
 }

@@ -8,7 +8,7 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import type * as pulumi from '@pulumi/pulumi';
-import { DGRAPH_GRPC_METHODS, DGRAPH_NAMESPACE, dgraphObjects, REGISTRY } from './dgraph';
+import { DGRAPH_GRPC_METHODS, DGRAPH_NAMESPACE, dgraphNetworkPolicies, dgraphObjects, REGISTRY } from './dgraph';
 import { grpcRoutes, type KubeObject } from '../../src/core';
 import { LinkerdMesh, MeshIdentity, MeshInjection, ServiceProfile } from '../../src/pulumi';
 
@@ -34,6 +34,8 @@ function dgraphResource(obj: KubeObject, mesh: LinkerdMesh, options: pulumi.Comp
       return new k8s.core.v1.Service(name, { metadata, spec }, opts);
     case 'StatefulSet':
       return new k8s.apps.v1.StatefulSet(name, MeshInjection.workloadArgs('StatefulSet', { metadata, spec }), opts);
+    case 'NetworkPolicy':
+      return new k8s.networking.v1.NetworkPolicy(name, { metadata, spec }, opts);
     default:
       throw new Error(`unexpected ${obj.kind}`);
   }
@@ -53,7 +55,7 @@ export function program(options: pulumi.ComponentResourceOptions = {}): AksDgrap
     },
     options,
   );
-  const dgraph = dgraphObjects().map((obj) => dgraphResource(obj, mesh, options));
+  const dgraph = [...dgraphObjects(), ...dgraphNetworkPolicies()].map((obj) => dgraphResource(obj, mesh, options));
   new ServiceProfile(
     'dgraph-alpha',
     { mesh, service: 'dgraph-alpha', namespace: DGRAPH_NAMESPACE, routes: grpcRoutes('api.Dgraph', DGRAPH_GRPC_METHODS) },

@@ -9,6 +9,8 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { expectMeshConformant } from './support';
 import { synth } from '../../examples/aks-dgraph/cdk8s';
+import { dgraphLabels } from '../../examples/aks-dgraph/dgraph';
+import { analyzeMesh, NetworkPolicyPresets, type KubeObject } from '../../src/core';
 import { GraphRecorder, pulumiTestEnv, resolveOutput } from '../support/pulumi';
 
 const dirs: string[] = [];
@@ -43,6 +45,17 @@ describe('cdk8s app', () => {
   test('every object passes conformance', () => {
     expect(objects.length).toBeGreaterThan(20);
     expectMeshConformant(objects);
+  });
+
+  test("the seed's NetworkPolicy, corrected: the analyzer finds every flow Linkerd needs to Dgraph Alpha allowed, the published one blocks its meshed clients", () => {
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'dgraph');
+    expect(policy.spec.podSelector.matchLabels).toEqual(dgraphLabels('alpha'));
+    const mesh = { namespace: 'linkerd', vizNamespace: 'linkerd-viz' };
+    const corrected = analyzeMesh(objects as KubeObject[], { mesh });
+    expect(corrected.blocking.map((f) => f.id)).toEqual([]);
+    const published = NetworkPolicyPresets.meshedClientsOnlyAsPublished({ namespace: 'dgraph', podLabels: dgraphLabels('alpha'), ports: [8080, 9080] });
+    const withPublished = analyzeMesh([...objects.filter((o) => o !== policy), ...published] as KubeObject[], { mesh });
+    expect(withPublished.blocking.some((f) => f.kind === 'meshed' && f.at.startsWith('dgraph/dgraph-alpha'))).toBe(true);
   });
 
   test('the mesh, viz and the mirrored images: CRDs, control plane, viz as ordered Applications', () => {

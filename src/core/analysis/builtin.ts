@@ -10,6 +10,7 @@
  */
 import { CONTROL_PLANE, CONTROL_PLANE_PORTS, LABELS, LINKERD_DEFAULT_VERSION, PROXY_PORTS, ANNOTATIONS } from '../constants';
 import type { KubeObject } from '../k8s';
+import { controlPlaneNamespace } from '../mesh/namespace';
 import type { MeshInfo } from '../mesh-info';
 
 interface PortSpec {
@@ -125,20 +126,7 @@ export function linkerdControlPlaneModel(info: Pick<MeshInfo, 'namespace' | 'hig
   const sel = (component: string) => ({ [LABELS.controlPlaneComponent]: component });
   const svcRef = (name: string) => ({ name, namespace: ns });
   return [
-    {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: {
-        name: ns,
-        labels: {
-          [LABELS.isControlPlane]: 'true',
-          [LABELS.admissionWebhooks]: 'disabled',
-          [LABELS.controlPlaneNs]: ns,
-          [LABELS.podSecurityEnforce]: 'privileged',
-        },
-        annotations: { [ANNOTATIONS.inject]: 'disabled' },
-      },
-    },
+    controlPlaneNamespace(ns),
     deployment('linkerd-identity', ns, replicas, podLabels('identity', 'linkerd-identity'), {}, CONTROL_PLANE.identityServiceAccount, [
       { name: 'identity', image: CONTROLLER_IMAGE, ports: [{ name: 'ident-grpc', containerPort: CONTROL_PLANE_PORTS.identity }, { name: 'ident-admin', containerPort: 9990 }] },
       proxyContainer(false),
