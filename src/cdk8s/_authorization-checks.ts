@@ -1,15 +1,19 @@
 /**
  * Internal: the app-wide checks of `MeshAuthorization` in cdk8s, run once per synthesis.
  *
- * Every `MeshAuthorization` registers with the registry of its app (the root construct). The first
- * of them to be validated in a synthesis computes the issues of all of them in one pass (their
- * objects plus every policy `ApiObject` written by hand elsewhere in the app, indexed by kind,
- * namespace, name, port and labels) and each construct's validation returns its share, so cdk8s
- * prefixes each message with the path of the construct it belongs to. Issues about hand-written
- * objects are reported by the first registered construct, naming the object's own path.
+ * Every `MeshAuthorization` registers with the registry of its app (the root construct). At the start
+ * of the first validation pass of a synthesis (the root is validated first) the registry computes the
+ * issues of all of them at once (their objects plus every policy `ApiObject` written by hand elsewhere
+ * in the app, indexed by kind, namespace, name, port and labels), and attaches a validation to each
+ * construct that has issues, returning its share, so cdk8s prefixes each message with the path of the
+ * construct it belongs to. Constructs without issues carry no validation: cdk8s validates the whole
+ * app once per chart, and thousands of validations returning nothing cost a call each, every time.
+ * Issues about hand-written objects are reported by the first registered construct, naming the
+ * object's own path.
  */
 import { ApiObject } from 'cdk8s';
 import type { IConstruct } from 'constructs';
+import { SynthesisMemo, SynthesisState } from './_synthesis';
 import { isPolicyKind, PolicyObjectIndex, type PolicyRecord } from '../core/authorization/checks';
 import { describeValue, type ValidationIssue } from '../core/errors';
 import type { KubeObject } from '../core/k8s';
@@ -18,6 +22,8 @@ import type { KubeObject } from '../core/k8s';
 export interface AuthorizationMember {
   /** The construct (its path scopes its issues). */
   readonly construct: IConstruct;
+  /** The registry's bookkeeping: whether a validation returning this member's messages is attached. */
+  attached?: boolean;
   /**
    * Its objects (as built: trusted), what is known about its workload, and issues only it can know
    * (computed at synthesis).
@@ -47,33 +53,43 @@ export class AuthorizationRegistry {
   }
 
   private readonly members: AuthorizationMember[] = [];
-  private results?: Map<AuthorizationMember, string[]>;
-  private pending = 0;
+  private readonly state: SynthesisState;
+  private readonly memo: SynthesisMemo<Map<AuthorizationMember, string[]>>;
+  /** The messages of the current validation pass, of the members that have any. */
+  private current?: Map<AuthorizationMember, string[]>;
 
-  private constructor(private readonly root: IConstruct) {}
-
-  /** Registers a construct; its validation should return {@link messagesFor}. */
-  public register(member: AuthorizationMember): void {
-    this.members.push(member);
-    this.results = undefined;
+  private constructor(private readonly root: IConstruct) {
+    this.state = SynthesisState.of(root);
+    this.memo = new SynthesisMemo(this.state);
+    this.state.onPass(() => this.beforeValidation());
   }
 
-  /** The messages of one member (computing every member's at the first call of a synthesis). */
+  /** Registers a construct: its issues are reported by its own validation at synthesis. */
+  public register(member: AuthorizationMember): void {
+    this.members.push(member);
+    this.current = undefined;
+    this.memo.invalidate();
+  }
+
+  /** The messages of one member in the current validation pass. */
   public messagesFor(member: AuthorizationMember): string[] {
-    if (!this.results) {
-      this.results = this.compute();
-      this.pending = this.members.length;
-      // the results serve one synthesis: dropped once every member has read its share, or at the end
-      // of this (synchronous) synthesis at the latest
-      const results = this.results;
-      queueMicrotask(() => {
-        if (this.results === results) this.results = undefined;
-      });
+    return this.current?.get(member) ?? [];
+  }
+
+  /**
+   * At the start of a validation pass: every member's messages, computed in the first pass of a
+   * synthesis and served to its later passes (cdk8s validates the app once per chart); a validation
+   * attached to each member that has any.
+   */
+  private beforeValidation(): void {
+    if (this.members.length === 0) return;
+    const results = this.memo.get(() => this.compute());
+    this.current = results;
+    for (const member of results.keys()) {
+      if (member.attached) continue;
+      member.attached = true;
+      member.construct.node.addValidation({ validate: () => this.messagesFor(member) });
     }
-    const out = this.results.get(member) ?? [];
-    this.pending -= 1;
-    if (this.pending <= 0) this.results = undefined;
-    return out;
   }
 
   private compute(): Map<AuthorizationMember, string[]> {
@@ -96,7 +112,7 @@ export class AuthorizationRegistry {
       if (members.has(c)) continue;
       if (ApiObject.isApiObject(c) && isPolicyKind(c.kind)) {
         try {
-          foreign.push({ object: c.toJson() as KubeObject, owner: c.node.path });
+          foreign.push({ object: this.state.render(c) as KubeObject, owner: c.node.path });
         } catch {
           // an object that does not synthesize fails synthesis on its own
         }
@@ -104,11 +120,13 @@ export class AuthorizationRegistry {
       stack.push(...c.node.children);
     }
     issues.push(...index.add(foreign), ...index.checkReferences());
-    const results = new Map<AuthorizationMember, string[]>(this.members.map((m) => [m, []]));
+    const results = new Map<AuthorizationMember, string[]>();
     for (const issue of issues) {
       if (issue.severity === 'warning') continue;
       const member = byScope.get(issue.scope) ?? this.members[0];
-      results.get(member)!.push(validationMessage(issue, member.construct.node.path));
+      let messages = results.get(member);
+      if (!messages) results.set(member, (messages = []));
+      messages.push(validationMessage(issue, member.construct.node.path));
     }
     return results;
   }

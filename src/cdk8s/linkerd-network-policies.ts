@@ -5,6 +5,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { addApiObjects } from './_objects';
+import { SynthesisMemo, SynthesisState } from './_synthesis';
 import { AcceptedFinding, AnalysisOptions, AnalysisResult, analyzeMesh } from '../core/analysis';
 import type { KubeObject } from '../core/k8s';
 import type { MeshInfo } from '../core/mesh-info';
@@ -47,19 +48,38 @@ interface Member {
   readonly manifests: readonly KubeObject[];
 }
 
-/** One analysis per app: every `LinkerdNetworkPolicies` of the app shares it. */
+/**
+ * One analysis per app: every `LinkerdNetworkPolicies` of the app shares it. It runs once per
+ * synthesis: cdk8s validates the app once per chart, and the later passes get the first one's result.
+ */
 class AppAnalysis {
   public readonly members: Member[] = [];
   public last?: AnalysisResult;
+  private readonly state: SynthesisState;
+  private readonly memo: SynthesisMemo<string[]>;
 
-  public constructor(private readonly root: IConstruct) {}
+  public constructor(private readonly root: IConstruct) {
+    this.state = SynthesisState.of(root);
+    this.memo = new SynthesisMemo(this.state);
+  }
+
+  /** Adds a member (the analysis changes). */
+  public add(member: Member): void {
+    this.members.push(member);
+    this.memo.invalidate();
+  }
+
+  /** The messages of the analysis of this synthesis (see {@link analyze}). */
+  public validate(): string[] {
+    return this.memo.get(() => this.analyze());
+  }
 
   /** Runs the analyzer over the app's objects and returns one message per blocked mesh flow. */
-  public validate(): string[] {
+  private analyze(): string[] {
     const all = this.root.node.findAll();
     const objects: KubeObject[] = [];
     for (const c of all) {
-      if (c instanceof ApiObject && ANALYZED_KINDS.has(c.kind)) objects.push(c.toJson() as KubeObject);
+      if (c instanceof ApiObject && ANALYZED_KINDS.has(c.kind)) objects.push(this.state.render(c) as KubeObject);
     }
     const first = this.members[0];
     let mesh: Partial<MeshInfo> = { ...first.options.mesh };
@@ -144,7 +164,7 @@ export class LinkerdNetworkPolicies extends Construct {
         // one validation per app, on the first LinkerdNetworkPolicies: the analysis covers the whole app
         this.node.addValidation({ validate: () => a.validate() });
       }
-      analysis.members.push({
+      analysis.add({
         path: this.node.path,
         options: plan.analysisOptions,
         meshGiven: props.mesh !== undefined,

@@ -1,7 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
-import { AuthorizationRegistry, type AuthorizationMember } from './_authorization-checks';
+import { AuthorizationRegistry } from './_authorization-checks';
 import { addApiObjects } from './_objects';
+import { SynthesisState } from './_synthesis';
 import type { MeshReference } from './mesh-reference';
 import type { PolicyRecord } from '../core/authorization/checks';
 import {
@@ -141,9 +142,8 @@ export class MeshAuthorization extends Construct {
     this.server = addApiObjects(this, manifest.objects, 0)[0];
     if (props.mesh?.crds) this.node.addDependency(props.mesh.crds);
     const registry = AuthorizationRegistry.of(this);
-    const member: AuthorizationMember = { construct: this, contribution: () => this.contribution() };
-    registry.register(member);
-    this.node.addValidation({ validate: () => registry.messagesFor(member) });
+    // checked at synthesis with every authorization of the app; a validation is attached when there is an issue
+    registry.register({ construct: this, contribution: () => this.contribution() });
   }
 
   /**
@@ -179,7 +179,8 @@ export class MeshAuthorization extends Construct {
   private knownWorkload(issues: Issues): ResolvedWorkload | undefined {
     let json: KubeObject;
     try {
-      json = ApiObject.of(this.workloadConstruct!).toJson() as KubeObject;
+      // rendered once per validation pass, shared with the other app-wide checks
+      json = SynthesisState.of(this).render(ApiObject.of(this.workloadConstruct!)) as KubeObject;
     } catch (e) {
       issues.error('workload', this.workloadConstruct!.node.path, `expected a workload construct that synthesizes (${e instanceof Error ? e.message : String(e)})`);
       return undefined;

@@ -30,15 +30,22 @@ export function kubeResource(
   value: pulumi.Input<KubeObject> = shape,
   secret = false,
 ): pulumi.CustomResource {
-  const out = pulumi.output(value);
-  const field = (key: string) => {
-    const v = out.apply((o) => (o as Record<string, unknown>)[key]);
-    return secret ? pulumi.secret(v) : v;
-  };
   const args: Record<string, pulumi.Input<unknown>> = {};
-  for (const key of Object.keys(shape)) {
-    if (key === 'apiVersion' || key === 'kind') continue;
-    args[key] = key === 'metadata' ? out.apply((o) => o.metadata) : field(key);
+  if (value === shape && !secret) {
+    // a plain object: its fields are the inputs (no Output per field: Outputs cost promises and stack traces)
+    for (const key of Object.keys(shape)) {
+      if (key !== 'apiVersion' && key !== 'kind') args[key] = (shape as Record<string, unknown>)[key];
+    }
+  } else {
+    const out = pulumi.output(value);
+    const field = (key: string) => {
+      const v = out.apply((o) => (o as Record<string, unknown>)[key]);
+      return secret ? pulumi.secret(v) : v;
+    };
+    for (const key of Object.keys(shape)) {
+      if (key === 'apiVersion' || key === 'kind') continue;
+      args[key] = key === 'metadata' ? out.apply((o) => o.metadata) : field(key);
+    }
   }
   const typed = `${shape.apiVersion}/${shape.kind}`;
   switch (typed) {

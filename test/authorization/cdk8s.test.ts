@@ -203,6 +203,38 @@ describe('cdk8s MeshAuthorization', () => {
     expect(synthError(c)).toContain('also selects the pods of Deployment shop/');
   });
 
+  test('the app-wide checks run once per synthesis, however many charts, and only constructs with an issue carry a validation', () => {
+    const app = Testing.app();
+    const authz: MeshAuthorization[] = [];
+    const computed: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const c = new Chart(app, `ns-${i}`);
+      authz.push(new MeshAuthorization(c, 'web', { namespace: `shop-${i}`, workload: web, port: 80, allow: [{ serviceAccount: 'client' }] }));
+    }
+    // count the contributions read (one per authorization per computation of the checks)
+    for (const a of authz) {
+      const original = (a as unknown as { contribution: () => unknown }).contribution.bind(a);
+      (a as unknown as { contribution: () => unknown }).contribution = () => {
+        computed.push(1);
+        return original();
+      };
+    }
+    const validations = () => authz.map((a) => (a.node as unknown as { _validations?: unknown[] })._validations?.length ?? 0);
+    // cdk8s validates the whole app once, then again for each of the 4 charts: the checks are computed once
+    expect(app.synthYaml()).toContain('kind: Server');
+    expect(computed).toHaveLength(4);
+    expect(validations()).toEqual([0, 0, 0, 0]);
+    // a second synthesis computes them again (the app may have changed in between)
+    app.synthYaml();
+    expect(computed).toHaveLength(8);
+
+    // an overlap: only the construct that has the issue gets a validation, and the message names it
+    new MeshAuthorization(authz[2], 'again', { namespace: 'shop-2', name: 'web-again', workload: web, port: 80, allow: [{ serviceAccount: 'b' }] });
+    expect(() => app.synthYaml()).toThrow(/\[ns-2\/web\/again\] workload: received "app=web"; expected pods no other Server governs on port 80/);
+    expect(validations()).toEqual([0, 0, 0, 0]);
+    expect((authz[2].node.findChild('again').node as unknown as { _validations?: unknown[] })._validations).toHaveLength(1);
+  });
+
   test('duplicate object names across authorizations fail at synthesis', () => {
     const c = chart();
     new MeshAuthorization(c, 'a', { namespace: 'shop', name: 'web', workload: web, port: 80, allow: [{ serviceAccount: 'x' }] });

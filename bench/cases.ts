@@ -1,0 +1,323 @@
+/**
+ * The measurements, each run in a fresh child process (see `child.ts`) so its timings and peak
+ * memory are its own. Every case reports its samples (after warm-up runs), their median, and the
+ * process's peak resident set size.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { stringify as yamlStringify } from 'yaml';
+import { API_SERVER_CIDRS, MESH_INFO, syntheticMesh, type BenchMesh, type Layout } from './mesh';
+import { buildOurs } from './ours';
+import { rawCharts, buildRaw } from './raw';
+import { analyzeMesh, linkerdNetworkPolicies, type KubeObject } from '../src/core';
+
+/** The cases. */
+export type CaseName = 'ours' | 'raw' | 'floor' | 'analyzer' | 'pulumi';
+
+/** What the parent asks a child to run. */
+export interface CaseTask {
+  readonly case: CaseName;
+  readonly size: number;
+  /** Synthesis cases: how the app is organised. @default 'chart-per-namespace' */
+  readonly layout?: Layout;
+  /** Untimed runs first (JIT warm-up; the Pulumi case warms up on a tenth of the size). */
+  readonly warmup: number;
+  /** Timed runs; the figure is their median. */
+  readonly repeats: number;
+  /** Synthesis cases: keep the last run's output here (else a temporary folder, removed). */
+  readonly keepOutput?: string;
+}
+
+/** Timings of a case: every sample, their median and minimum, in milliseconds. */
+export interface Timing {
+  readonly samples: readonly number[];
+  readonly median: number;
+  readonly min: number;
+}
+
+/** Memory of the child process, MiB. */
+export interface Memory {
+  /** Resident set size after loading the modules, before the case ran. */
+  readonly baseRssMiB: number;
+  /** Peak resident set size of the process (`process.resourceUsage().maxRSS`). */
+  readonly peakRssMiB: number;
+}
+
+/** A cdk8s synthesis (ours or raw): construction, then `app.synth()` (validation and YAML files). */
+export interface SynthResult extends Memory {
+  readonly case: 'ours' | 'raw';
+  readonly size: number;
+  readonly layout: Layout;
+  /** Construction + synthesis. */
+  readonly total: Timing;
+  readonly construct: Timing;
+  readonly synth: Timing;
+  /** Documents written. */
+  readonly documents: number;
+  /** Bytes written. */
+  readonly bytes: number;
+  /** sha256 of the sorted documents: equal for ours and raw when they write the same objects. */
+  readonly digest: string;
+  /** Where the output was kept (with `keepOutput`). */
+  readonly outdir?: string;
+}
+
+/** Serialization of the final objects alone (no cdk8s). */
+export interface FloorResult extends Memory {
+  readonly case: 'floor';
+  readonly size: number;
+  readonly objects: number;
+  /** `JSON.stringify` of every object. */
+  readonly json: Timing;
+  /** YAML of every object, as cdk8s writes it (`yaml`, YAML 1.1, no line wrapping), one stream per chart. */
+  readonly yaml: Timing;
+  readonly yamlBytes: number;
+}
+
+/** The mesh connectivity analyzer over the final objects. */
+export interface AnalyzerResult extends Memory {
+  readonly case: 'analyzer';
+  readonly size: number;
+  readonly objects: number;
+  readonly time: Timing;
+  readonly ok: boolean;
+  readonly blocking: readonly string[];
+  readonly podClasses: number;
+  readonly checks: number;
+  readonly networkPolicies: number;
+}
+
+/** Pulumi components constructed under mocks. */
+export interface PulumiResult extends Memory {
+  readonly case: 'pulumi';
+  readonly size: number;
+  readonly components: number;
+  /** Resources the mocks registered. */
+  readonly resources: number;
+  /** Synchronous construction of the program. */
+  readonly construct: Timing;
+  /** Construction until every registration reached the mocks. */
+  readonly total: Timing;
+  /** `resources / total.median`, per second. */
+  readonly resourcesPerSecond: number;
+}
+
+/** Any case's result. */
+export type CaseResult = SynthResult | FloorResult | AnalyzerResult | PulumiResult;
+
+/** Progress messages (printed by the parent). */
+export type Progress = (message: string) => void;
+
+/** Median and minimum of timed samples. */
+export function timingOf(samples: readonly number[]): Timing {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { samples: [...samples], median, min: sorted[0] };
+}
+
+function now(): number {
+  return performance.now();
+}
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+const MIB = 1024 * 1024;
+
+function memory(baseRss: number): Memory {
+  // maxRSS is in KiB
+  return { baseRssMiB: baseRss / MIB, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+}
+
+/** The final objects, as plain data, by chart. */
+function finalObjects(mesh: BenchMesh): KubeObject[][] {
+  return rawCharts(mesh).map((c) => c.objects.map((o) => o.object));
+}
+
+/** Documents and digest of a synthesized folder. */
+function outputDigest(dir: string): { documents: number; bytes: number; digest: string } {
+  const docs: string[] = [];
+  let bytes = 0;
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.k8s.yaml')).sort()) {
+    const text = fs.readFileSync(path.join(dir, f), 'utf8');
+    bytes += Buffer.byteLength(text);
+    docs.push(...text.split(/^---\n/m).filter((d) => d.trim() !== ''));
+  }
+  docs.sort();
+  const hash = createHash('sha256');
+  for (const d of docs) hash.update(d).update('\0');
+  return { documents: docs.length, bytes, digest: hash.digest('hex') };
+}
+
+function runSynth(task: CaseTask, progress: Progress, baseRss: number): SynthResult {
+  const mesh = syntheticMesh(task.size);
+  const layout = task.layout ?? 'chart-per-namespace';
+  const build = task.case === 'ours' ? buildOurs : buildRaw;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `linkerd-constructs-bench-${task.case}-`));
+  const construct: number[] = [];
+  const synth: number[] = [];
+  const total: number[] = [];
+  const runs = task.warmup + task.repeats;
+  let outdir = '';
+  try {
+    for (let r = 0; r < runs; r++) {
+      const timed = r >= task.warmup;
+      outdir = r === runs - 1 && task.keepOutput ? task.keepOutput : path.join(tmp, `run-${r}`);
+      fs.rmSync(outdir, { recursive: true, force: true });
+      gc();
+      if (runs > 1 && (task.size >= 1000 || r === 0)) progress(`${timed ? 'run' : 'warm-up'} ${timed ? r - task.warmup + 1 : r + 1}/${timed ? task.repeats : task.warmup}`);
+      const t0 = now();
+      const app = build(mesh, outdir, layout);
+      const t1 = now();
+      if (task.size >= 10000) progress(`constructed in ${((t1 - t0) / 1000).toFixed(1)} s; synthesizing`);
+      app.synth();
+      const t2 = now();
+      if (timed) {
+        construct.push(t1 - t0);
+        synth.push(t2 - t1);
+        total.push(t2 - t0);
+      }
+    }
+    const out = outputDigest(outdir);
+    return {
+      case: task.case as 'ours' | 'raw',
+      size: task.size,
+      layout,
+      total: timingOf(total),
+      construct: timingOf(construct),
+      synth: timingOf(synth),
+      ...out,
+      ...(task.keepOutput ? { outdir: task.keepOutput } : {}),
+      ...memory(baseRss),
+    };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function runFloor(task: CaseTask, progress: Progress, baseRss: number): FloorResult {
+  const charts = finalObjects(syntheticMesh(task.size));
+  const objects = charts.reduce((n, c) => n + c.length, 0);
+  const json: number[] = [];
+  const yaml: number[] = [];
+  let yamlBytes = 0;
+  for (let r = 0; r < task.warmup + task.repeats; r++) {
+    gc();
+    const t0 = now();
+    let jsonLength = 0;
+    for (const c of charts) for (const o of c) jsonLength += JSON.stringify(o).length;
+    const t1 = now();
+    gc();
+    const t2 = now();
+    yamlBytes = 0;
+    for (const c of charts) yamlBytes += Buffer.byteLength(c.map((o) => yamlStringify(o, { keepUndefined: true, lineWidth: 0, version: '1.1' })).join('---\n'));
+    const t3 = now();
+    if (r >= task.warmup) {
+      json.push(t1 - t0);
+      yaml.push(t3 - t2);
+    }
+    if (jsonLength === 0) throw new Error('nothing serialized');
+    if (task.size >= 1000) progress(`run ${r + 1}/${task.warmup + task.repeats}`);
+  }
+  return { case: 'floor', size: task.size, objects, json: timingOf(json), yaml: timingOf(yaml), yamlBytes, ...memory(baseRss) };
+}
+
+/** The objects and options the cdk8s validation gives the analyzer for the platform. */
+export function analyzerInput(mesh: BenchMesh): { objects: KubeObject[]; options: ReturnType<typeof linkerdNetworkPolicies>['analysisOptions'] } {
+  const plan = linkerdNetworkPolicies({
+    mesh: { info: MESH_INFO },
+    namespaces: mesh.namespaces.map((ns) => ns.name),
+    apiServerCidrs: API_SERVER_CIDRS,
+  });
+  return { objects: finalObjects(mesh).flat(), options: plan.analysisOptions };
+}
+
+function runAnalyzer(task: CaseTask, progress: Progress, baseRss: number): AnalyzerResult {
+  const { objects, options } = analyzerInput(syntheticMesh(task.size));
+  const samples: number[] = [];
+  let last: ReturnType<typeof analyzeMesh> | undefined;
+  for (let r = 0; r < task.warmup + task.repeats; r++) {
+    gc();
+    const t0 = now();
+    last = analyzeMesh(objects, options);
+    const t1 = now();
+    if (r >= task.warmup) samples.push(t1 - t0);
+    if (task.size >= 10000) progress(`run ${r + 1}/${task.warmup + task.repeats}: ${(t1 - t0).toFixed(0)} ms`);
+  }
+  return {
+    case: 'analyzer',
+    size: task.size,
+    objects: objects.length,
+    time: timingOf(samples),
+    ok: last!.ok,
+    blocking: last!.blocking.map((f) => f.id),
+    podClasses: last!.summary.podClasses,
+    checks: last!.summary.checks,
+    networkPolicies: last!.summary.networkPolicies,
+    ...memory(baseRss),
+  };
+}
+
+async function runPulumi(task: CaseTask, progress: Progress): Promise<PulumiResult> {
+  // loaded here: the cdk8s cases never load Pulumi
+  const { buildPulumi, installMocks, settle } = await import('./pulumi');
+  const counter = await installMocks();
+  const baseRss = process.memoryUsage().rss;
+  const mesh = syntheticMesh(task.size);
+  const warm = syntheticMesh(Math.max(10, Math.round(task.size / 10)));
+  const construct: number[] = [];
+  const total: number[] = [];
+  let resources = 0;
+  let components = 0;
+  for (let r = 0; r < task.warmup + task.repeats; r++) {
+    const timed = r >= task.warmup;
+    await settle(counter);
+    gc();
+    counter.reset();
+    const t0 = now();
+    const built = buildPulumi(timed ? mesh : warm, `r${r}`);
+    const t1 = now();
+    await settle(counter);
+    const t2 = now();
+    if (timed) {
+      construct.push(t1 - t0);
+      total.push(t2 - t0);
+      resources = counter.registered();
+      components = built.components;
+    }
+    progress(`${timed ? 'run' : `warm-up (${warm.size} workloads)`} ${r + 1}/${task.warmup + task.repeats}: ${counter.registered()} resources in ${(t2 - t0).toFixed(0)} ms`);
+  }
+  const t = timingOf(total);
+  return {
+    case: 'pulumi',
+    size: task.size,
+    components,
+    resources,
+    construct: timingOf(construct),
+    total: t,
+    resourcesPerSecond: resources / (t.median / 1000),
+    ...memory(baseRss),
+  };
+}
+
+/** Runs one case in this process. */
+export async function runCase(task: CaseTask, progress: Progress = () => undefined): Promise<CaseResult> {
+  const baseRss = process.memoryUsage().rss;
+  switch (task.case) {
+    case 'ours':
+    case 'raw':
+      return runSynth(task, progress, baseRss);
+    case 'floor':
+      return runFloor(task, progress, baseRss);
+    case 'analyzer':
+      return runAnalyzer(task, progress, baseRss);
+    case 'pulumi':
+      return runPulumi(task, progress);
+    default:
+      throw new Error(`unknown case ${JSON.stringify(task.case)}`);
+  }
+}

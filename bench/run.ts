@@ -1,0 +1,446 @@
+/**
+ * The performance benchmark (issue 7): synthetic meshes of 100, 1,000 and 10,000 meshed workloads,
+ * synthesized with this library's cdk8s constructs and with raw `ApiObject`s, serialized alone (the
+ * floor), analyzed, and built as a Pulumi program under mocks. Each case runs in a fresh child
+ * process (compiled once to `.bench/build`), so its timings and peak memory are its own.
+ *
+ * ```sh
+ * npm run bench                       # ts-node --transpile-only bench/run.ts
+ * npm run bench -- --sizes 100,1000   # other sizes; --pulumi-size, --out, --profile
+ * ```
+ *
+ * Prints progress, then a table, and writes every figure to `.bench/results.json`.
+ */
+import { fork } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { timingOf, type AnalyzerResult, type CaseName, type CaseResult, type CaseTask, type FloorResult, type PulumiResult, type SynthResult, type Timing } from './cases';
+import { compileForBench, PROJECT_ROOT } from './compile';
+import { LAYOUTS, syntheticMesh, type Layout } from './mesh';
+
+/** Options of {@link runBench}. */
+export interface BenchOptions {
+  /** Mesh sizes (meshed workloads). @default [100, 1000, 10000] */
+  readonly sizes?: readonly number[];
+  /** Sizes the analyzer runs at (its growth exponent is computed between consecutive ones). @default sizes */
+  readonly analyzerSizes?: readonly number[];
+  /** cdk8s app layouts to synthesize (ours and raw each). @default both: chart-per-namespace, single-chart */
+  readonly layouts?: readonly Layout[];
+  /** Size of the Pulumi program (0: none). @default 1000 */
+  readonly pulumiSize?: number;
+  /** Where the JSON results go (none when undefined). @default '.bench/results.json' from the CLI */
+  readonly out?: string;
+  /** Keep the cdk8s output of our constructs at the smallest size here. */
+  readonly keepOutput?: string;
+  /** Where the library and the benchmark are compiled (inside the project, so packages resolve). @default '.bench/build' */
+  readonly buildDir?: string;
+  /** Write a CPU profile of every child process into this folder (`node --cpu-prof`). */
+  readonly profileDir?: string;
+  /** One warm-up and two timed runs per case (see {@link plan}). @default false */
+  readonly quick?: boolean;
+  /** Progress and the table. @default console.log */
+  readonly log?: (line: string) => void;
+}
+
+/** The machine the figures come from. */
+export interface MachineInfo {
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly node: string;
+  readonly platform: string;
+  readonly totalMemoryGiB: number;
+  /** 1-minute load average when the run started (other work on the machine skews timings). */
+  readonly loadAverage: number;
+}
+
+/** Ours against raw `ApiObject`s in one layout, and both against the serialization floor. */
+export interface LayoutResult {
+  readonly layout: Layout;
+  readonly ours: SynthResult;
+  readonly raw: SynthResult;
+  /** Medians divided. */
+  readonly ratios: {
+    readonly oursOverRaw: number;
+    readonly oursOverYamlFloor: number;
+    readonly oursOverJsonFloor: number;
+    readonly rawOverYamlFloor: number;
+  };
+}
+
+/** Figures of one mesh size. */
+export interface SizeResult {
+  readonly size: number;
+  readonly namespaces: number;
+  readonly hosts: number;
+  /** Documents written (the same for ours and raw). */
+  readonly objects: number;
+  readonly synthesis: readonly LayoutResult[];
+  readonly floor: FloorResult;
+  readonly analyzer?: AnalyzerResult;
+}
+
+/** The analyzer's growth between two sizes: `log(t2 / t1) / log(n2 / n1)`. */
+export interface Growth {
+  readonly from: number;
+  readonly to: number;
+  readonly exponent: number;
+}
+
+/** A target of the issue, and whether this run met it. */
+export interface TargetCheck {
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean;
+}
+
+/** Everything one run measured. */
+export interface BenchResults {
+  readonly machine: MachineInfo;
+  readonly startedAt: string;
+  readonly durationSeconds: number;
+  readonly sizes: readonly SizeResult[];
+  readonly analyzer: readonly AnalyzerResult[];
+  readonly analyzerGrowth: readonly Growth[];
+  readonly pulumi?: PulumiResult;
+  readonly targets: readonly TargetCheck[];
+}
+
+/**
+ * Warm-up and timed runs per case and size: small sizes repeat more (they are noisier). `quick`: one
+ * warm-up and two timed runs everywhere (a smoke run: every figure, no statistics). For the synthesis
+ * cases `repeats` is the total over their {@link rounds}.
+ */
+export function plan(kind: CaseName, size: number, quick = false): { warmup: number; repeats: number } {
+  if (quick) return { warmup: 1, repeats: 2 };
+  if (kind === 'pulumi') return size <= 100 ? { warmup: 1, repeats: 3 } : { warmup: 1, repeats: 1 };
+  if (size <= 100) return kind === 'analyzer' ? { warmup: 5, repeats: 21 } : { warmup: 5, repeats: 16 };
+  if (size <= 1000) return kind === 'analyzer' ? { warmup: 2, repeats: 9 } : { warmup: 2, repeats: 8 };
+  if (size <= 3000) return { warmup: 1, repeats: 4 };
+  return kind === 'analyzer' ? { warmup: 1, repeats: 2 } : { warmup: 0, repeats: 1 };
+}
+
+/**
+ * Fresh processes per synthesis case, alternating ours and raw (ours, raw, ours, raw...): a machine
+ * whose speed drifts during the run (a shared VM does) then slows both sides alike, and the ratio
+ * stays honest. Each round runs its warm-up and its share of the timed runs.
+ */
+export function rounds(size: number, quick = false): number {
+  if (quick) return 1;
+  return size <= 3000 ? 2 : 1;
+}
+
+/** Samples and memory of the rounds of one synthesis case, as one result. */
+export function mergeRounds(parts: readonly SynthResult[]): SynthResult {
+  const [first] = parts;
+  if (parts.length === 1) return first;
+  for (const p of parts) {
+    if (p.digest !== first.digest) throw new Error(`${p.case} ${p.size} ${p.layout}: the rounds wrote different objects`);
+  }
+  const join = (pick: (r: SynthResult) => Timing) => timingOf(parts.flatMap((p) => [...pick(p).samples]));
+  return {
+    ...first,
+    total: join((r) => r.total),
+    construct: join((r) => r.construct),
+    synth: join((r) => r.synth),
+    baseRssMiB: Math.max(...parts.map((p) => p.baseRssMiB)),
+    peakRssMiB: Math.max(...parts.map((p) => p.peakRssMiB)),
+  };
+}
+
+function machineInfo(): MachineInfo {
+  let cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) cpuModel = m[1].trim();
+  } catch {
+    // not Linux: os.cpus() it is
+  }
+  return {
+    cpus: os.availableParallelism(),
+    cpuModel,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    totalMemoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    loadAverage: Math.round(os.loadavg()[0] * 100) / 100,
+  };
+}
+
+type Message = { type: 'progress'; message: string } | { type: 'result'; result: CaseResult } | { type: 'error'; message: string };
+
+/** Runs one case in a fresh child process. */
+function runChild(child: string, task: CaseTask, log: (line: string) => void, label: string, profileDir?: string): Promise<CaseResult> {
+  return new Promise((resolve, reject) => {
+    const execArgv = ['--expose-gc', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${task.case}-${task.size}.cpuprofile`] : [])];
+    const proc = fork(child, [JSON.stringify(task)], { execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], cwd: PROJECT_ROOT });
+    let output = '';
+    proc.stdout?.on('data', (d) => (output += String(d)));
+    proc.stderr?.on('data', (d) => (output += String(d)));
+    let result: CaseResult | undefined;
+    let error: string | undefined;
+    proc.on('message', (m: Message) => {
+      if (m.type === 'progress') log(`  ${label}: ${m.message}`);
+      else if (m.type === 'result') result = m.result;
+      else error = m.message;
+    });
+    proc.on('exit', (code, signal) => {
+      if (result && !error) resolve(result);
+      else reject(new Error(`${label} failed (exit ${code ?? signal}): ${error ?? ''}\n${output.slice(-4000)}`));
+    });
+  });
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms < 100 ? 1 : 0)} ms`;
+}
+
+function pad(s: string, n: number, left = false): string {
+  return left ? s.padEnd(n) : s.padStart(n);
+}
+
+function table(rows: string[][], log: (line: string) => void): void {
+  const widths = rows[0].map((_h, i) => Math.max(...rows.map((r) => r[i].length)));
+  rows.forEach((r, j) => {
+    log(r.map((c, i) => pad(c, widths[i], i === 0)).join('  '));
+    if (j === 0) log(widths.map((w) => '-'.repeat(w)).join('  '));
+  });
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+/** Prints the final table of a run. */
+export function printResults(r: BenchResults, log: (line: string) => void = console.log): void {
+  const m = r.machine;
+  log('');
+  log(`linkerd-constructs benchmark: ${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}, ${m.platform}, load ${m.loadAverage} at start, ${r.durationSeconds.toFixed(0)} s`);
+  log('');
+  log('cdk8s synthesis: construction + validation (with the analyzer) + YAML files; median of the timed runs; peak RSS of the process');
+  table(
+    [
+      ['workloads', 'namespaces', 'objects', 'layout', 'ours', 'raw ApiObjects', 'ours/raw', 'ours/YAML floor', 'ours/JSON floor', 'ours peak', 'raw peak'],
+      ...r.sizes.flatMap((s) =>
+        s.synthesis.map((l) => [
+          n(s.size),
+          String(s.namespaces),
+          n(s.objects),
+          l.layout,
+          fmtMs(l.ours.total.median),
+          fmtMs(l.raw.total.median),
+          `${l.ratios.oursOverRaw.toFixed(2)}x`,
+          `${l.ratios.oursOverYamlFloor.toFixed(2)}x`,
+          `${l.ratios.oursOverJsonFloor.toFixed(0)}x`,
+          `${l.ours.peakRssMiB.toFixed(0)} MiB`,
+          `${l.raw.peakRssMiB.toFixed(0)} MiB`,
+        ]),
+      ),
+    ],
+    log,
+  );
+  log('');
+  log('serialization floor: the final objects as plain data, serialized alone; median');
+  table(
+    [['workloads', 'objects', 'JSON.stringify', 'YAML (as cdk8s writes it)', 'YAML bytes'], ...r.sizes.map((s) => [n(s.size), n(s.floor.objects), fmtMs(s.floor.json.median), fmtMs(s.floor.yaml.median), n(s.floor.yamlBytes)])],
+    log,
+  );
+  log('');
+  log('mesh connectivity analyzer over the final objects; median');
+  table(
+    [
+      ['workloads', 'objects', 'pod classes', 'checks', 'time', 'blocked flows'],
+      ...r.analyzer.map((a) => [n(a.size), n(a.objects), n(a.podClasses), n(a.checks), fmtMs(a.time.median), String(a.blocking.length)]),
+    ],
+    log,
+  );
+  for (const g of r.analyzerGrowth) log(`growth exponent ${n(g.from)} -> ${n(g.to)} workloads: ${g.exponent.toFixed(2)}`);
+  if (r.pulumi) {
+    const p = r.pulumi;
+    log('');
+    log(
+      `Pulumi under mocks, ${n(p.size)} workloads: ${n(p.components)} components, ${n(p.resources)} resources registered in ${fmtMs(p.total.median)} ` +
+        `(construction ${fmtMs(p.construct.median)}): ${p.resourcesPerSecond.toFixed(0)} resources/s; peak ${p.peakRssMiB.toFixed(0)} MiB`,
+    );
+  }
+  log('');
+  for (const t of r.targets) log(`${t.met ? 'met   ' : 'MISSED'}  ${t.target}: ${t.measured}`);
+}
+
+function targets(sizes: readonly SizeResult[], analyzer: readonly AnalyzerResult[], growth: readonly Growth[]): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  for (const s of sizes) {
+    for (const l of s.synthesis) {
+      out.push({ target: `synthesis of ${n(s.size)} workloads (${l.layout}) <= 1.5x raw ApiObjects`, measured: `${l.ratios.oursOverRaw.toFixed(2)}x`, met: l.ratios.oursOverRaw <= 1.5 });
+    }
+  }
+  const a10 = analyzer.find((a) => a.size === 10000);
+  if (a10) out.push({ target: 'analyzer on 10,000 workloads < 10 s', measured: fmtMs(a10.time.median), met: a10.time.median < 10_000 });
+  const g = growth.find((x) => x.from === 1000 && x.to === 10000);
+  if (g) out.push({ target: 'analyzer growth exponent 1,000 -> 10,000 <= 1.3', measured: g.exponent.toFixed(2), met: g.exponent <= 1.3 });
+  const s10 = sizes.find((s) => s.size === 10000);
+  if (s10) {
+    const peak = Math.max(...s10.synthesis.map((l) => l.ours.peakRssMiB));
+    out.push({ target: 'synthesis of 10,000 workloads < 2 GiB peak memory', measured: `${peak.toFixed(0)} MiB`, met: peak < 2048 });
+  }
+  return out;
+}
+
+/** Runs the benchmark; returns (and optionally writes) every figure. */
+export async function runBench(options: BenchOptions = {}): Promise<BenchResults> {
+  // eslint-disable-next-line no-console
+  const log = options.log ?? ((line: string) => console.log(line));
+  const sizes = [...(options.sizes ?? [100, 1000, 10000])].sort((a, b) => a - b);
+  const analyzerSizes = [...(options.analyzerSizes ?? sizes)].sort((a, b) => a - b);
+  const pulumiSize = options.pulumiSize ?? 1000;
+  const started = Date.now();
+  const machine = machineInfo();
+  log(`machine: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, load ${machine.loadAverage}`);
+  const build = options.buildDir ?? path.join(PROJECT_ROOT, '.bench', 'build');
+  const compiled = compileForBench(build);
+  log(`compiled ${compiled.files} files into ${path.relative(PROJECT_ROOT, build)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  if (options.profileDir) fs.mkdirSync(options.profileDir, { recursive: true });
+
+  const layouts = options.layouts ?? LAYOUTS;
+  const jobs: Array<{ task: CaseTask; label: string }> = [];
+  for (const size of sizes) {
+    for (const layout of layouts) {
+      const { warmup, repeats } = plan('ours', size, options.quick);
+      const r = rounds(size, options.quick);
+      for (let round = 0; round < r; round++) {
+        // the timed runs split over the rounds (the first rounds get the remainder)
+        const share = Math.floor(repeats / r) + (round < repeats % r ? 1 : 0);
+        for (const kind of ['ours', 'raw'] as const) {
+          const keep = kind === 'ours' && size === sizes[0] && layout === layouts[0] && round === r - 1 ? options.keepOutput : undefined;
+          jobs.push({
+            task: { case: kind, size, layout, warmup, repeats: share, ...(keep ? { keepOutput: keep } : {}) },
+            label: `${kind} ${n(size)} ${layout}${r > 1 ? ` (round ${round + 1}/${r})` : ''}`,
+          });
+        }
+      }
+    }
+    jobs.push({ task: { case: 'floor', size, ...plan('floor', size, options.quick) }, label: `floor ${n(size)}` });
+  }
+  for (const size of analyzerSizes) jobs.push({ task: { case: 'analyzer', size, ...plan('analyzer', size, options.quick) }, label: `analyzer ${n(size)}` });
+  if (pulumiSize > 0) jobs.push({ task: { case: 'pulumi', size: pulumiSize, ...plan('pulumi', pulumiSize, options.quick) }, label: `pulumi ${n(pulumiSize)}` });
+
+  const results: CaseResult[] = [];
+  for (const [i, job] of jobs.entries()) {
+    const t0 = Date.now();
+    log(`[${i + 1}/${jobs.length}] ${job.label} (${job.task.warmup} warm-up, ${job.task.repeats} timed)`);
+    const r = await runChild(compiled.child, job.task, log, job.label, options.profileDir);
+    results.push(r);
+    log(`  ${job.label}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+
+  const find = <T extends CaseResult>(kind: CaseName, size: number, layout?: Layout) =>
+    results.find((r) => r.case === kind && r.size === size && (layout === undefined || (r as SynthResult).layout === layout)) as T | undefined;
+  const synthOf = (kind: 'ours' | 'raw', size: number, layout: Layout) =>
+    mergeRounds(results.filter((r): r is SynthResult => r.case === kind && r.size === size && (r as SynthResult).layout === layout));
+  const analyzer = analyzerSizes.map((size) => find<AnalyzerResult>('analyzer', size)!);
+  const sizeResults: SizeResult[] = sizes.map((size) => {
+    const floor = find<FloorResult>('floor', size)!;
+    const synthesis = layouts.map((layout): LayoutResult => {
+      const ours = synthOf('ours', size, layout);
+      const raw = synthOf('raw', size, layout);
+      if (ours.digest !== raw.digest || ours.documents !== raw.documents) {
+        throw new Error(`${n(size)} workloads, ${layout}: the raw baseline does not write the same objects as our constructs (${raw.documents} vs ${ours.documents} documents, digests differ)`);
+      }
+      return {
+        layout,
+        ours,
+        raw,
+        ratios: {
+          oursOverRaw: ours.total.median / raw.total.median,
+          oursOverYamlFloor: ours.total.median / floor.yaml.median,
+          oursOverJsonFloor: ours.total.median / floor.json.median,
+          rawOverYamlFloor: raw.total.median / floor.yaml.median,
+        },
+      };
+    });
+    const mesh = syntheticMesh(size);
+    return { size, namespaces: mesh.namespaces.length, hosts: mesh.hosts.length, objects: synthesis[0].ours.documents, synthesis, floor, analyzer: find<AnalyzerResult>('analyzer', size) };
+  });
+  const analyzerGrowth: Growth[] = [];
+  for (let i = 1; i < analyzer.length; i++) {
+    const a = analyzer[i - 1];
+    const b = analyzer[i];
+    analyzerGrowth.push({ from: a.size, to: b.size, exponent: Math.log(b.time.median / a.time.median) / Math.log(b.size / a.size) });
+  }
+  const out: BenchResults = {
+    machine,
+    startedAt: new Date(started).toISOString(),
+    durationSeconds: (Date.now() - started) / 1000,
+    sizes: sizeResults,
+    analyzer,
+    analyzerGrowth,
+    ...(pulumiSize > 0 ? { pulumi: find<PulumiResult>('pulumi', pulumiSize) } : {}),
+    targets: targets(sizeResults, analyzer, analyzerGrowth),
+  };
+  if (options.out) {
+    fs.mkdirSync(path.dirname(options.out), { recursive: true });
+    fs.writeFileSync(options.out, `${JSON.stringify(out, null, 2)}\n`);
+  }
+  printResults(out, log);
+  if (options.out) log(`\nresults: ${path.relative(process.cwd(), options.out) || options.out}`);
+  return out;
+}
+
+function parseArgs(argv: readonly string[]): BenchOptions {
+  const opts: { -readonly [K in keyof BenchOptions]: BenchOptions[K] } = { out: path.join(PROJECT_ROOT, '.bench', 'results.json') };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a}: expected a value`);
+      return v;
+    };
+    const sizes = (v: string) =>
+      v.split(',').map((x) => {
+        const size = Number(x.replace(/_/g, ''));
+        if (!Number.isInteger(size) || size < 1) throw new Error(`${a}: received ${JSON.stringify(x)}; expected positive integers separated by commas`);
+        return size;
+      });
+    switch (a) {
+      case '--sizes':
+        opts.sizes = sizes(value());
+        break;
+      case '--analyzer-sizes':
+        opts.analyzerSizes = sizes(value());
+        break;
+      case '--layouts': {
+        const list = value().split(',');
+        for (const l of list) if (!(LAYOUTS as readonly string[]).includes(l)) throw new Error(`--layouts: received ${JSON.stringify(l)}; expected ${LAYOUTS.join(' or ')}`);
+        opts.layouts = list as Layout[];
+        break;
+      }
+      case '--pulumi-size':
+        opts.pulumiSize = Number(value());
+        break;
+      case '--out':
+        opts.out = path.resolve(value());
+        break;
+      case '--quick':
+        opts.quick = true;
+        break;
+      case '--profile':
+        opts.profileDir = path.join(PROJECT_ROOT, '.bench', 'profiles');
+        break;
+      case '--help':
+      case '-h':
+        // eslint-disable-next-line no-console
+        console.log(
+          'usage: npm run bench [-- --sizes 100,1000,10000] [--analyzer-sizes ...] [--layouts chart-per-namespace,single-chart] [--pulumi-size 1000 (0: none)] [--out .bench/results.json] [--quick] [--profile]',
+        );
+        process.exit(0);
+      default:
+        throw new Error(`unknown option ${a} (see --help)`);
+    }
+  }
+  return opts;
+}
+
+if (require.main === module) {
+  runBench(parseArgs(process.argv.slice(2))).catch((e: unknown) => {
+    // eslint-disable-next-line no-console
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}

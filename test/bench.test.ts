@@ -1,0 +1,116 @@
+/**
+ * The benchmark (`npm run bench`, issue 7) at its smallest size, through the same code as a full
+ * run, so it cannot rot: every case runs in its child process and every figure comes out.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { LAYOUTS } from '../bench/mesh';
+import { plan, runBench, type BenchResults } from '../bench/run';
+import { expectConformant } from './support/conformance';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+describe('benchmark (smallest size)', () => {
+  // inside the project (the compiled files resolve packages from its node_modules), apart from a real run's
+  const work = path.join(PROJECT_ROOT, '.bench', `test-${process.pid}`);
+  const lines: string[] = [];
+  let results: BenchResults;
+
+  beforeAll(async () => {
+    results = await runBench({
+      sizes: [100],
+      analyzerSizes: [10, 100],
+      pulumiSize: 100,
+      // one warm-up, two timed runs: every figure, quickly (the statistics are a real run's business)
+      quick: true,
+      out: path.join(work, 'results.json'),
+      keepOutput: path.join(work, 'out'),
+      buildDir: path.join(work, 'build'),
+      log: (line) => lines.push(line),
+    });
+  }, 120_000);
+
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  test('ours and raw ApiObjects synthesize the same objects in every layout, with positive timings and memory', () => {
+    expect(results.sizes.map((s) => s.size)).toEqual([100]);
+    const s = results.sizes[0];
+    expect(s.namespaces).toBeGreaterThan(1);
+    expect(s.hosts).toBe(s.namespaces);
+    // a Deployment, a Server, an AuthorizationPolicy and a MeshTLSAuthentication per workload, and more
+    expect(s.objects).toBeGreaterThan(4 * 100);
+    expect(s.synthesis.map((l) => l.layout)).toEqual([...LAYOUTS]);
+    for (const l of s.synthesis) {
+      for (const r of [l.ours, l.raw]) {
+        expect(r.documents).toBe(s.objects);
+        expect(r.total.samples).toHaveLength(plan(r.case, 100, true).repeats);
+        for (const t of [r.total, r.construct, r.synth]) {
+          expect(t.median).toBeGreaterThan(0);
+          expect(t.min).toBeGreaterThan(0);
+          expect(t.min).toBeLessThanOrEqual(t.median);
+        }
+        expect(r.peakRssMiB).toBeGreaterThan(r.baseRssMiB);
+      }
+      expect(l.ours.digest).toBe(l.raw.digest);
+      expect(l.ratios.oursOverRaw).toBeCloseTo(l.ours.total.median / l.raw.total.median, 10);
+      for (const ratio of Object.values(l.ratios)) {
+        expect(Number.isFinite(ratio)).toBe(true);
+        expect(ratio).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  test('the serialization floor serializes the same number of objects, as JSON and YAML', () => {
+    const f = results.sizes[0].floor;
+    expect(f.objects).toBe(results.sizes[0].objects);
+    expect(f.json.median).toBeGreaterThan(0);
+    expect(f.yaml.median).toBeGreaterThan(0);
+    expect(f.yamlBytes).toBeGreaterThan(0);
+  });
+
+  test('the analyzer finds no broken flow in the generated mesh, at each size, with a growth exponent', () => {
+    expect(results.analyzer.map((a) => a.size)).toEqual([10, 100]);
+    for (const a of results.analyzer) {
+      expect(a.ok).toBe(true);
+      expect(a.blocking).toEqual([]);
+      expect(a.podClasses).toBeGreaterThanOrEqual(a.size);
+      expect(a.networkPolicies).toBeGreaterThan(0);
+      expect(a.time.median).toBeGreaterThan(0);
+    }
+    expect(results.analyzerGrowth).toHaveLength(1);
+    expect(results.analyzerGrowth[0]).toMatchObject({ from: 10, to: 100 });
+    expect(Number.isFinite(results.analyzerGrowth[0].exponent)).toBe(true);
+  });
+
+  test('the Pulumi program registers its resources under mocks', () => {
+    const p = results.pulumi!;
+    // a MeshAuthorization per workload, an ExternalWorkloadHost per namespace, the LinkerdNetworkPolicies
+    expect(p.components).toBe(100 + results.sizes[0].hosts + 1);
+    expect(p.resources).toBeGreaterThan(p.components);
+    expect(p.total.median).toBeGreaterThan(0);
+    expect(p.resourcesPerSecond).toBeGreaterThan(0);
+  });
+
+  test('the results are written as JSON, the table printed with the targets checked', () => {
+    expect(JSON.parse(fs.readFileSync(path.join(work, 'results.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(results)));
+    expect(results.machine.cpus).toBeGreaterThan(0);
+    expect(results.machine.node).toBe(process.version);
+    expect(results.targets.map((t) => t.target)).toEqual(LAYOUTS.map((l) => `synthesis of 100 workloads (${l}) <= 1.5x raw ApiObjects`));
+    const text = lines.join('\n');
+    expect(text).toContain('ours/raw');
+    expect(text).toContain('growth exponent 10 -> 100 workloads');
+    expect(text).toMatch(/Pulumi under mocks, 100 workloads: \d+ components, [\d,]+ resources registered/);
+  });
+
+  test('what our constructs synthesized is conformant', () => {
+    const dir = path.join(work, 'out');
+    const docs = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.k8s.yaml'))
+      .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d) => d.toJS()))
+      .filter((d) => d !== null && d !== undefined);
+    expect(docs).toHaveLength(results.sizes[0].objects);
+    expectConformant(docs);
+  });
+});
