@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { controlPlaneEndpoints, DEFAULT_CLUSTER_NETWORKS, type KubeObject, type MeshInfo } from '../src/core';
+import { meshInfoWithDefaults, type AuthorizationSourceLike, type KubeObject, type MeshInfo } from '../src/core';
 
 /** Workloads per namespace (and per external workload host). */
 export const WORKLOADS_PER_NAMESPACE = 50;
@@ -17,16 +17,7 @@ export const APP_PORT = 8080;
 /** Where the API server is. */
 export const API_SERVER_CIDRS: readonly string[] = ['172.20.0.0/28'];
 /** The mesh the platform runs (installed elsewhere, Linkerd's defaults). */
-export const MESH_INFO: MeshInfo = {
-  namespace: 'linkerd',
-  trustDomain: 'cluster.local',
-  clusterDomain: 'cluster.local',
-  defaultInboundPolicy: 'all-unauthenticated',
-  clusterNetworks: DEFAULT_CLUSTER_NETWORKS,
-  highAvailability: false,
-  cniEnabled: false,
-  endpoints: controlPlaneEndpoints(),
-};
+export const MESH_INFO: MeshInfo = meshInfoWithDefaults();
 const TRUST_ANCHOR_FILE = path.join('examples', 'mesh-expansion', 'trust-anchor.crt');
 
 /** The project root: the first folder up from here holding the examples (this file also runs compiled, from `.bench/build/bench`). */
@@ -69,6 +60,25 @@ export interface BenchHost {
   readonly name: string;
   readonly namespace: string;
   readonly ip: string;
+}
+
+/** The cluster side of a VM (its `ExternalWorkload`), the same in every framework. */
+export function hostWorkloadProps(h: BenchHost) {
+  return {
+    name: h.name,
+    namespace: h.namespace,
+    workloadIps: [h.ip],
+    ports: [{ name: 'http', port: APP_PORT }],
+    labels: { 'app.kubernetes.io/name': h.name, 'app.kubernetes.io/part-of': h.namespace },
+  };
+}
+
+/** Who may call a workload: its neighbour, maybe a client of the previous namespace, maybe its VM (`vm` turns the VM's name into a source). */
+export function allowedSources(w: BenchWorkload, vm: (name: string) => AuthorizationSourceLike): AuthorizationSourceLike[] {
+  const allow: AuthorizationSourceLike[] = [{ serviceAccount: w.peer }];
+  if (w.remotePeer) allow.push({ serviceAccount: w.remotePeer.name, namespace: w.remotePeer.namespace });
+  if (w.host) allow.push(vm(w.host));
+  return allow;
 }
 
 /** One application namespace. */

@@ -7,9 +7,8 @@
  */
 import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import { Construct } from 'constructs';
-import { API_SERVER_CIDRS, APP_PORT, deploymentManifest, MESH_INFO, namespaceManifest, SPIRE_BINARIES, TRUST_ANCHOR_PEM, type BenchMesh, type Layout } from './mesh';
+import { allowedSources, API_SERVER_CIDRS, deploymentManifest, hostWorkloadProps, MESH_INFO, namespaceManifest, SPIRE_BINARIES, TRUST_ANCHOR_PEM, type BenchMesh, type Layout } from './mesh';
 import { ExternalWorkloadHost, LinkerdNetworkPolicies, MeshAuthorization, type MeshReference } from '../src/cdk8s';
-import type { AuthorizationSourceLike } from '../src/core';
 
 /** Builds the app (construction only; `app.synth()` validates and writes the YAML). */
 export function buildOurs(mesh: BenchMesh, outdir: string, layout: Layout = 'chart-per-namespace'): App {
@@ -24,11 +23,7 @@ export function buildOurs(mesh: BenchMesh, outdir: string, layout: Layout = 'cha
     for (const h of ns.hosts) {
       const host = new ExternalWorkloadHost(chart, h.name, {
         mesh: reference,
-        name: h.name,
-        namespace: h.namespace,
-        workloadIps: [h.ip],
-        ports: [{ name: 'http', port: APP_PORT }],
-        labels: { 'app.kubernetes.io/name': h.name, 'app.kubernetes.io/part-of': h.namespace },
+        ...hostWorkloadProps(h),
         trustAnchorPem: TRUST_ANCHOR_PEM,
         spire: { install: { kind: 'path', ...SPIRE_BINARIES } },
         proxy: { binary: { kind: 'image' } },
@@ -38,9 +33,7 @@ export function buildOurs(mesh: BenchMesh, outdir: string, layout: Layout = 'cha
     }
     for (const w of ns.workloads) {
       const deployment = new ApiObject(chart, w.name, deploymentManifest(w));
-      const allow: AuthorizationSourceLike[] = [{ serviceAccount: w.peer }];
-      if (w.remotePeer) allow.push({ serviceAccount: w.remotePeer.name, namespace: w.remotePeer.namespace });
-      if (w.host) allow.push({ externalWorkload: hosts.get(w.host)! });
+      const allow = allowedSources(w, (vm) => ({ externalWorkload: hosts.get(vm)! }));
       new MeshAuthorization(chart, `${w.name}-authz`, { mesh: reference, workload: deployment, port: 'http', protocol: 'HTTP/1', allow });
     }
   }

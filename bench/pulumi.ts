@@ -7,8 +7,7 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { API_SERVER_CIDRS, APP_PORT, deploymentManifest, MESH_INFO, namespaceManifest, TRUST_ANCHOR_PEM, type BenchMesh } from './mesh';
-import type { AuthorizationSourceLike } from '../src/core';
+import { allowedSources, API_SERVER_CIDRS, deploymentManifest, hostWorkloadProps, MESH_INFO, namespaceManifest, TRUST_ANCHOR_PEM, type BenchMesh } from './mesh';
 import { ExternalWorkloadHost, LinkerdNetworkPolicies, MeshAuthorization, type MeshReference } from '../src/pulumi';
 
 /** A stand-in for resources the program only depends on (the mesh's CRDs and control plane). */
@@ -75,11 +74,7 @@ export function buildPulumi(mesh: BenchMesh, prefix = 'bench'): { components: nu
         `${prefix}-${h.name}`,
         {
           mesh: reference,
-          name: h.name,
-          namespace: h.namespace,
-          workloadIps: [h.ip],
-          ports: [{ name: 'http', port: APP_PORT }],
-          labels: { 'app.kubernetes.io/name': h.name, 'app.kubernetes.io/part-of': h.namespace },
+          ...hostWorkloadProps(h),
           connection: { host: h.ip, user: 'root', privateKey: pulumi.secret('bench-ssh-key') },
           trustAnchorKeyPem: pulumi.secret('bench-trust-anchor-key'),
           spire: { install: { kind: 'url', sha256: '0'.repeat(64) } },
@@ -95,9 +90,7 @@ export function buildPulumi(mesh: BenchMesh, prefix = 'bench'): { components: nu
       const obj = deploymentManifest(w);
       const { apiVersion: _a, kind: _k, ...body } = obj as unknown as Record<string, unknown>;
       new k8s.apps.v1.Deployment(`${prefix}-${ns.name}-${w.name}`, body as unknown as k8s.apps.v1.DeploymentArgs, { dependsOn: [namespace, controlPlane] });
-      const allow: AuthorizationSourceLike[] = [{ serviceAccount: w.peer }];
-      if (w.remotePeer) allow.push({ serviceAccount: w.remotePeer.name, namespace: w.remotePeer.namespace });
-      if (w.host) allow.push({ externalWorkload: byName.get(w.host)!.externalWorkload });
+      const allow = allowedSources(w, (vm) => ({ externalWorkload: byName.get(vm)!.externalWorkload }));
       new MeshAuthorization(`${prefix}-${w.name}`, { mesh: reference, workload: obj, port: 'http', protocol: 'HTTP/1', allow }, { dependsOn: [namespace] });
       components += 1;
     }

@@ -17,22 +17,11 @@ import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { APP_LABELS, APP_PORT, HOSTS, NAMESPACE, seedWorkloads, TRUST_ANCHOR_PEM } from './workloads';
 import { ExternalWorkloadHost, LinkerdNetworkPolicies, MeshAuthorization, MeshExpansionService, type MeshReference } from '../../src/cdk8s';
-import { controlPlaneEndpoints, DEFAULT_CLUSTER_NETWORKS } from '../../src/core';
+import { meshInfoWithDefaults } from '../../src/core';
 
 /** The mesh, installed elsewhere with Linkerd's defaults (namespace `linkerd`, trust domain `cluster.local`). */
 export function existingMesh(): MeshReference {
-  return {
-    info: {
-      namespace: 'linkerd',
-      trustDomain: 'cluster.local',
-      clusterDomain: 'cluster.local',
-      defaultInboundPolicy: 'all-unauthenticated',
-      clusterNetworks: DEFAULT_CLUSTER_NETWORKS,
-      highAvailability: false,
-      cniEnabled: false,
-      endpoints: controlPlaneEndpoints(),
-    },
-  };
+  return { info: meshInfoWithDefaults() };
 }
 
 /** Everything of the walkthrough in `scope`; returns the hosts. */

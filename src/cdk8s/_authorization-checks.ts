@@ -71,11 +71,6 @@ export class AuthorizationRegistry {
     this.memo.invalidate();
   }
 
-  /** The messages of one member in the current validation pass. */
-  public messagesFor(member: AuthorizationMember): string[] {
-    return this.current?.get(member) ?? [];
-  }
-
   /**
    * At the start of a validation pass: every member's messages, computed in the first pass of a
    * synthesis and served to its later passes (cdk8s validates the app once per chart); a validation
@@ -88,7 +83,8 @@ export class AuthorizationRegistry {
     for (const member of results.keys()) {
       if (member.attached) continue;
       member.attached = true;
-      member.construct.node.addValidation({ validate: () => this.messagesFor(member) });
+      // its messages of the current pass (none once fixed)
+      member.construct.node.addValidation({ validate: () => this.current?.get(member) ?? [] });
     }
   }
 

@@ -4,7 +4,15 @@
  * {@link ExternalWorkloadInfo}. `MeshAuthorization`, `LinkerdNetworkPolicies` and the analyzer
  * consume them, so no construct has to know another's class.
  */
-import type { ControlPlaneEndpoints, DefaultInboundPolicy } from './constants';
+import {
+  controlPlaneEndpoints,
+  DEFAULT_CLUSTER_DOMAIN,
+  DEFAULT_CLUSTER_NETWORKS,
+  DEFAULT_CONTROL_PLANE_NAMESPACE,
+  DEFAULT_TRUST_DOMAIN,
+  type ControlPlaneEndpoints,
+  type DefaultInboundPolicy,
+} from './constants';
 
 /** Facts about one Linkerd installation. */
 export interface MeshInfo {
@@ -26,6 +34,28 @@ export interface MeshInfo {
   readonly vizNamespace?: string;
   /** Addresses and identities of the control plane. */
   readonly endpoints: ControlPlaneEndpoints;
+}
+
+/**
+ * A complete {@link MeshInfo} from what is known, Linkerd's defaults for the rest: the reference to a
+ * mesh installed elsewhere (`{ info: meshInfoWithDefaults() }` is `linkerd install` with no options).
+ * The control plane endpoints follow the namespace, trust domain and cluster domain.
+ */
+export function meshInfoWithDefaults(partial: Partial<MeshInfo> = {}): MeshInfo {
+  const namespace = partial.namespace ?? DEFAULT_CONTROL_PLANE_NAMESPACE;
+  const trustDomain = partial.trustDomain ?? DEFAULT_TRUST_DOMAIN;
+  const clusterDomain = partial.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
+  return {
+    namespace,
+    trustDomain,
+    clusterDomain,
+    defaultInboundPolicy: partial.defaultInboundPolicy ?? 'all-unauthenticated',
+    clusterNetworks: [...(partial.clusterNetworks ?? DEFAULT_CLUSTER_NETWORKS)],
+    highAvailability: partial.highAvailability ?? false,
+    cniEnabled: partial.cniEnabled ?? false,
+    ...(partial.vizNamespace !== undefined ? { vizNamespace: partial.vizNamespace } : {}),
+    endpoints: partial.endpoints ?? controlPlaneEndpoints(namespace, trustDomain, clusterDomain),
+  };
 }
 
 /** Facts about one external workload (a VM or machine meshed with SPIRE). */

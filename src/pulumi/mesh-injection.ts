@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { POD_TEMPLATE_RESOURCE_KINDS, updatePodTemplateArgs, type TemplateArgs } from './_pod-templates';
 import {
   annotatePodTemplate,
   linkerdAwaitCommands,
@@ -14,12 +15,14 @@ import {
 export type MeshableKind = 'Namespace' | 'Pod' | 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'Job' | 'CronJob';
 
 /** The part of `@pulumi/kubernetes` resource args meshing touches. */
-export interface MeshableArgs {
+export interface MeshableArgs extends TemplateArgs {
   /** Object metadata (Namespace, Pod). */
   readonly metadata?: pulumi.Input<any>;
   /** Spec holding the pod template (workloads). */
   readonly spec?: pulumi.Input<any>;
 }
+
+const MESHABLE_KINDS = new Set<string>(['Namespace', 'Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'] satisfies MeshableKind[]);
 
 /** Options of {@link MeshInjection.transformation}. */
 export interface MeshTransformationOptions {
@@ -31,34 +34,6 @@ export interface MeshTransformationOptions {
   readonly namespaces?: MeshWorkloadOptions | false;
   /** Only resources for which this returns true are meshed. @default every matching resource */
   readonly filter?: (args: pulumi.ResourceTransformationArgs) => boolean;
-}
-
-const TYPE_KINDS: Record<string, MeshableKind> = {
-  'kubernetes:core/v1:Namespace': 'Namespace',
-  'kubernetes:core/v1:Pod': 'Pod',
-  'kubernetes:apps/v1:Deployment': 'Deployment',
-  'kubernetes:apps/v1:StatefulSet': 'StatefulSet',
-  'kubernetes:apps/v1:DaemonSet': 'DaemonSet',
-  'kubernetes:apps/v1:ReplicaSet': 'ReplicaSet',
-  'kubernetes:batch/v1:Job': 'Job',
-  'kubernetes:batch/v1:CronJob': 'CronJob',
-};
-
-function isPlain(v: unknown): boolean {
-  if (pulumi.Output.isInstance(v) || v instanceof Promise) return false;
-  if (Array.isArray(v)) return v.every(isPlain);
-  if (typeof v === 'object' && v !== null) return Object.values(v).every(isPlain);
-  return true;
-}
-
-/** Applies `fn` to the field holding the pod template (metadata for Namespace/Pod, else spec), keeping plain args plain. */
-type TemplateHolder = { kind: string; metadata?: any; spec?: any };
-
-function update<T extends MeshableArgs>(kind: MeshableKind, args: T, fn: (obj: TemplateHolder) => TemplateHolder): T {
-  const field = podTemplatePath(kind)!.length === 0 ? 'metadata' : 'spec';
-  const current = args[field];
-  if (isPlain(current)) return { ...args, [field]: fn({ kind, [field]: current ?? {} })[field] };
-  return { ...args, [field]: pulumi.output(current).apply((v) => fn({ kind, [field]: v ?? {} })[field]) };
 }
 
 /**
@@ -76,7 +51,7 @@ export class MeshInjection {
   /** New args with the mesh annotations on the pod template (or on the Namespace/Pod metadata). */
   public static workloadArgs<T extends MeshableArgs>(kind: MeshableKind, args: T, options: MeshWorkloadOptions = {}): T {
     const annotations = meshAnnotations(options, `MeshInjection ${kind}`);
-    return update(kind, args, (obj) => annotatePodTemplate(obj, annotations));
+    return updatePodTemplateArgs(kind, args, (obj) => annotatePodTemplate(obj, annotations));
   }
 
   /** New Job/CronJob args that mesh the pods and make them finish (native sidecar or `linkerd-await`). */
@@ -84,7 +59,7 @@ export class MeshInjection {
     const scope = `MeshInjection ${kind}`;
     const annotations = meshJobAnnotations(options, scope);
     const wrap = (options.strategy ?? 'native-sidecar') === 'linkerd-await';
-    return update(kind, args, (obj) => {
+    return updatePodTemplateArgs(kind, args, (obj) => {
       const annotated = annotatePodTemplate(obj, annotations);
       if (!wrap) return annotated;
       const path = podTemplatePath(kind)!;
@@ -107,8 +82,8 @@ export class MeshInjection {
     meshJobAnnotations(options.jobs ?? {}, 'MeshInjection.transformation jobs');
     if (options.namespaces) meshAnnotations(options.namespaces, 'MeshInjection.transformation namespaces');
     return (args) => {
-      const kind = TYPE_KINDS[args.type];
-      if (!kind || (options.filter && !options.filter(args))) return undefined;
+      const kind = POD_TEMPLATE_RESOURCE_KINDS[args.type] as MeshableKind | undefined;
+      if (!kind || !MESHABLE_KINDS.has(kind) || (options.filter && !options.filter(args))) return undefined;
       let props: Record<string, any>;
       if (kind === 'Job' || kind === 'CronJob') {
         props = MeshInjection.jobArgs(kind, args.props, options.jobs ?? {});

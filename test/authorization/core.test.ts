@@ -6,9 +6,9 @@ import {
   type KubeObject,
   type MeshAuthorizationProps,
   type MeshInfo,
-  ValidationError,
 } from '../../src';
 import { expectConformant } from '../support/conformance';
+import { validationMessageOf } from '../support/errors';
 
 const podSelector = { matchLabels: { app: 'web' } };
 const base: MeshAuthorizationProps = { namespace: 'shop', workload: { podSelector }, port: 8080, allow: [{ serviceAccount: 'client' }] };
@@ -21,15 +21,7 @@ function byKind(objects: KubeObject[], kind: string): any[] {
   return objects.filter((o) => o.kind === kind);
 }
 
-function errorOf(props: Partial<MeshAuthorizationProps>): string {
-  try {
-    build(props);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ValidationError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ValidationError');
-}
+const errorOf = (props: Partial<MeshAuthorizationProps>): string => validationMessageOf(() => build(props));
 
 const mesh: MeshInfo = {
   namespace: 'linkerd-cp',

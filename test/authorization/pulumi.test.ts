@@ -11,18 +11,11 @@ import {
   type MeshReference,
 } from '../../src/pulumi';
 import { expectConformant } from '../support/conformance';
+import { defaultMesh } from '../support/mesh';
 import { GraphRecorder, pulumiTestEnv, resolveOutput, type MockedResource, type PulumiTestEnv } from '../support/pulumi';
 
-const meshInfo: MeshInfo = {
-  namespace: 'linkerd',
-  trustDomain: 'root.linkerd.cluster.local',
-  clusterDomain: 'cluster.local',
-  defaultInboundPolicy: 'all-unauthenticated',
-  clusterNetworks: ['10.0.0.0/8'],
-  highAvailability: false,
-  cniEnabled: false,
-  endpoints: { destinationAddress: 'x', policyAddress: 'x', identityAddress: 'x', destinationIdentity: 'x', identityIdentity: 'x' },
-};
+// the authorization constructs read the trust domain and cluster domain of the mesh
+const meshInfo: MeshInfo = defaultMesh({ trustDomain: 'root.linkerd.cluster.local', clusterNetworks: ['10.0.0.0/8'] });
 
 function meshReference(name: string): MeshReference {
   const crds = new pulumi.ComponentResource('test:index:Crds', `${name}-crds`);

@@ -1,18 +1,9 @@
-import { egressNetworkObject, grpcRoutes, pathTemplateRegex, serviceProfileObject, ValidationError } from '../../src';
+import { egressNetworkObject, grpcRoutes, pathTemplateRegex, serviceProfileObject } from '../../src';
 import { expectConformant } from '../support/conformance';
+import { validationMessageOf } from '../support/errors';
 
 // The methods of Dgraph's `api.Dgraph` gRPC service (seed 001 generates its profile from api.proto).
 const DGRAPH_METHODS = ['Login', 'Query', 'Alter', 'CommitOrAbort', 'CheckVersion'];
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ValidationError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 describe('ServiceProfile (core)', () => {
   test("Dgraph's gRPC API: one POST route per method, named as linkerd profile --proto names them", () => {
@@ -75,7 +66,7 @@ describe('ServiceProfile (core)', () => {
   });
 
   test('errors: malformed gRPC method, bad duration, duplicate names, bad budget', () => {
-    const message = errorOf(() =>
+    const message = validationMessageOf(() =>
       serviceProfileObject(
         {
           service: 'dgraph-alpha',
@@ -97,10 +88,10 @@ describe('ServiceProfile (core)', () => {
   });
 
   test('a route needs exactly one of path, pathRegex and grpcMethod', () => {
-    expect(errorOf(() => serviceProfileObject({ service: 'a', namespace: 'b', routes: [{ path: '/x', grpcMethod: '/a.B/C' }] }, 't'))).toBe(
+    expect(validationMessageOf(() => serviceProfileObject({ service: 'a', namespace: 'b', routes: [{ path: '/x', grpcMethod: '/a.B/C' }] }, 't'))).toBe(
       '[t] routes[0]: received {"path":"/x","grpcMethod":"/a.B/C"}; expected exactly one of path, pathRegex and grpcMethod, got path and grpcMethod',
     );
-    expect(errorOf(() => serviceProfileObject({ service: 'a', namespace: 'b', routes: [] }, 't'))).toContain('routes: received []; expected at least one route');
+    expect(validationMessageOf(() => serviceProfileObject({ service: 'a', namespace: 'b', routes: [] }, 't'))).toContain('routes: received []; expected at least one route');
   });
 });
 
@@ -117,7 +108,7 @@ describe('EgressNetwork (core)', () => {
   });
 
   test('errors: traffic policy and networks', () => {
-    expect(errorOf(() => egressNetworkObject({ name: 'x', namespace: 'shop', trafficPolicy: 'allow' as any, networks: [] }, 't')).split('\n').map((l) => l.trim())).toEqual([
+    expect(validationMessageOf(() => egressNetworkObject({ name: 'x', namespace: 'shop', trafficPolicy: 'allow' as any, networks: [] }, 't')).split('\n').map((l) => l.trim())).toEqual([
       '2 problems:',
       '[t] trafficPolicy: received "allow"; expected one of "Allow", "Deny"',
       '[t] networks: received []; expected at least one network (a CIDR such as "10.0.0.0/8", or { cidr, except })',

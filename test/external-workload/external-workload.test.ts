@@ -4,7 +4,6 @@
  */
 import { Chart, Testing } from 'cdk8s';
 import { MeshExpansionService as Cdk8sService } from '../../src/cdk8s/mesh-expansion-service';
-import { ValidationError } from '../../src/core/errors';
 import {
   externalWorkloadInfo,
   externalWorkloadManifest,
@@ -15,8 +14,9 @@ import {
   type ExternalWorkloadProps,
 } from '../../src/core/external-workload';
 import { MeshExpansionService as PulumiService } from '../../src/pulumi/mesh-expansion-service';
-import { defaultMesh } from '../host/support/mesh';
 import { expectConformant } from '../support/conformance';
+import { validationMessageOf } from '../support/errors';
+import { defaultMesh } from '../support/mesh';
 import { pulumiTestEnv } from '../support/pulumi';
 
 const mesh = defaultMesh();
@@ -28,16 +28,6 @@ const props = (o: Partial<ExternalWorkloadProps> = {}): ExternalWorkloadProps =>
   labels: { app: 'legacy-app' },
   ...o,
 });
-const messageOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ValidationError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ValidationError');
-};
-
 describe('ExternalWorkload', () => {
   test('the seed\'s workload, as v1beta1 with meshTLS (not the seed\'s v1alpha1 meshTls), conformant', () => {
     const ew = externalWorkloadManifest(
@@ -82,7 +72,7 @@ describe('ExternalWorkload', () => {
   });
 
   test('every bad prop is named with its value and what is allowed', () => {
-    const msg = messageOf(() =>
+    const msg = validationMessageOf(() =>
       resolveExternalWorkload(
         'app/vm',
         props({
@@ -102,7 +92,7 @@ describe('ExternalWorkload', () => {
     expect(msg).toContain('[app/vm] ports[1].name: received "http"; expected port names to be unique');
     expect(msg).toContain('[app/vm] identity: received "spiffe://other.domain/x"; expected a SPIFFE id in the trust domain "root.linkerd.cluster.local"');
     expect(msg).toContain('[app/vm] serverName: received "Not A Name"');
-    expect(messageOf(() => resolveExternalWorkload('t', props({ ports: [] }), mesh))).toContain('ports: received []; expected at least one port');
+    expect(validationMessageOf(() => resolveExternalWorkload('t', props({ ports: [] }), mesh))).toContain('ports: received []; expected at least one port');
   });
 
   test('the Ready status patch for the status subresource (v1beta1 ignores status on apply)', () => {
@@ -141,11 +131,11 @@ describe('Services over pods and external workloads', () => {
   });
 
   test('bad Services are refused with the prop named', () => {
-    expect(messageOf(() => meshExpansionService({ name: 's', namespace: 'n', selector: {}, ports }))).toContain('selector: received {}; expected at least one label');
-    expect(messageOf(() => meshExpansionService({ name: 's', namespace: 'n', selector: { app: 'a', location: 'x' }, ports, backends: 'pods' }))).toContain(
+    expect(validationMessageOf(() => meshExpansionService({ name: 's', namespace: 'n', selector: {}, ports }))).toContain('selector: received {}; expected at least one label');
+    expect(validationMessageOf(() => meshExpansionService({ name: 's', namespace: 'n', selector: { app: 'a', location: 'x' }, ports, backends: 'pods' }))).toContain(
       'selector["location"]: received "x"; expected no "location" label: "backends" sets it',
     );
-    expect(messageOf(() => meshExpansionService({ name: 's', namespace: 'n', selector: { app: 'a' }, ports: [{ port: 80 }, { port: 81 }] }))).toContain(
+    expect(validationMessageOf(() => meshExpansionService({ name: 's', namespace: 'n', selector: { app: 'a' }, ports: [{ port: 80 }, { port: 81 }] }))).toContain(
       'ports[0].name: received undefined; expected a name: a Service with several ports names each',
     );
   });

@@ -8,11 +8,12 @@ import * as path from 'path';
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
-import { defaultMesh, seedHostProps, TRUST_ANCHOR_PEM } from './support/mesh';
+import { seedHostProps, TRUST_ANCHOR_PEM } from './support/mesh';
 import { ExternalWorkloadHost, type ExternalWorkloadHostProps } from '../../src/cdk8s/external-workload-host';
 import type { MeshReference } from '../../src/cdk8s/mesh-reference';
 import { planHost, renderCloudInit, renderShellBundle } from '../../src/core/host';
 import { expectConformant } from '../support/conformance';
+import { defaultMesh } from '../support/mesh';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));

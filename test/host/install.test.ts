@@ -8,8 +8,9 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { defaultMesh, seedHostProps } from './support/mesh';
+import { seedHostProps } from './support/mesh';
 import { planHost, type ExternalWorkloadHostProps, type HostStep } from '../../src/core/host';
+import { defaultMesh } from '../support/mesh';
 
 const HAVE_TOOLS = ['tar', 'curl', 'sha256sum'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
 if (!HAVE_TOOLS && process.env.CI) throw new Error('tar, curl and sha256sum are needed under CI=true');

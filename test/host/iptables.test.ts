@@ -6,7 +6,8 @@
  */
 import { spawn, type ChildProcess } from 'child_process';
 import * as net from 'net';
-import { defaultMesh, seedHostProps } from './support/mesh';
+import { seedHostProps } from './support/mesh';
+import { defaultMesh } from '../support/mesh';
 import { appendRules, describeAsRoot, TestNetns } from './support/netns';
 import { planHost, type HostStep } from '../../src/core/host';
 

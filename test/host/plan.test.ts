@@ -5,10 +5,10 @@
 import { spawnSync } from 'child_process';
 import { parse } from 'yaml';
 import { describeWithFixtures, readFixture } from '../support/fixtures';
-import { defaultMesh, KEY_BODY_LINE, seedHostProps, TRUST_ANCHOR_KEY_PEM, TRUST_ANCHOR_PEM } from './support/mesh';
+import { KEY_BODY_LINE, seedHostProps, TRUST_ANCHOR_KEY_PEM, TRUST_ANCHOR_PEM } from './support/mesh';
+import { defaultMesh } from '../support/mesh';
 import { shellcheck, testWithShellcheck } from './support/shellcheck';
 import { documentedSpireKeys } from './support/spire-reference';
-import { ValidationError } from '../../src/core/errors';
 import {
   hclKeyPaths,
   hostProvisioningPlan,
@@ -29,19 +29,10 @@ import {
   type HostPlan,
   type ResolvedLocalSpire,
 } from '../../src/core/host';
+import { validationErrorOf } from '../support/errors';
 
 const mesh = defaultMesh();
 const resolve = (overrides: Partial<ExternalWorkloadHostProps> = {}) => resolveHost('test', seedHostProps(overrides), mesh);
-const errorOf = (fn: () => unknown): ValidationError => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationError) return e;
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
-};
-
 /** Plans of every shape the props allow, for the checks that must hold for all of them. */
 function allPlans(): Record<string, HostPlan> {
   return {
@@ -287,7 +278,7 @@ describe('iptables rules', () => {
 
 describe('validation: errors name the prop, the value and what is allowed, before anything runs', () => {
   test('a missing install source, a bad sha256 and a root proxy user are all reported at once', () => {
-    const e = errorOf(() => resolve({ spire: { install: { kind: 'url', sha256: 'nope' } }, proxy: { uid: 0, binary: { kind: 'url', url: 'ftp://x', sha256: 'b'.repeat(64) } } }));
+    const e = validationErrorOf(() => resolve({ spire: { install: { kind: 'url', sha256: 'nope' } }, proxy: { uid: 0, binary: { kind: 'url', url: 'ftp://x', sha256: 'b'.repeat(64) } } }));
     expect(e.message).toContain('spire.install.sha256: received "nope"; expected the sha256 of the release archive');
     expect(e.message).toContain('proxy.uid: received 0; expected a uid from 1 to 65533');
     expect(e.message).toContain('proxy.binary.url: received "ftp://x"; expected an http(s):// or file:// URL');
@@ -295,13 +286,13 @@ describe('validation: errors name the prop, the value and what is allowed, befor
   });
 
   test('a private key passed as the trust anchor certificate is refused and never printed', () => {
-    const e = errorOf(() => resolve({ trustAnchorPem: `${TRUST_ANCHOR_PEM}\n${TRUST_ANCHOR_KEY_PEM}` }));
+    const e = validationErrorOf(() => resolve({ trustAnchorPem: `${TRUST_ANCHOR_PEM}\n${TRUST_ANCHOR_KEY_PEM}` }));
     expect(e.message).toContain('trustAnchorPem: received <redacted private key>');
     expect(e.message).not.toContain(KEY_BODY_LINE);
   });
 
   test('ports, paths and lists are checked', () => {
-    const e = errorOf(() =>
+    const e = validationErrorOf(() =>
       resolve({
         root: 'relative/root',
         traffic: { ignoreInboundPorts: [4143, 70000], managementPorts: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14] },

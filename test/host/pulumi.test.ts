@@ -4,12 +4,13 @@
  * text), and the captured dependsOn graph.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { defaultMesh, KEY_BODY_LINE, TRUST_ANCHOR_KEY_PEM, TRUST_ANCHOR_PEM } from './support/mesh';
+import { KEY_BODY_LINE, seedHostProps, TRUST_ANCHOR_KEY_PEM, TRUST_ANCHOR_PEM } from './support/mesh';
 import { ValidationError } from '../../src/core/errors';
 import { planHost, remoteCommandLine } from '../../src/core/host';
 import { ExternalWorkloadHost, type ExternalWorkloadHostArgs } from '../../src/pulumi/external-workload-host';
 import type { MeshReference } from '../../src/pulumi/mesh-reference';
 import { expectConformant } from '../support/conformance';
+import { defaultMesh } from '../support/mesh';
 import { GraphRecorder, isSecretOutput, pulumiTestEnv, resolveOutput, type PulumiTestEnv } from '../support/pulumi';
 
 const SSH_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAU1NILUtFWS1NQVRFUklBTC1uZXZlci1wbGFpbg==\n-----END OPENSSH PRIVATE KEY-----';
@@ -80,19 +81,8 @@ describe('ExternalWorkloadHost (Pulumi)', () => {
   test('each command runs the plan\'s scripts the way the SSH tests do (create = update, delete), with Outputs resolved', async () => {
     new ExternalWorkloadHost('vm', args(meshRef()));
     await env.settle();
-    const plan = planHost('x', {
-      name: 'external-workload',
-      namespace: 'mixed-env',
-      nodeName: 'my-vm',
-      workloadIps: ['192.0.2.10'],
-      ports: [{ name: 'http', port: 80 }],
-      labels: { app: 'legacy-app' },
-      identity: 'spiffe://root.linkerd.cluster.local/external-workload',
-      serverName: 'external-workload.cluster.local',
-      trustAnchorPem: TRUST_ANCHOR_PEM,
-      spire: { version: '1.15.3', install: { kind: 'url', sha256: 'a'.repeat(64) } },
-      proxy: { binary: { kind: 'url', url: 'https://downloads.example.com/linkerd2-proxy', sha256: 'b'.repeat(64) } },
-    }, defaultMesh());
+    // the same host as plain props (the seed's, with the SPIRE version the args resolve to)
+    const plan = planHost('x', seedHostProps({ spire: { version: '1.15.3', install: { kind: 'url', sha256: 'a'.repeat(64) } } }), defaultMesh());
     plan.steps.forEach((s) => {
       const r = env.byName(`vm-${s.id}`);
       expect(r.inputs.create).toBe(remoteCommandLine(s.create));

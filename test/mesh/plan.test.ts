@@ -3,7 +3,6 @@
  * constructs consume, release order, the jaeger availability check and the webhook determinism rule.
  */
 import { suppliedIdentity, testCertificates, writeCertDir } from './support';
-import { ValidationError } from '../../src/core/errors';
 import { MeshIdentity, WebhookCertificates } from '../../src/core/identity';
 import {
   jaegerUnavailableReason,
@@ -12,22 +11,14 @@ import {
   type LinkerdMeshProps,
   type MeshDeliveryKind,
 } from '../../src/core/mesh';
+import { meshInfoWithDefaults } from '../../src/core/mesh-info';
+import { validationMessageOf } from '../support/errors';
 
 const CM = { identity: MeshIdentity.certManager() };
 
 function plan(props: Partial<LinkerdMeshProps> = {}, delivery: MeshDeliveryKind = 'flux') {
   const { identity, webhookCertificates, ...settings } = { ...CM, ...props } as LinkerdMeshProps;
   return planLinkerdMesh(settings, resolveMeshCertificates({ identity, webhookCertificates }), { scope: 'app/mesh', delivery });
-}
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ValidationError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ValidationError');
 }
 
 test('MeshInfo carries namespace, trust domain, policy, networks and the identity endpoints', () => {
@@ -44,6 +35,15 @@ test('MeshInfo carries namespace, trust domain, policy, networks and the identit
   expect(p.info.clusterNetworks).toContain('10.0.0.0/8');
   expect(p.info.endpoints.identityAddress).toBe('linkerd-identity-headless.mesh.svc.cluster.local.:8080');
   expect(p.info.endpoints.identityIdentity).toBe('linkerd-identity.mesh.serviceaccount.identity.mesh.prod.example');
+});
+
+test('a mesh installed elsewhere with the defaults is described like a planned default mesh (meshInfoWithDefaults)', () => {
+  expect(meshInfoWithDefaults()).toEqual(plan().info);
+  // the endpoints follow the namespace, trust domain and cluster domain; the networks are a copy
+  const info = meshInfoWithDefaults({ namespace: 'mesh', trustDomain: 'prod.example', vizNamespace: 'viz' });
+  expect(info).toEqual(plan({ namespace: 'mesh', trustDomain: 'prod.example', viz: { namespace: 'viz' } }).info);
+  expect(info.endpoints.identityIdentity).toBe('linkerd-identity.mesh.serviceaccount.identity.mesh.prod.example');
+  expect(info.clusterNetworks).not.toBe(meshInfoWithDefaults().clusterNetworks);
 });
 
 test('releases are ordered CNI, CRDs, control plane, extensions, each depending on what it needs', () => {
@@ -66,7 +66,7 @@ test('version and repository are overridable', () => {
 });
 
 test('bad props are reported together, each naming the prop, the value and what is allowed', () => {
-  const msg = errorOf(() =>
+  const msg = validationMessageOf(() =>
     plan({
       namespace: 'Linkerd',
       clusterNetworks: ['10.0.0.0/33'],
@@ -84,15 +84,15 @@ test('bad props are reported together, each naming the prop, the value and what 
 });
 
 test('viz may not share the control plane namespace', () => {
-  expect(errorOf(() => plan({ namespace: 'mesh', viz: { namespace: 'mesh' } }))).toContain('[app/mesh] viz.namespace: received "mesh"; expected a namespace of its own');
+  expect(validationMessageOf(() => plan({ namespace: 'mesh', viz: { namespace: 'mesh' } }))).toContain('[app/mesh] viz.namespace: received "mesh"; expected a namespace of its own');
 });
 
 test('jaeger on a chart version that no longer ships it is a clear error; older versions and the stable repo are fine', () => {
-  const msg = errorOf(() => plan({ jaeger: true }));
+  const msg = validationMessageOf(() => plan({ jaeger: true }));
   expect(msg).toContain('[app/mesh] jaeger: received "2026.8.3"');
   expect(msg).toContain('edge-25.10.1');
   expect(msg).toContain('pin jaeger.version to a 2025.9.x chart');
-  expect(errorOf(() => plan({ jaeger: { version: '2025.10.2' } }))).toContain('jaeger.version: received "2025.10.2"');
+  expect(validationMessageOf(() => plan({ jaeger: { version: '2025.10.2' } }))).toContain('jaeger.version: received "2025.10.2"');
   expect(() => plan({ jaeger: { version: '2025.9.3' } })).not.toThrow();
   expect(jaegerUnavailableReason('2024.11.8', 'https://helm.linkerd.io/edge')).toBeUndefined();
   expect(jaegerUnavailableReason('30.12.2', 'https://helm.linkerd.io/stable')).toBeUndefined();
@@ -102,7 +102,7 @@ test('chart-generated webhook certificates are rejected for helm CLI, Argo CD an
   const certs = await testCertificates();
   const identity = suppliedIdentity(certs);
   for (const delivery of ['helm', 'argocd', 'pulumi'] as const) {
-    const msg = errorOf(() => plan({ identity }, delivery));
+    const msg = validationMessageOf(() => plan({ identity }, delivery));
     expect(msg).toContain('[app/mesh] webhookCertificates: received "chart-generated webhook certificates"');
     expect(msg).toContain('WebhookCertificates.fromDirectory(dir)');
     expect(msg).toContain('Flux delivery');
@@ -123,7 +123,7 @@ test('webhook certificates default to cert-manager with a cert-manager identity,
 });
 
 test('a directory without the certificate files names them and the command that writes them', () => {
-  const msg = errorOf(() => MeshIdentity.fromDirectory('/nonexistent/certs'));
+  const msg = validationMessageOf(() => MeshIdentity.fromDirectory('/nonexistent/certs'));
   expect(msg).toContain('[MeshIdentity.fromDirectory] dir: received "/nonexistent/certs"');
   expect(msg).toContain('ca.crt, issuer.crt, issuer.key');
   expect(msg).toContain('linkerd-constructs certs --out /nonexistent/certs');
@@ -132,7 +132,7 @@ test('a directory without the certificate files names them and the command that 
 test('supplied certificates are checked against the trust domain at plan time', async () => {
   const certs = await testCertificates();
   const identity = suppliedIdentity(certs);
-  const msg = errorOf(() => plan({ identity, trustDomain: 'prod.example', webhookCertificates: WebhookCertificates.certManager() }));
+  const msg = validationMessageOf(() => plan({ identity, trustDomain: 'prod.example', webhookCertificates: WebhookCertificates.certManager() }));
   expect(msg).toContain('[app/mesh] identity.issuerCertificatePem:');
   expect(msg).toContain('identity.linkerd.prod.example');
 });

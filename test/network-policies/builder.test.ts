@@ -2,12 +2,12 @@
  * The core function behind both frameworks' `LinkerdNetworkPolicies`: which policies exist, what
  * each admits, the validation of every prop, determinism and conformance.
  */
-import { controlPlaneEndpoints } from '../../src/core/constants';
 import { ValidationError } from '../../src/core/errors';
 import type { NetworkPolicy } from '../../src/core/k8s';
 import type { MeshInfo } from '../../src/core/mesh-info';
 import { LINKERD_NETWORK_POLICY_NAMES as N, linkerdNetworkPolicies } from '../../src/core/network-policies';
 import { expectConformant } from '../support/conformance';
+import { defaultMesh } from '../support/mesh';
 
 const byName = (policies: NetworkPolicy[], ns: string, name: string) => {
   const p = policies.find((x) => x.metadata.namespace === ns && x.metadata.name === name);
@@ -16,17 +16,7 @@ const byName = (policies: NetworkPolicy[], ns: string, name: string) => {
 };
 
 const mesh = (overrides: Partial<MeshInfo> = {}): { info: MeshInfo } => ({
-  info: {
-    namespace: 'mesh-system',
-    trustDomain: 'cluster.local',
-    clusterDomain: 'cluster.local',
-    defaultInboundPolicy: 'all-unauthenticated',
-    clusterNetworks: ['10.0.0.0/8'],
-    highAvailability: false,
-    cniEnabled: false,
-    endpoints: controlPlaneEndpoints('mesh-system'),
-    ...overrides,
-  },
+  info: defaultMesh({ namespace: 'mesh-system', clusterNetworks: ['10.0.0.0/8'], ...overrides }),
 });
 
 describe('linkerdNetworkPolicies', () => {

@@ -8,11 +8,11 @@ import { Construct } from 'constructs';
 import { LinkerdMesh, MeshDelivery } from '../../src/cdk8s';
 import { LinkerdNetworkPolicies } from '../../src/cdk8s/linkerd-network-policies';
 import { MeshIdentity } from '../../src/core';
-import { controlPlaneEndpoints } from '../../src/core/constants';
 import type { KubeObject } from '../../src/core/k8s';
 import type { MeshInfo } from '../../src/core/mesh-info';
 import { deployment, namespace, policy } from '../analysis/helpers';
 import { expectConformant } from '../support/conformance';
+import { defaultMesh } from '../support/mesh';
 
 function appWith(objects: KubeObject[]): { app: App; chart: Chart } {
   const app = Testing.app();
@@ -118,16 +118,7 @@ describe('LinkerdNetworkPolicies (cdk8s)', () => {
   });
 
   test('a mesh construct of the app is found by its shape (info: MeshInfo) and its namespace is checked', () => {
-    const info: MeshInfo = {
-      namespace: 'mesh-system',
-      trustDomain: 'cluster.local',
-      clusterDomain: 'cluster.local',
-      defaultInboundPolicy: 'all-unauthenticated',
-      clusterNetworks: ['10.0.0.0/8'],
-      highAvailability: false,
-      cniEnabled: false,
-      endpoints: controlPlaneEndpoints('mesh-system'),
-    };
+    const info: MeshInfo = defaultMesh({ namespace: 'mesh-system', clusterNetworks: ['10.0.0.0/8'] });
     class FakeMesh extends Construct {
       public readonly info = info;
     }

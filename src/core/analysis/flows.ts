@@ -456,50 +456,32 @@ export function checkRequiredFlows(
         const egressOk = engine.egressAdmitted(p, wire, 'TCP').has(d.index);
         out.edge('metrics', out.groupOf(p), out.groupOf(d), wire, 'TCP', !(ingressOk && egressOk));
         const via = wire === port ? '' : ` (admin port ${port}, reached through the proxy on 4143 since both ends are meshed)`;
-        if (!ingressOk) {
-          const id = `metrics:ingress:${d.ref}:${portText(wire, 'TCP')}`;
-          if (!out.findings.some((f) => f.id === id)) {
-            out.add(
-              {
-                id,
-                kind: 'metrics',
-                side: 'ingress',
-                at: d.ref,
-                sources: [p.ref],
-                sourceCount: 1,
-                destinations: [d.ref],
-                destinationCount: 1,
-                port: wire,
-                protocol: 'TCP',
-                message: `${portText(wire, 'TCP')}${via} from ${p.ref} to ${d.ref} is blocked by the ingress policies of ${d.ref}: viz Prometheus scrapes the control plane's admin ports`,
-                fix: `add an ingress rule selecting ${d.ref} in namespace ${d.namespace}: from ${classPeerHint(model, p, d.namespace)}, ports [${portText(wire, 'TCP')}]`,
-              },
-              d,
-            );
-          }
-        }
-        if (!egressOk) {
-          const id = `metrics:egress:${p.ref}:${portText(wire, 'TCP')}`;
-          if (!out.findings.some((f) => f.id === id)) {
-            out.add(
-              {
-                id,
-                kind: 'metrics',
-                side: 'egress',
-                at: p.ref,
-                sources: [p.ref],
-                sourceCount: 1,
-                destinations: [d.ref],
-                destinationCount: 1,
-                port: wire,
-                protocol: 'TCP',
-                message: `${portText(wire, 'TCP')}${via} from ${p.ref} to ${d.ref} is blocked by the egress policies of ${p.ref}: viz Prometheus scrapes the control plane's admin ports`,
-                fix: `add an egress rule selecting ${p.ref} in namespace ${p.namespace}: to ${classPeerHint(model, d, p.namespace)}, ports [${portText(wire, 'TCP')}]`,
-              },
-              p,
-            );
-          }
-        }
+        const report = (side: 'ingress' | 'egress') => {
+          const ingress = side === 'ingress';
+          const at = ingress ? d : p;
+          const id = `metrics:${side}:${at.ref}:${portText(wire, 'TCP')}`;
+          if (out.findings.some((f) => f.id === id)) return;
+          const peer = ingress ? `from ${classPeerHint(model, p, d.namespace)}` : `to ${classPeerHint(model, d, p.namespace)}`;
+          out.add(
+            {
+              id,
+              kind: 'metrics',
+              side,
+              at: at.ref,
+              sources: [p.ref],
+              sourceCount: 1,
+              destinations: [d.ref],
+              destinationCount: 1,
+              port: wire,
+              protocol: 'TCP',
+              message: `${portText(wire, 'TCP')}${via} from ${p.ref} to ${d.ref} is blocked by the ${side} policies of ${at.ref}: viz Prometheus scrapes the control plane's admin ports`,
+              fix: `add an ${side} rule selecting ${at.ref} in namespace ${at.namespace}: ${peer}, ports [${portText(wire, 'TCP')}]`,
+            },
+            at,
+          );
+        };
+        if (!ingressOk) report('ingress');
+        if (!egressOk) report('egress');
       }
     }
   }
@@ -653,39 +635,43 @@ function checkExternalWorkloads(model: ClusterModel, engine: PolicyEngine, out: 
   const withIps = model.externalWorkloads.filter((w) => w.ranges.length > 0);
   if (withIps.length === 0) return 0;
   const addrText = (w: AddressEndpoint) => w.addresses.map((a) => (a.includes('/') ? a : `${a}/${a.includes(':') ? 128 : 32}`)).join(', ');
+  /** The VMs' flows to (ingress) or from (egress) one pod class on one port, and a finding for the blocked ones. */
+  const checkVms = (c: PodClass, vms: readonly AddressEndpoint[], port: number, side: 'ingress' | 'egress') => {
+    const ingress = side === 'ingress';
+    const blocked: AddressEndpoint[] = [];
+    for (const w of vms) {
+      checks++;
+      const ok = ingress ? engine.ingressAdmitsAddress(c, w, port, 'TCP') : engine.egressAdmitsAddress(c, w, port, 'TCP');
+      if (ingress) out.edge('external-workload', w.ref, out.groupOf(c), port, 'TCP', !ok);
+      else out.edge('external-workload', out.groupOf(c), w.ref, port, 'TCP', !ok);
+      if (!ok) blocked.push(w);
+    }
+    if (blocked.length === 0) return;
+    const vmRefs = blocked.map((w) => w.ref);
+    const between = ingress ? `from external workload(s) ${preview(vmRefs)} to ${c.ref}` : `from ${c.ref} to external workload(s) ${preview(vmRefs)}`;
+    out.add(
+      {
+        id: `external-workload:${side}:${c.ref}:${port}/TCP`,
+        kind: 'external-workload',
+        side,
+        at: c.ref,
+        sources: ingress ? vmRefs : [c.ref],
+        sourceCount: ingress ? blocked.length : 1,
+        destinations: ingress ? [c.ref] : vmRefs,
+        destinationCount: ingress ? 1 : blocked.length,
+        port,
+        protocol: 'TCP',
+        message: `${port}/TCP ${between} is blocked by the ${side} policies of ${c.ref}: ${WHY['external-workload']}`,
+        fix: `add an ${side} rule selecting ${c.ref} in namespace ${c.namespace}: ${ingress ? 'from' : 'to'} ipBlock ${blocked.map(addrText).join(', ')}, ports [${port}/TCP]`,
+      },
+      c,
+    );
+  };
   // VM proxies -> destination and policy controllers
   for (const d of classes.filter((c) => c.role === 'destination')) {
-    for (const port of [CONTROL_PLANE_PORTS.destination, CONTROL_PLANE_PORTS.policy]) {
-      const blocked: AddressEndpoint[] = [];
-      for (const w of withIps) {
-        checks++;
-        const ok = engine.ingressAdmitsAddress(d, w, port, 'TCP');
-        out.edge('external-workload', w.ref, out.groupOf(d), port, 'TCP', !ok);
-        if (!ok) blocked.push(w);
-      }
-      if (blocked.length > 0) {
-        out.add(
-          {
-            id: `external-workload:ingress:${d.ref}:${port}/TCP`,
-            kind: 'external-workload',
-            side: 'ingress',
-            at: d.ref,
-            sources: blocked.map((w) => w.ref),
-            sourceCount: blocked.length,
-            destinations: [d.ref],
-            destinationCount: 1,
-            port,
-            protocol: 'TCP',
-            message: `${port}/TCP from external workload(s) ${preview(blocked.map((w) => w.ref))} to ${d.ref} is blocked by the ingress policies of ${d.ref}: ${WHY['external-workload']}`,
-            fix: `add an ingress rule selecting ${d.ref} in namespace ${d.namespace}: from ipBlock ${blocked.map(addrText).join(', ')}, ports [${port}/TCP]`,
-          },
-          d,
-        );
-      }
-    }
+    for (const port of [CONTROL_PLANE_PORTS.destination, CONTROL_PLANE_PORTS.policy]) checkVms(d, withIps, port, 'ingress');
   }
   // VM <-> meshed pods of its namespace on 4143
-  const port = PROXY_PORTS.inbound;
   const byNs = new Map<string, AddressEndpoint[]>();
   for (const w of withIps) {
     const l = byNs.get(w.namespace!) ?? [];
@@ -693,63 +679,12 @@ function checkExternalWorkloads(model: ClusterModel, engine: PolicyEngine, out: 
     byNs.set(w.namespace!, l);
   }
   for (const [ns, vms] of byNs) {
+    const serving = vms.filter((v) => v.ports.length > 0);
     for (const i of engine.namespaceSet(ns)) {
-      const c = classes[i];
       if (!meshed.has(i)) continue;
-      if (c.appPorts.length > 0) {
-        const blocked: AddressEndpoint[] = [];
-        for (const w of vms) {
-          checks++;
-          const ok = engine.ingressAdmitsAddress(c, w, port, 'TCP');
-          out.edge('external-workload', w.ref, out.groupOf(c), port, 'TCP', !ok);
-          if (!ok) blocked.push(w);
-        }
-        if (blocked.length > 0) {
-          out.add(
-            {
-              id: `external-workload:ingress:${c.ref}:${port}/TCP`,
-              kind: 'external-workload',
-              side: 'ingress',
-              at: c.ref,
-              sources: blocked.map((w) => w.ref),
-              sourceCount: blocked.length,
-              destinations: [c.ref],
-              destinationCount: 1,
-              port,
-              protocol: 'TCP',
-              message: `4143/TCP from external workload(s) ${preview(blocked.map((w) => w.ref))} to ${c.ref} is blocked by the ingress policies of ${c.ref}: ${WHY['external-workload']}`,
-              fix: `add an ingress rule selecting ${c.ref} in namespace ${ns}: from ipBlock ${blocked.map(addrText).join(', ')}, ports [4143/TCP]`,
-            },
-            c,
-          );
-        }
-      }
-      const blockedOut: AddressEndpoint[] = [];
-      for (const w of vms.filter((v) => v.ports.length > 0)) {
-        checks++;
-        const ok = engine.egressAdmitsAddress(c, w, port, 'TCP');
-        out.edge('external-workload', out.groupOf(c), w.ref, port, 'TCP', !ok);
-        if (!ok) blockedOut.push(w);
-      }
-      if (blockedOut.length > 0) {
-        out.add(
-          {
-            id: `external-workload:egress:${c.ref}:${port}/TCP`,
-            kind: 'external-workload',
-            side: 'egress',
-            at: c.ref,
-            sources: [c.ref],
-            sourceCount: 1,
-            destinations: blockedOut.map((w) => w.ref),
-            destinationCount: blockedOut.length,
-            port,
-            protocol: 'TCP',
-            message: `4143/TCP from ${c.ref} to external workload(s) ${preview(blockedOut.map((w) => w.ref))} is blocked by the egress policies of ${c.ref}: ${WHY['external-workload']}`,
-            fix: `add an egress rule selecting ${c.ref} in namespace ${ns}: to ipBlock ${blockedOut.map(addrText).join(', ')}, ports [4143/TCP]`,
-          },
-          c,
-        );
-      }
+      const c = classes[i];
+      if (c.appPorts.length > 0) checkVms(c, vms, PROXY_PORTS.inbound, 'ingress');
+      checkVms(c, serving, PROXY_PORTS.inbound, 'egress');
     }
   }
   return checks;

@@ -11,19 +11,14 @@
  */
 import {
   ANNOTATIONS,
-  controlPlaneEndpoints,
-  DEFAULT_CLUSTER_DOMAIN,
-  DEFAULT_CLUSTER_NETWORKS,
-  DEFAULT_CONTROL_PLANE_NAMESPACE,
   DEFAULT_IGNORE_INBOUND_PORTS,
   DEFAULT_IGNORE_OUTBOUND_PORTS,
-  DEFAULT_TRUST_DOMAIN,
   KUBE_API_SERVER_PORTS,
   LABELS,
   PROXY_PORTS,
 } from '../constants';
 import type { KubeObject, L4Protocol, NetworkPolicy } from '../k8s';
-import type { MeshInfo } from '../mesh-info';
+import { meshInfoWithDefaults, type MeshInfo } from '../mesh-info';
 import { linkerdControlPlaneModel, clusterDnsModel, linkerdVizModel } from './builtin';
 import { IpRange, parseRange } from './ip';
 import { CompiledPolicy, compileNetworkPolicy, PolicyProblem, PortInfo } from './netpol';
@@ -249,24 +244,6 @@ export interface ClusterModel {
 }
 
 const TEMPLATE_KINDS = new Set<string>(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job']);
-
-/** Completes a partial MeshInfo with Linkerd's defaults. */
-export function meshInfoWithDefaults(partial: Partial<MeshInfo> = {}): MeshInfo {
-  const namespace = partial.namespace ?? DEFAULT_CONTROL_PLANE_NAMESPACE;
-  const trustDomain = partial.trustDomain ?? DEFAULT_TRUST_DOMAIN;
-  const clusterDomain = partial.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
-  return {
-    namespace,
-    trustDomain,
-    clusterDomain,
-    defaultInboundPolicy: partial.defaultInboundPolicy ?? 'all-unauthenticated',
-    clusterNetworks: partial.clusterNetworks ?? DEFAULT_CLUSTER_NETWORKS,
-    highAvailability: partial.highAvailability ?? false,
-    cniEnabled: partial.cniEnabled ?? false,
-    ...(partial.vizNamespace !== undefined ? { vizNamespace: partial.vizNamespace } : {}),
-    endpoints: partial.endpoints ?? controlPlaneEndpoints(namespace, trustDomain, clusterDomain),
-  };
-}
 
 interface PodTemplate {
   readonly workload: WorkloadRef;

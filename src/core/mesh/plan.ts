@@ -4,9 +4,7 @@
  * (CNI → CRDs → control plane → extensions). Both frameworks build their resources from it.
  */
 import {
-  controlPlaneEndpoints,
   DEFAULT_CLUSTER_DOMAIN,
-  DEFAULT_CLUSTER_NETWORKS,
   DEFAULT_CONTROL_PLANE_NAMESPACE,
   DEFAULT_INBOUND_POLICIES,
   DEFAULT_TRUST_DOMAIN,
@@ -25,7 +23,7 @@ import {
 } from '../identity/objects';
 import { hasWebhookFiles, WebhookCertificates } from '../identity/webhook-certificates';
 import type { KubeObject, Namespace } from '../k8s';
-import type { MeshInfo } from '../mesh-info';
+import { meshInfoWithDefaults, type MeshInfo } from '../mesh-info';
 import {
   checkCidr,
   checkDns1123Label,
@@ -306,16 +304,15 @@ export function planLinkerdMesh(
     releases.push({ id: 'jaeger', releaseName: 'linkerd-jaeger', chart: 'linkerd-jaeger', repository, version: jaegerVersion, namespace: jaegerNs, values: values.jaeger, dependsOn: ['control-plane'] });
   }
 
-  const info: MeshInfo = {
+  const info = meshInfoWithDefaults({
     namespace,
     trustDomain,
     clusterDomain,
-    defaultInboundPolicy: props.defaultInboundPolicy ?? 'all-unauthenticated',
-    clusterNetworks: props.clusterNetworks ? [...props.clusterNetworks] : [...DEFAULT_CLUSTER_NETWORKS],
-    highAvailability: props.highAvailability ?? false,
-    cniEnabled: props.cni ?? false,
+    defaultInboundPolicy: props.defaultInboundPolicy,
+    clusterNetworks: props.clusterNetworks,
+    highAvailability: props.highAvailability,
+    cniEnabled: props.cni,
     vizNamespace: vizNs,
-    endpoints: controlPlaneEndpoints(namespace, trustDomain, clusterDomain),
-  };
+  });
   return { info, namespaces, identityObjects, webhookObjects, releases, identity, webhooks, warnings: issues.warnings };
 }

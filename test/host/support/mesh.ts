@@ -1,25 +1,5 @@
-/** A default mesh and host props for the host and external workload tests. */
-import { controlPlaneEndpoints } from '../../../src/core/constants';
+/** Host props and test keys for the host and external workload tests. */
 import type { ExternalWorkloadHostProps } from '../../../src/core/host/props';
-import type { MeshInfo } from '../../../src/core/mesh-info';
-
-/** A mesh as `linkerd install` makes it by default. */
-export function defaultMesh(overrides: Partial<MeshInfo> = {}): MeshInfo {
-  const namespace = overrides.namespace ?? 'linkerd';
-  const trustDomain = overrides.trustDomain ?? 'cluster.local';
-  const clusterDomain = overrides.clusterDomain ?? 'cluster.local';
-  return {
-    namespace,
-    trustDomain,
-    clusterDomain,
-    defaultInboundPolicy: 'all-unauthenticated',
-    clusterNetworks: ['10.0.0.0/8', '100.64.0.0/10', '172.16.0.0/12', '192.168.0.0/16', 'fd00::/8'],
-    highAvailability: false,
-    cniEnabled: false,
-    endpoints: controlPlaneEndpoints(namespace, trustDomain, clusterDomain),
-    ...overrides,
-  };
-}
 
 /** A test certificate (not a real key pair: the plan only carries it). */
 export const TRUST_ANCHOR_PEM = [
