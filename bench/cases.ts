@@ -1,6 +1,7 @@
 /**
  * The measurements, each run in a fresh child process (see `child.ts`) so its timings and peak
- * memory are its own. Every case reports its samples (after warm-up runs), their median, and the
+ * memory are its own (the two sides of a synthesis comparison live in two processes at once, taking
+ * turns run by run). Every case reports its samples (after warm-up runs), their median, and the
  * process's peak resident set size.
  */
 import { createHash } from 'crypto';
@@ -10,11 +11,14 @@ import * as path from 'path';
 import { stringify as yamlStringify } from 'yaml';
 import { API_SERVER_CIDRS, MESH_INFO, syntheticMesh, type BenchMesh, type Layout } from './mesh';
 import { buildOurs } from './ours';
-import { rawCharts, buildRaw } from './raw';
+import { buildRaw, buildWrapped, rawCharts } from './raw';
 import { analyzeMesh, linkerdNetworkPolicies, type KubeObject } from '../src/core';
 
 /** The cases. */
-export type CaseName = 'ours' | 'raw' | 'floor' | 'analyzer' | 'pulumi';
+export type CaseName = 'ours' | 'raw' | 'wrapped' | 'floor' | 'analyzer' | 'pulumi';
+
+/** The synthesis cases: our constructs, the raw baseline, and the control (raw objects in our construct tree). */
+export type SynthCase = 'ours' | 'raw' | 'wrapped';
 
 /** What the parent asks a child to run. */
 export interface CaseTask {
@@ -28,6 +32,8 @@ export interface CaseTask {
   readonly repeats: number;
   /** Synthesis cases: keep the last run's output here (else a temporary folder, removed). */
   readonly keepOutput?: string;
+  /** Synthesis cases: run one run each time the parent says so (see `child.ts`), not all at once. */
+  readonly turns?: boolean;
 }
 
 /** Timings of a case: every sample, their median and minimum, in milliseconds. */
@@ -47,7 +53,7 @@ export interface Memory {
 
 /** A cdk8s synthesis (ours or raw): construction, then `app.synth()` (validation and YAML files). */
 export interface SynthResult extends Memory {
-  readonly case: 'ours' | 'raw';
+  readonly case: SynthCase;
   readonly size: number;
   readonly layout: Layout;
   /** Construction + synthesis. */
@@ -153,50 +159,96 @@ function outputDigest(dir: string): { documents: number; bytes: number; digest: 
   return { documents: docs.length, bytes, digest: hash.digest('hex') };
 }
 
-function runSynth(task: CaseTask, progress: Progress, baseRss: number): SynthResult {
-  const mesh = syntheticMesh(task.size);
-  const layout = task.layout ?? 'chart-per-namespace';
-  const build = task.case === 'ours' ? buildOurs : buildRaw;
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `linkerd-constructs-bench-${task.case}-`));
-  const construct: number[] = [];
-  const synth: number[] = [];
-  const total: number[] = [];
-  const runs = task.warmup + task.repeats;
-  let outdir = '';
-  try {
-    for (let r = 0; r < runs; r++) {
-      const timed = r >= task.warmup;
-      outdir = r === runs - 1 && task.keepOutput ? task.keepOutput : path.join(tmp, `run-${r}`);
-      fs.rmSync(outdir, { recursive: true, force: true });
-      gc();
-      if (runs > 1 && (task.size >= 1000 || r === 0)) progress(`${timed ? 'run' : 'warm-up'} ${timed ? r - task.warmup + 1 : r + 1}/${timed ? task.repeats : task.warmup}`);
-      const t0 = now();
-      const app = build(mesh, outdir, layout);
-      const t1 = now();
-      if (task.size >= 10000) progress(`constructed in ${((t1 - t0) / 1000).toFixed(1)} s; synthesizing`);
-      app.synth();
-      const t2 = now();
-      if (timed) {
-        construct.push(t1 - t0);
-        synth.push(t2 - t1);
-        total.push(t2 - t0);
-      }
-    }
-    const out = outputDigest(outdir);
-    return {
-      case: task.case as 'ours' | 'raw',
-      size: task.size,
-      layout,
-      total: timingOf(total),
-      construct: timingOf(construct),
-      synth: timingOf(synth),
-      ...out,
-      ...(task.keepOutput ? { outdir: task.keepOutput } : {}),
-      ...memory(baseRss),
-    };
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+/**
+ * One synthesis case in this process, run by run: `run()` builds and synthesizes the app once (a
+ * warm-up run for the first `task.warmup` calls), `finish()` digests the last output and reports.
+ * The parent drives an `ours` and a `raw` session in two processes alternately, one run each in
+ * turn, so a drift of the machine's speed reaches both sides alike.
+ */
+export class SynthSession {
+  private readonly mesh: BenchMesh;
+  private readonly layout: Layout;
+  private readonly tmp: string;
+  private readonly construct: number[] = [];
+  private readonly synth: number[] = [];
+  private readonly total: number[] = [];
+  private runs = 0;
+  private outdir = '';
+
+  public constructor(
+    private readonly task: CaseTask,
+    private readonly progress: Progress,
+    private readonly baseRss: number,
+  ) {
+    if (task.case !== 'ours' && task.case !== 'raw' && task.case !== 'wrapped') throw new Error(`not a synthesis case: ${task.case}`);
+    this.mesh = syntheticMesh(task.size);
+    this.layout = task.layout ?? 'chart-per-namespace';
+    this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `linkerd-constructs-bench-${task.case}-`));
   }
+
+  /** Runs planned (warm-up and timed). */
+  public get planned(): number {
+    return this.task.warmup + this.task.repeats;
+  }
+
+  /** True once the planned runs ran. */
+  public get done(): boolean {
+    return this.runs >= this.planned;
+  }
+
+  /** Builds and synthesizes the app once; returns the total time in milliseconds. */
+  public run(): number {
+    const task = this.task;
+    const r = this.runs++;
+    const timed = r >= task.warmup;
+    const last = r === this.planned - 1;
+    this.outdir = last && task.keepOutput ? task.keepOutput : path.join(this.tmp, `run-${r}`);
+    fs.rmSync(this.outdir, { recursive: true, force: true });
+    gc();
+    if (this.planned > 1 && (task.size >= 1000 || r === 0)) this.progress(`${timed ? 'run' : 'warm-up'} ${timed ? r - task.warmup + 1 : r + 1}/${timed ? task.repeats : task.warmup}`);
+    const build = task.case === 'ours' ? buildOurs : task.case === 'wrapped' ? buildWrapped : buildRaw;
+    const t0 = now();
+    const app = build(this.mesh, this.outdir, this.layout);
+    const t1 = now();
+    if (task.size >= 10000) this.progress(`constructed in ${((t1 - t0) / 1000).toFixed(1)} s; synthesizing`);
+    app.synth();
+    const t2 = now();
+    if (timed) {
+      this.construct.push(t1 - t0);
+      this.synth.push(t2 - t1);
+      this.total.push(t2 - t0);
+    }
+    // keep only the last output (the digest reads it)
+    if (!last) fs.rmSync(this.outdir, { recursive: true, force: true });
+    return t2 - t0;
+  }
+
+  /** The result (after the planned runs), and the temporary folder removed. */
+  public finish(): SynthResult {
+    try {
+      if (this.runs !== this.planned) throw new Error(`${this.task.case} ${this.task.size}: ${this.runs} runs of ${this.planned} planned`);
+      const out = outputDigest(this.outdir);
+      return {
+        case: this.task.case as SynthCase,
+        size: this.task.size,
+        layout: this.layout,
+        total: timingOf(this.total),
+        construct: timingOf(this.construct),
+        synth: timingOf(this.synth),
+        ...out,
+        ...(this.task.keepOutput ? { outdir: this.task.keepOutput } : {}),
+        ...memory(this.baseRss),
+      };
+    } finally {
+      fs.rmSync(this.tmp, { recursive: true, force: true });
+    }
+  }
+}
+
+function runSynth(task: CaseTask, progress: Progress, baseRss: number): SynthResult {
+  const session = new SynthSession(task, progress, baseRss);
+  while (!session.done) session.run();
+  return session.finish();
 }
 
 function runFloor(task: CaseTask, progress: Progress, baseRss: number): FloorResult {
@@ -310,6 +362,7 @@ export async function runCase(task: CaseTask, progress: Progress = () => undefin
   switch (task.case) {
     case 'ours':
     case 'raw':
+    case 'wrapped':
       return runSynth(task, progress, baseRss);
     case 'floor':
       return runFloor(task, progress, baseRss);

@@ -2,8 +2,15 @@
  * Runs one benchmark case in this (fresh) process and sends the result to the parent:
  * `{ type: 'progress', message }` while it runs, then `{ type: 'result', result }` or
  * `{ type: 'error', message }`. Started by `run.ts` with `--expose-gc`.
+ *
+ * A synthesis case started with `turns` runs when told: the parent sends `{ type: 'run' }` (answered
+ * with `{ type: 'ran', ms }`) once per planned run, alternating between the `ours` and the `raw`
+ * process, then `{ type: 'finish' }` (answered with the result).
  */
-import { runCase, type CaseTask } from './cases';
+import { runCase, SynthSession, type CaseTask } from './cases';
+
+/** A message from the parent to a synthesis case run by turns. */
+export type TurnMessage = { type: 'run' } | { type: 'finish' };
 
 function send(message: unknown): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -18,14 +25,47 @@ function send(message: unknown): Promise<void> {
   });
 }
 
+async function fail(e: unknown): Promise<void> {
+  await send({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  process.exitCode = 1;
+  process.disconnect?.();
+}
+
+function byTurns(task: CaseTask): void {
+  let session: SynthSession;
+  try {
+    session = new SynthSession(task, (message) => void send({ type: 'progress', message }), process.memoryUsage().rss);
+  } catch (e) {
+    void fail(e);
+    return;
+  }
+  process.on('message', (m: TurnMessage) => {
+    try {
+      if (m.type === 'run') {
+        const ms = session.run();
+        void send({ type: 'ran', ms });
+      } else {
+        void send({ type: 'result', result: session.finish() }).then(() => process.disconnect?.());
+      }
+    } catch (e) {
+      void fail(e);
+    }
+  });
+  void send({ type: 'ready' });
+}
+
 async function main(): Promise<void> {
   const task = JSON.parse(process.argv[2] ?? '') as CaseTask;
+  if (task.turns) {
+    byTurns(task);
+    return;
+  }
   try {
     const result = await runCase(task, (message) => void send({ type: 'progress', message }));
     await send({ type: 'result', result });
   } catch (e) {
-    await send({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
-    process.exitCode = 1;
+    await fail(e);
+    return;
   }
   process.disconnect?.();
 }

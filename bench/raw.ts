@@ -169,11 +169,49 @@ export function rawCharts(mesh: BenchMesh): RawChart[] {
 
 /** The same objects as raw cdk8s `ApiObject`s, in the same charts as {@link buildOurs}. */
 export function buildRaw(mesh: BenchMesh, outdir: string, layout: Layout = 'chart-per-namespace'): App {
+  return buildFromCharts(rawCharts(mesh), outdir, layout, false);
+}
+
+// the control's wrappers: construct classes with no logic, one per construct class of ours
+class PolicyWrapper extends Construct {}
+class HostWrapper extends Construct {}
+class NetworkPoliciesWrapper extends Construct {}
+
+const POLICY_KINDS = new Set(['Server', 'MeshTLSAuthentication', 'AuthorizationPolicy']);
+
+/**
+ * The control: the raw `ApiObject`s in the construct tree of {@link buildOurs} (each workload's policy
+ * objects under a wrapper construct, each ExternalWorkload under another, the NetworkPolicies under a
+ * third), with no logic at all. What it costs over {@link buildRaw} is what cdk8s charges any
+ * construct library with this tree, before the library does any work.
+ */
+export function buildWrapped(mesh: BenchMesh, outdir: string, layout: Layout = 'chart-per-namespace'): App {
+  return buildFromCharts(rawCharts(mesh), outdir, layout, true);
+}
+
+function buildFromCharts(charts: readonly RawChart[], outdir: string, layout: Layout, wrap: boolean): App {
   const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
   const platform = new Chart(app, 'platform');
-  for (const c of rawCharts(mesh)) {
+  for (const c of charts) {
     const scope = c.name === 'platform' ? platform : layout === 'single-chart' ? new Construct(platform, c.name) : new Chart(app, c.name);
-    for (const { id, object } of c.objects) new ApiObject(scope, id, object);
+    if (!wrap) {
+      for (const { id, object } of c.objects) new ApiObject(scope, id, object);
+      continue;
+    }
+    if (c.name === 'platform') {
+      const policies = new NetworkPoliciesWrapper(scope, 'network-policies');
+      for (const { id, object } of c.objects) new ApiObject(policies, id, object);
+      continue;
+    }
+    let wrapper: Construct | undefined;
+    for (const { id, object } of c.objects) {
+      if (object.kind === 'ExternalWorkload') new ApiObject(new HostWrapper(scope, `${id}-host`), id, object);
+      else if (POLICY_KINDS.has(object.kind)) {
+        // a workload's Server comes first, then its other policy objects
+        if (object.kind === 'Server') wrapper = new PolicyWrapper(scope, `${id}-authz`);
+        new ApiObject(wrapper!, id, object);
+      } else new ApiObject(scope, id, object);
+    }
   }
   return app;
 }

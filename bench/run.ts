@@ -2,7 +2,8 @@
  * The performance benchmark (issue 7): synthetic meshes of 100, 1,000 and 10,000 meshed workloads,
  * synthesized with this library's cdk8s constructs and with raw `ApiObject`s, serialized alone (the
  * floor), analyzed, and built as a Pulumi program under mocks. Each case runs in a fresh child
- * process (compiled once to `.bench/build`), so its timings and peak memory are its own.
+ * process (compiled once to `.bench/build`), so its timings and peak memory are its own; the two
+ * sides of a synthesis comparison run in two processes at once, taking turns run by run.
  *
  * ```sh
  * npm run bench                       # ts-node --transpile-only bench/run.ts
@@ -11,11 +12,12 @@
  *
  * Prints progress, then a table, and writes every figure to `.bench/results.json`.
  */
-import { fork } from 'child_process';
+import { fork, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { timingOf, type AnalyzerResult, type CaseName, type CaseResult, type CaseTask, type FloorResult, type PulumiResult, type SynthResult, type Timing } from './cases';
+import { timingOf, type AnalyzerResult, type CaseName, type CaseResult, type CaseTask, type FloorResult, type PulumiResult, type SynthCase, type SynthResult, type Timing } from './cases';
+import type { TurnMessage } from './child';
 import { compileForBench, PROJECT_ROOT } from './compile';
 import { LAYOUTS, syntheticMesh, type Layout } from './mesh';
 
@@ -37,6 +39,12 @@ export interface BenchOptions {
   readonly buildDir?: string;
   /** Write a CPU profile of every child process into this folder (`node --cpu-prof`). */
   readonly profileDir?: string;
+  /**
+   * Also synthesize the control, by turns with ours and raw: the raw objects in our construct tree,
+   * wrapped in construct classes with no logic (what cdk8s charges any construct library with that
+   * tree). @default false
+   */
+  readonly control?: boolean;
   /** One warm-up and two timed runs per case (see {@link plan}). @default false */
   readonly quick?: boolean;
   /** Progress and the table. @default console.log */
@@ -59,12 +67,16 @@ export interface LayoutResult {
   readonly layout: Layout;
   readonly ours: SynthResult;
   readonly raw: SynthResult;
+  /** The control (with `control`). */
+  readonly wrapped?: SynthResult;
   /** Medians divided. */
   readonly ratios: {
     readonly oursOverRaw: number;
     readonly oursOverYamlFloor: number;
     readonly oursOverJsonFloor: number;
     readonly rawOverYamlFloor: number;
+    /** The control over raw: the construct tree's own cost in cdk8s (with `control`). */
+    readonly wrappedOverRaw?: number;
   };
 }
 
@@ -109,7 +121,8 @@ export interface BenchResults {
 /**
  * Warm-up and timed runs per case and size: small sizes repeat more (they are noisier). `quick`: one
  * warm-up and two timed runs everywhere (a smoke run: every figure, no statistics). For the synthesis
- * cases `repeats` is the total over their {@link rounds}.
+ * cases `repeats` is the total over their {@link rounds}, for the analyzer over its {@link analyzerRounds};
+ * the warm-up runs in every round.
  */
 export function plan(kind: CaseName, size: number, quick = false): { warmup: number; repeats: number } {
   if (quick) return { warmup: 1, repeats: 2 };
@@ -117,17 +130,49 @@ export function plan(kind: CaseName, size: number, quick = false): { warmup: num
   if (size <= 100) return kind === 'analyzer' ? { warmup: 5, repeats: 21 } : { warmup: 5, repeats: 16 };
   if (size <= 1000) return kind === 'analyzer' ? { warmup: 2, repeats: 9 } : { warmup: 2, repeats: 8 };
   if (size <= 3000) return { warmup: 1, repeats: 4 };
-  return kind === 'analyzer' ? { warmup: 1, repeats: 2 } : { warmup: 0, repeats: 1 };
+  return kind === 'analyzer' ? { warmup: 1, repeats: 3 } : { warmup: 0, repeats: 1 };
 }
 
 /**
- * Fresh processes per synthesis case, alternating ours and raw (ours, raw, ours, raw...): a machine
- * whose speed drifts during the run (a shared VM does) then slows both sides alike, and the ratio
- * stays honest. Each round runs its warm-up and its share of the timed runs.
+ * Rounds of the analyzer: each round runs every analyzer size once (100, 1,000, 10,000, 100, ...) in
+ * fresh processes, so a drift of the machine's speed shifts every size alike and the growth exponent
+ * compares like with like. Each round runs its warm-up and its share of the timed runs.
+ */
+export function analyzerRounds(quick = false): number {
+  return quick ? 1 : 3;
+}
+
+/** The share of `repeats` timed runs that round `round` of `total` rounds runs (the first rounds get the remainder). */
+export function roundShare(repeats: number, round: number, total: number): number {
+  return Math.floor(repeats / total) + (round < repeats % total ? 1 : 0);
+}
+
+/**
+ * Rounds of a synthesis comparison: each round starts a fresh `ours` and a fresh `raw` process that
+ * take turns run by run (see {@link runPair}); more rounds average over processes (JIT and heap
+ * layout differ a little from one process to the next). Each round runs its warm-up and its share of
+ * the timed runs.
  */
 export function rounds(size: number, quick = false): number {
   if (quick) return 1;
   return size <= 3000 ? 2 : 1;
+}
+
+/** Samples and memory of the rounds of one analyzer size, as one result. */
+export function mergeAnalyzerRounds(parts: readonly AnalyzerResult[]): AnalyzerResult {
+  const [first] = parts;
+  if (parts.length === 1) return first;
+  for (const p of parts) {
+    if (p.podClasses !== first.podClasses || p.checks !== first.checks || p.blocking.join('\n') !== first.blocking.join('\n')) {
+      throw new Error(`analyzer ${p.size}: the rounds analyzed differently`);
+    }
+  }
+  return {
+    ...first,
+    time: timingOf(parts.flatMap((p) => [...p.time.samples])),
+    baseRssMiB: Math.max(...parts.map((p) => p.baseRssMiB)),
+    peakRssMiB: Math.max(...parts.map((p) => p.peakRssMiB)),
+  };
 }
 
 /** Samples and memory of the rounds of one synthesis case, as one result. */
@@ -166,28 +211,110 @@ function machineInfo(): MachineInfo {
   };
 }
 
-type Message = { type: 'progress'; message: string } | { type: 'result'; result: CaseResult } | { type: 'error'; message: string };
+type Message =
+  | { type: 'progress'; message: string }
+  | { type: 'ready' }
+  | { type: 'ran'; ms: number }
+  | { type: 'result'; result: CaseResult }
+  | { type: 'error'; message: string };
+
+/** A case in a fresh child process: its messages in order, its progress logged. */
+class CaseProcess {
+  private readonly proc: ChildProcess;
+  private output = '';
+  private readonly queue: Message[] = [];
+  private waiter?: { resolve: (m: Message) => void; reject: (e: Error) => void };
+  private failure?: Error;
+
+  public constructor(child: string, task: CaseTask, log: (line: string) => void, private readonly label: string, profileDir?: string) {
+    const name = `${task.case}-${task.size}${task.layout ? `-${task.layout}` : ''}-${process.hrtime.bigint()}.cpuprofile`;
+    const execArgv = ['--expose-gc', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', name] : [])];
+    this.proc = fork(child, [JSON.stringify(task)], { execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], cwd: PROJECT_ROOT });
+    this.proc.stdout?.on('data', (d) => (this.output += String(d)));
+    this.proc.stderr?.on('data', (d) => (this.output += String(d)));
+    this.proc.on('message', (m: Message) => {
+      if (m.type === 'progress') log(`  ${label}: ${m.message}`);
+      else if (m.type === 'error') this.fail(new Error(`${label} failed: ${m.message}`));
+      else this.deliver(m);
+    });
+    this.proc.on('exit', (code, signal) => {
+      if (!this.failure && this.queue.length === 0) this.fail(new Error(`${label} exited (${code ?? signal}) before it reported\n${this.output.slice(-4000)}`));
+    });
+  }
+
+  /** The next message of kind `type` (anything else first is an error). */
+  public async next<T extends Message['type']>(type: T): Promise<Extract<Message, { type: T }>> {
+    const m = await new Promise<Message>((resolve, reject) => {
+      if (this.failure) reject(this.failure);
+      else if (this.queue.length > 0) resolve(this.queue.shift()!);
+      else this.waiter = { resolve, reject };
+    });
+    if (m.type !== type) throw new Error(`${this.label}: expected "${type}", received "${m.type}"`);
+    return m as Extract<Message, { type: T }>;
+  }
+
+  /** Sends a turn message (see `child.ts`). */
+  public send(message: TurnMessage): void {
+    this.proc.send(message);
+  }
+
+  /** Stops the process (after a failure elsewhere). */
+  public kill(): void {
+    if (this.proc.exitCode === null) this.proc.kill();
+  }
+
+  private deliver(m: Message): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    if (w) w.resolve(m);
+    else this.queue.push(m);
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.reject(this.failure);
+  }
+}
 
 /** Runs one case in a fresh child process. */
-function runChild(child: string, task: CaseTask, log: (line: string) => void, label: string, profileDir?: string): Promise<CaseResult> {
-  return new Promise((resolve, reject) => {
-    const execArgv = ['--expose-gc', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${task.case}-${task.size}.cpuprofile`] : [])];
-    const proc = fork(child, [JSON.stringify(task)], { execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], cwd: PROJECT_ROOT });
-    let output = '';
-    proc.stdout?.on('data', (d) => (output += String(d)));
-    proc.stderr?.on('data', (d) => (output += String(d)));
-    let result: CaseResult | undefined;
-    let error: string | undefined;
-    proc.on('message', (m: Message) => {
-      if (m.type === 'progress') log(`  ${label}: ${m.message}`);
-      else if (m.type === 'result') result = m.result;
-      else error = m.message;
-    });
-    proc.on('exit', (code, signal) => {
-      if (result && !error) resolve(result);
-      else reject(new Error(`${label} failed (exit ${code ?? signal}): ${error ?? ''}\n${output.slice(-4000)}`));
-    });
-  });
+async function runChild(child: string, task: CaseTask, log: (line: string) => void, label: string, profileDir?: string): Promise<CaseResult> {
+  return (await new CaseProcess(child, task, log, label, profileDir).next('result')).result;
+}
+
+/**
+ * Runs the sides of a synthesis comparison (ours, raw and maybe the control) in fresh processes at
+ * once, one run each in turn, the order rotating every run: a drift of the machine's speed reaches
+ * every side within a run of each other.
+ */
+async function runTurns(
+  child: string,
+  tasks: readonly CaseTask[],
+  log: (line: string) => void,
+  labels: readonly string[],
+  profileDir?: string,
+): Promise<SynthResult[]> {
+  const procs = tasks.map((t, i) => new CaseProcess(child, { ...t, turns: true }, log, labels[i], profileDir));
+  try {
+    await Promise.all(procs.map((p) => p.next('ready')));
+    const runs = tasks[0].warmup + tasks[0].repeats;
+    for (let r = 0; r < runs; r++) {
+      for (let k = 0; k < procs.length; k++) {
+        const p = procs[(r + k) % procs.length];
+        p.send({ type: 'run' });
+        await p.next('ran');
+      }
+    }
+    const results: SynthResult[] = [];
+    for (const p of procs) {
+      p.send({ type: 'finish' });
+      results.push((await p.next('result')).result as SynthResult);
+    }
+    return results;
+  } finally {
+    for (const p of procs) p.kill();
+  }
 }
 
 function fmtMs(ms: number): string {
@@ -236,6 +363,19 @@ export function printResults(r: BenchResults, log: (line: string) => void = cons
     ],
     log,
   );
+  log('');
+  const controlled = r.sizes.flatMap((s) => s.synthesis.filter((l) => l.wrapped).map((l) => ({ s, l })));
+  if (controlled.length > 0) {
+    log('');
+    log('control: the raw objects in our construct tree (wrapper constructs with no logic, 3 classes), by turns with ours and raw');
+    table(
+      [
+        ['workloads', 'layout', 'control', 'control/raw', 'ours/raw'],
+        ...controlled.map(({ s, l }) => [n(s.size), l.layout, fmtMs(l.wrapped!.total.median), `${l.ratios.wrappedOverRaw!.toFixed(2)}x`, `${l.ratios.oursOverRaw.toFixed(2)}x`]),
+      ],
+      log,
+    );
+  }
   log('');
   log('serialization floor: the final objects as plain data, serialized alone; median');
   table(
@@ -299,42 +439,57 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
   if (options.profileDir) fs.mkdirSync(options.profileDir, { recursive: true });
 
   const layouts = options.layouts ?? LAYOUTS;
-  const jobs: Array<{ task: CaseTask; label: string }> = [];
+  // a job is one case in its process, or a synthesis comparison: ours and raw in two processes, by turns
+  const jobs: Array<{ tasks: CaseTask[]; label: string }> = [];
   for (const size of sizes) {
     for (const layout of layouts) {
       const { warmup, repeats } = plan('ours', size, options.quick);
       const r = rounds(size, options.quick);
       for (let round = 0; round < r; round++) {
-        // the timed runs split over the rounds (the first rounds get the remainder)
-        const share = Math.floor(repeats / r) + (round < repeats % r ? 1 : 0);
-        for (const kind of ['ours', 'raw'] as const) {
-          const keep = kind === 'ours' && size === sizes[0] && layout === layouts[0] && round === r - 1 ? options.keepOutput : undefined;
-          jobs.push({
-            task: { case: kind, size, layout, warmup, repeats: share, ...(keep ? { keepOutput: keep } : {}) },
-            label: `${kind} ${n(size)} ${layout}${r > 1 ? ` (round ${round + 1}/${r})` : ''}`,
-          });
-        }
+        const share = roundShare(repeats, round, r);
+        const keep = size === sizes[0] && layout === layouts[0] && round === r - 1 ? options.keepOutput : undefined;
+        jobs.push({
+          tasks: [
+            { case: 'ours', size, layout, warmup, repeats: share, ...(keep ? { keepOutput: keep } : {}) },
+            { case: 'raw', size, layout, warmup, repeats: share },
+            ...(options.control ? [{ case: 'wrapped' as const, size, layout, warmup, repeats: share }] : []),
+          ],
+          label: `${options.control ? 'ours, raw and the control' : 'ours and raw'} ${n(size)} ${layout}${r > 1 ? ` (round ${round + 1}/${r})` : ''}`,
+        });
       }
     }
-    jobs.push({ task: { case: 'floor', size, ...plan('floor', size, options.quick) }, label: `floor ${n(size)}` });
+    jobs.push({ tasks: [{ case: 'floor', size, ...plan('floor', size, options.quick) }], label: `floor ${n(size)}` });
   }
-  for (const size of analyzerSizes) jobs.push({ task: { case: 'analyzer', size, ...plan('analyzer', size, options.quick) }, label: `analyzer ${n(size)}` });
-  if (pulumiSize > 0) jobs.push({ task: { case: 'pulumi', size: pulumiSize, ...plan('pulumi', pulumiSize, options.quick) }, label: `pulumi ${n(pulumiSize)}` });
+  const ar = analyzerRounds(options.quick);
+  for (let round = 0; round < ar; round++) {
+    for (const size of analyzerSizes) {
+      const { warmup, repeats } = plan('analyzer', size, options.quick);
+      jobs.push({ tasks: [{ case: 'analyzer', size, warmup, repeats: roundShare(repeats, round, ar) }], label: `analyzer ${n(size)}${ar > 1 ? ` (round ${round + 1}/${ar})` : ''}` });
+    }
+  }
+  if (pulumiSize > 0) jobs.push({ tasks: [{ case: 'pulumi', size: pulumiSize, ...plan('pulumi', pulumiSize, options.quick) }], label: `pulumi ${n(pulumiSize)}` });
 
   const results: CaseResult[] = [];
   for (const [i, job] of jobs.entries()) {
     const t0 = Date.now();
-    log(`[${i + 1}/${jobs.length}] ${job.label} (${job.task.warmup} warm-up, ${job.task.repeats} timed)`);
-    const r = await runChild(compiled.child, job.task, log, job.label, options.profileDir);
-    results.push(r);
+    const [first] = job.tasks;
+    const byTurns = job.tasks.length > 1;
+    log(`[${i + 1}/${jobs.length}] ${job.label} (${first.warmup} warm-up, ${first.repeats} timed${byTurns ? ' each, by turns' : ''})`);
+    if (byTurns) {
+      const labels = job.tasks.map((t) => `${t.case} ${n(t.size)} ${t.layout}`);
+      results.push(...(await runTurns(compiled.child, job.tasks, log, labels, options.profileDir)));
+    } else {
+      results.push(await runChild(compiled.child, first, log, job.label, options.profileDir));
+    }
     log(`  ${job.label}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
 
   const find = <T extends CaseResult>(kind: CaseName, size: number, layout?: Layout) =>
     results.find((r) => r.case === kind && r.size === size && (layout === undefined || (r as SynthResult).layout === layout)) as T | undefined;
-  const synthOf = (kind: 'ours' | 'raw', size: number, layout: Layout) =>
+  const synthOf = (kind: SynthCase, size: number, layout: Layout) =>
     mergeRounds(results.filter((r): r is SynthResult => r.case === kind && r.size === size && (r as SynthResult).layout === layout));
-  const analyzer = analyzerSizes.map((size) => find<AnalyzerResult>('analyzer', size)!);
+  const analyzerOf = (size: number) => mergeAnalyzerRounds(results.filter((r): r is AnalyzerResult => r.case === 'analyzer' && r.size === size));
+  const analyzer = analyzerSizes.map(analyzerOf);
   const sizeResults: SizeResult[] = sizes.map((size) => {
     const floor = find<FloorResult>('floor', size)!;
     const synthesis = layouts.map((layout): LayoutResult => {
@@ -343,20 +498,26 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
       if (ours.digest !== raw.digest || ours.documents !== raw.documents) {
         throw new Error(`${n(size)} workloads, ${layout}: the raw baseline does not write the same objects as our constructs (${raw.documents} vs ${ours.documents} documents, digests differ)`);
       }
+      const wrapped = options.control ? synthOf('wrapped', size, layout) : undefined;
+      if (wrapped && wrapped.digest !== raw.digest) throw new Error(`${n(size)} workloads, ${layout}: the control does not write the same objects as the raw baseline`);
       return {
         layout,
         ours,
         raw,
+        ...(wrapped ? { wrapped } : {}),
         ratios: {
           oursOverRaw: ours.total.median / raw.total.median,
           oursOverYamlFloor: ours.total.median / floor.yaml.median,
           oursOverJsonFloor: ours.total.median / floor.json.median,
           rawOverYamlFloor: raw.total.median / floor.yaml.median,
+          ...(wrapped ? { wrappedOverRaw: wrapped.total.median / raw.total.median } : {}),
         },
       };
     });
     const mesh = syntheticMesh(size);
-    return { size, namespaces: mesh.namespaces.length, hosts: mesh.hosts.length, objects: synthesis[0].ours.documents, synthesis, floor, analyzer: find<AnalyzerResult>('analyzer', size) };
+    const analyzed = analyzerSizes.includes(size) ? analyzerOf(size) : undefined;
+    const objects = synthesis[0].ours.documents;
+    return { size, namespaces: mesh.namespaces.length, hosts: mesh.hosts.length, objects, synthesis, floor, analyzer: analyzed };
   });
   const analyzerGrowth: Growth[] = [];
   for (let i = 1; i < analyzer.length; i++) {
@@ -417,6 +578,9 @@ function parseArgs(argv: readonly string[]): BenchOptions {
       case '--out':
         opts.out = path.resolve(value());
         break;
+      case '--control':
+        opts.control = true;
+        break;
       case '--quick':
         opts.quick = true;
         break;
@@ -427,7 +591,7 @@ function parseArgs(argv: readonly string[]): BenchOptions {
       case '-h':
         // eslint-disable-next-line no-console
         console.log(
-          'usage: npm run bench [-- --sizes 100,1000,10000] [--analyzer-sizes ...] [--layouts chart-per-namespace,single-chart] [--pulumi-size 1000 (0: none)] [--out .bench/results.json] [--quick] [--profile]',
+          'usage: npm run bench [-- --sizes 100,1000,10000] [--analyzer-sizes ...] [--layouts chart-per-namespace,single-chart] [--pulumi-size 1000 (0: none)] [--out .bench/results.json] [--quick] [--profile] [--control]',
         );
         process.exit(0);
       default:

@@ -5,8 +5,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { LAYOUTS } from '../bench/mesh';
-import { plan, runBench, type BenchResults } from '../bench/run';
+import { ApiObject, type App } from 'cdk8s';
+import { LAYOUTS, syntheticMesh } from '../bench/mesh';
+import { buildOurs } from '../bench/ours';
+import { buildRaw, buildWrapped } from '../bench/raw';
+import { analyzerRounds, mergeAnalyzerRounds, plan, roundShare, rounds, runBench, type BenchResults } from '../bench/run';
+import type { AnalyzerResult } from '../bench/cases';
 import { expectConformant } from './support/conformance';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -22,6 +26,8 @@ describe('benchmark (smallest size)', () => {
       sizes: [100],
       analyzerSizes: [10, 100],
       pulumiSize: 100,
+      // the control too (raw objects in our construct tree), by turns with ours and raw
+      control: true,
       // one warm-up, two timed runs: every figure, quickly (the statistics are a real run's business)
       quick: true,
       out: path.join(work, 'results.json'),
@@ -33,7 +39,7 @@ describe('benchmark (smallest size)', () => {
 
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  test('ours and raw ApiObjects synthesize the same objects in every layout, with positive timings and memory', () => {
+  test('ours, raw ApiObjects and the control synthesize the same objects in every layout, with positive timings and memory', () => {
     expect(results.sizes.map((s) => s.size)).toEqual([100]);
     const s = results.sizes[0];
     expect(s.namespaces).toBeGreaterThan(1);
@@ -42,7 +48,8 @@ describe('benchmark (smallest size)', () => {
     expect(s.objects).toBeGreaterThan(4 * 100);
     expect(s.synthesis.map((l) => l.layout)).toEqual([...LAYOUTS]);
     for (const l of s.synthesis) {
-      for (const r of [l.ours, l.raw]) {
+      expect(l.wrapped?.case).toBe('wrapped');
+      for (const r of [l.ours, l.raw, l.wrapped!]) {
         expect(r.documents).toBe(s.objects);
         expect(r.total.samples).toHaveLength(plan(r.case, 100, true).repeats);
         for (const t of [r.total, r.construct, r.synth]) {
@@ -53,6 +60,8 @@ describe('benchmark (smallest size)', () => {
         expect(r.peakRssMiB).toBeGreaterThan(r.baseRssMiB);
       }
       expect(l.ours.digest).toBe(l.raw.digest);
+      expect(l.wrapped!.digest).toBe(l.raw.digest);
+      expect(l.ratios.wrappedOverRaw).toBeCloseTo(l.wrapped!.total.median / l.raw.total.median, 10);
       expect(l.ratios.oursOverRaw).toBeCloseTo(l.ours.total.median / l.raw.total.median, 10);
       for (const ratio of Object.values(l.ratios)) {
         expect(Number.isFinite(ratio)).toBe(true);
@@ -99,6 +108,7 @@ describe('benchmark (smallest size)', () => {
     expect(results.targets.map((t) => t.target)).toEqual(LAYOUTS.map((l) => `synthesis of 100 workloads (${l}) <= 1.5x raw ApiObjects`));
     const text = lines.join('\n');
     expect(text).toContain('ours/raw');
+    expect(text).toContain('control/raw');
     expect(text).toContain('growth exponent 10 -> 100 workloads');
     expect(text).toMatch(/Pulumi under mocks, 100 workloads: \d+ components, [\d,]+ resources registered/);
   });
@@ -112,5 +122,63 @@ describe('benchmark (smallest size)', () => {
       .filter((d) => d !== null && d !== undefined);
     expect(docs).toHaveLength(results.sizes[0].objects);
     expectConformant(docs);
+  });
+});
+
+describe('benchmark rounds', () => {
+  test('the timed runs of every case split over its rounds without losing or adding one', () => {
+    for (const size of [100, 1000, 10000]) {
+      for (const [kind, r] of [
+        ['ours', rounds(size)],
+        ['analyzer', analyzerRounds()],
+      ] as const) {
+        const { repeats } = plan(kind, size);
+        const shares = Array.from({ length: r }, (_, i) => roundShare(repeats, i, r));
+        expect(shares.reduce((a, b) => a + b, 0)).toBe(repeats);
+        expect(Math.max(...shares) - Math.min(...shares)).toBeLessThanOrEqual(1);
+      }
+    }
+    // the analyzer alternates sizes over several rounds, and times 10,000 workloads more than once
+    expect(analyzerRounds()).toBeGreaterThan(1);
+    expect(plan('analyzer', 10000).repeats).toBeGreaterThanOrEqual(analyzerRounds());
+  });
+
+  test('analyzer rounds merge into one result with every sample, and must agree on what they analyzed', () => {
+    const part = (samples: number[], peak: number): AnalyzerResult => ({
+      case: 'analyzer',
+      size: 1000,
+      objects: 4000,
+      time: { samples, median: samples[0], min: samples[0] },
+      ok: true,
+      blocking: [],
+      podClasses: 1005,
+      checks: 9000,
+      networkPolicies: 100,
+      baseRssMiB: 50,
+      peakRssMiB: peak,
+    });
+    const merged = mergeAnalyzerRounds([part([30, 10], 90), part([20], 120)]);
+    expect(merged.time.samples).toEqual([30, 10, 20]);
+    expect(merged.time.median).toBe(20);
+    expect(merged.time.min).toBe(10);
+    expect(merged.peakRssMiB).toBe(120);
+    expect(() => mergeAnalyzerRounds([part([1], 1), { ...part([2], 1), podClasses: 7 }])).toThrow('analyzer 1000: the rounds analyzed differently');
+  });
+});
+
+describe('benchmark control', () => {
+  test('the control has our construct tree (node for node), with raw ApiObjects and no logic', () => {
+    const mesh = syntheticMesh(100);
+    for (const layout of LAYOUTS) {
+      const shape = (app: App) => {
+        const all = app.node.findAll();
+        const apiObjects = all.filter((c) => c instanceof ApiObject);
+        return { nodes: all.length, apiObjects: apiObjects.length, depths: all.map((c) => c.node.scopes.length).sort((a, b) => a - b).join(',') };
+      };
+      const ours = shape(buildOurs(mesh, 'unused', layout));
+      const wrapped = shape(buildWrapped(mesh, 'unused', layout));
+      expect(wrapped).toEqual(ours);
+      expect(shape(buildRaw(mesh, 'unused', layout)).nodes).toBeLessThan(ours.nodes);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
 import { AuthorizationRegistry } from './_authorization-checks';
 import { addApiObjects } from './_objects';
@@ -23,7 +23,7 @@ import type {
   RouteAuthorization,
   WorkloadSelector,
 } from '../core/authorization/types';
-import { checkWorkloadPort, externalWorkloadInfoOf, resolveWorkloadObject, type ResolvedWorkload } from '../core/authorization/workload';
+import { checkWorkloadKind, checkWorkloadPort, externalWorkloadInfoOf, resolveWorkloadObject, type ResolvedWorkload } from '../core/authorization/workload';
 import { formatIssue, Issues, type ValidationIssue } from '../core/errors';
 import type { KubeObject, LabelSelector } from '../core/k8s';
 
@@ -55,8 +55,20 @@ function isConstruct(value: unknown): value is IConstruct {
   return typeof value === 'object' && value !== null && Construct.isConstruct(value);
 }
 
-/** The selector and name of a workload construct, read at construction (its pods may get containers later). */
-function constructWorkload(c: IConstruct, scope: string): { workload: AuthorizationWorkload; namespace?: string } {
+/**
+ * Label of the stand-in selector a plain `ApiObject` workload's Server is built with; the Server
+ * writes the workload's real selector, read from its render at synthesis.
+ */
+const PENDING_SELECTOR_LABEL = 'linkerd-constructs.io/pending-selector';
+let pendingSelectors = 0;
+
+/**
+ * The selector and name of a workload construct, read at construction (its pods may get containers
+ * later). A cdk8s-plus workload knows its selector now. A plain `ApiObject` (`KubeDeployment`, ...)
+ * is checked now by kind; its selector is read from its render at synthesis (`deferred`), so it is
+ * never rendered twice, and a selector set after the authorization is the one the Server gets.
+ */
+function constructWorkload(c: IConstruct, scope: string): { workload: AuthorizationWorkload; namespace?: string; deferred: boolean } {
   const api = ApiObject.of(c);
   const pods = c as WorkloadPodsConstruct;
   if (pods.matchLabels !== undefined && typeof pods.matchLabels === 'object') {
@@ -65,19 +77,14 @@ function constructWorkload(c: IConstruct, scope: string): { workload: Authorizat
     const expressions = pods.matchExpressions ?? [];
     if (expressions.length > 0) selector.matchExpressions = expressions.map((e) => ({ key: e.key, operator: e.operator as 'In', values: e.values }));
     const workload: WorkloadSelector = { podSelector: selector, name: api.name };
-    return { workload, namespace: api.metadata.namespace };
+    return { workload, namespace: api.metadata.namespace, deferred: false };
   }
-  const json = api.toJson() as KubeObject;
-  const workload: WorkloadSelector = { podSelector: podSelectorOf(json, scope), name: json.metadata?.name };
-  return { workload, namespace: json.metadata?.namespace };
-}
-
-function podSelectorOf(obj: KubeObject, scope: string): LabelSelector {
-  // resolve through the core (which knows every workload kind); an invalid kind is reported there
   const issues = new Issues(scope);
-  const resolved = resolveWorkloadObject(obj, issues, 'workload');
+  checkWorkloadKind(api.kind, issues, 'workload');
   issues.throwIfErrors();
-  return resolved!.selector;
+  // unique per authorization: two stand-ins never look alike to the overlap checks
+  const podSelector: LabelSelector = { matchLabels: { [PENDING_SELECTOR_LABEL]: `w${++pendingSelectors}` } };
+  return { workload: { podSelector, name: api.name }, namespace: api.metadata.namespace, deferred: true };
 }
 
 /**
@@ -114,6 +121,10 @@ export class MeshAuthorization extends Construct {
   private readonly context: ServerContext;
   private readonly objects: KubeObject[];
   private readonly workloadConstruct?: IConstruct;
+  /** A plain `ApiObject` workload: the Server's selector is read from its render at synthesis. */
+  private readonly deferredSelector: boolean = false;
+  /** That selector, as the checks of a synthesis read it (the Server written in that synthesis reuses it). */
+  private selectorSeen?: { readonly synthesis: number; readonly selector: LabelSelector };
   private ruleCount: number;
   private added = 0;
 
@@ -128,6 +139,7 @@ export class MeshAuthorization extends Construct {
       const resolved = constructWorkload(props.workload, path);
       workload = resolved.workload;
       namespace = namespace ?? resolved.namespace;
+      this.deferredSelector = resolved.deferred;
     }
     // the core props are the construct's, with the workload resolved and the mesh's facts
     const coreProps: MeshAuthorizationCoreProps =
@@ -139,7 +151,9 @@ export class MeshAuthorization extends Construct {
     this.ruleCount = manifest.ruleCount;
     this.serverName = this.context.serverName;
     this.namespace = this.context.namespace;
-    this.server = addApiObjects(this, manifest.objects, 0)[0];
+    const [server, ...rest] = manifest.objects;
+    const written = this.deferredSelector ? withSelector(server, Lazy.any({ produce: () => this.renderedSelector() })) : server;
+    this.server = addApiObjects(this, [written, ...rest], 0)[0];
     if (props.mesh?.crds) this.node.addDependency(props.mesh.crds);
     const registry = AuthorizationRegistry.of(this);
     // checked at synthesis with every authorization of the app; a validation is attached when there is an issue
@@ -160,20 +174,39 @@ export class MeshAuthorization extends Construct {
   }
 
   private contribution(): { objects: readonly KubeObject[]; workload?: PolicyRecord['workload']; issues: ValidationIssue[] } {
-    let workload: ResolvedWorkload = this.context.workload;
+    let context = this.context;
+    let objects: readonly KubeObject[] = this.objects;
     let issues: Issues | undefined;
     if (this.workloadConstruct) {
       issues = new Issues(this.node.path);
       const known = this.knownWorkload(issues);
       if (known) {
-        workload = { ...workload, ports: known.ports, labels: known.labels, description: known.description };
-        checkWorkloadPort(workload, this.context.port, issues);
+        const selector = this.deferredSelector ? known.selector : context.workload.selector;
+        const { ports, labels, description } = known;
+        context = { ...context, workload: { ...context.workload, selector, ports, labels, description } };
+        if (this.deferredSelector) {
+          objects = [withSelector(objects[0], selector), ...objects.slice(1)];
+          this.selectorSeen = { synthesis: SynthesisState.of(this).currentSynthesis, selector };
+        }
+        checkWorkloadPort(context.workload, context.port, issues);
       }
     }
-    const empty = admitsNothingIssue(this.context, this.ruleCount);
+    const empty = admitsNothingIssue(context, this.ruleCount);
     const found = issues ? issues.errors : [];
     if (empty) found.push(empty);
-    return { objects: this.objects, workload: workload.ports || workload.labels ? workload : undefined, issues: found };
+    const workload = context.workload;
+    return { objects, workload: workload.ports || workload.labels ? workload : undefined, issues: found };
+  }
+
+  /** The selector of a plain `ApiObject` workload, from its render (resolved when the Server is written). */
+  private renderedSelector(): LabelSelector {
+    const synthesis = SynthesisState.of(this).currentSynthesis;
+    const seen = this.selectorSeen;
+    if (seen && synthesis !== 0 && seen.synthesis === synthesis) return structuredClone(seen.selector);
+    const issues = new Issues(this.node.path);
+    const known = this.knownWorkload(issues);
+    issues.throwIfErrors();
+    return structuredClone(known!.selector);
   }
 
   private knownWorkload(issues: Issues): ResolvedWorkload | undefined {
@@ -201,6 +234,11 @@ export class MeshAuthorization extends Construct {
     this.ruleCount += countRules(objects);
     return addApiObjects(this, objects);
   }
+}
+
+/** The Server `server` selecting pods with `podSelector` instead (its other fields shared). */
+function withSelector(server: KubeObject, podSelector: unknown): KubeObject {
+  return { ...server, spec: { ...(server.spec as Record<string, unknown>), podSelector } } as KubeObject;
 }
 
 function printWarnings(warnings: readonly ValidationIssue[]): void {

@@ -1,6 +1,7 @@
-import { ApiObject, App, Chart, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
+import { parseAllDocuments } from 'yaml';
 import { grpcRoutes, type MeshInfo } from '../../src';
 import {
   annotateDefaultInboundPolicy,
@@ -26,6 +27,10 @@ function synthError(c: Chart): string {
     return (e as Error).message;
   }
   throw new Error('expected synthesis to fail');
+}
+
+function yamlDocuments(text: string): any[] {
+  return parseAllDocuments(text).map((d) => d.toJS());
 }
 
 const web = { podSelector: { matchLabels: { app: 'web' } } };
@@ -145,6 +150,73 @@ describe('cdk8s MeshAuthorization', () => {
     const out = Testing.synth(c);
     expect(out.find((o) => o.kind === 'Server')).toMatchObject({ metadata: { name: 'api-grpc', namespace: 'shop' }, spec: { podSelector: { matchLabels: { app: 'api' } }, port: 'grpc' } });
     expectConformant(out);
+  });
+
+  describe('a plain ApiObject workload: its selector is read from its render at synthesis', () => {
+    /** A Deployment ApiObject counting its renders. */
+    class CountedDeployment extends ApiObject {
+      public renders = 0;
+      public constructor(scope: Construct, id: string, app: string, port = { name: 'http', containerPort: 8080 }) {
+        super(scope, id, {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: app, namespace: 'shop' },
+          spec: { selector: { matchLabels: { app } }, template: { metadata: { labels: { app } }, spec: { containers: [{ name: app, image: `${app}:1`, ports: [port] }] } } },
+        });
+      }
+      public override toJson(): any {
+        this.renders += 1;
+        return super.toJson();
+      }
+    }
+
+    test('never rendered at construction; a selector changed afterwards is the one the Server gets', () => {
+      const app = Testing.app();
+      const c = new Chart(app, 'test');
+      const dep = new CountedDeployment(c, 'dep', 'api');
+      const authz = new MeshAuthorization(c, 'policy', { workload: dep, port: 'http', allow: [{ serviceAccount: 'web' }] });
+      expect(dep.renders).toBe(0);
+      expect(authz.namespace).toBe('shop');
+      expect(authz.serverName).toBe('api-http');
+      dep.addJsonPatch(JsonPatch.add('/spec/selector/matchLabels/track', 'stable'));
+      dep.addJsonPatch(JsonPatch.add('/spec/template/metadata/labels/track', 'stable'));
+      const docs = yamlDocuments(app.synthYaml());
+      const server = docs.find((o) => o.kind === 'Server');
+      expect(server.spec.podSelector).toEqual({ matchLabels: { app: 'api', track: 'stable' } });
+      expect(JSON.stringify(docs)).not.toContain('pending-selector');
+      // one synthesis: one render for the checks and the Server, one for the output
+      expect(dep.renders).toBe(2);
+      expectConformant(docs.filter((o) => o.kind !== 'Deployment'));
+    });
+
+    test('checked by kind at construction, by selector at synthesis', () => {
+      const c = chart();
+      const cm = new ApiObject(c, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'shop' } });
+      expect(() => new MeshAuthorization(c, 'bad', { workload: cm, port: 80, allow: [{ serviceAccount: 'web' }] })).toThrow(
+        '[test/bad] workload.kind: received "ConfigMap"; expected a workload whose pods can be selected',
+      );
+      const unlabelled = new ApiObject(c, 'bare', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'bare', namespace: 'shop' }, spec: {} });
+      new MeshAuthorization(c, 'no-selector', { workload: unlabelled, port: 80, allow: [{ serviceAccount: 'web' }] });
+      expect(synthError(c)).toContain('[test/no-selector] workload: received "Deployment shop/bare"; expected a workload with a pod selector or pod labels');
+    });
+
+    test('overlaps and empty Servers are reported with the real selector and the workload named', () => {
+      const c = chart();
+      const first = new CountedDeployment(c, 'first', 'api');
+      const second = new ApiObject(c, 'second', {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'api-canary', namespace: 'shop' },
+        spec: { selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'api:2' }] } } },
+      });
+      new MeshAuthorization(c, 'a', { workload: first, port: 8080, allow: [{ serviceAccount: 'web' }] });
+      new MeshAuthorization(c, 'b', { workload: second, port: 8080, allow: [{ serviceAccount: 'web' }] });
+      new MeshAuthorization(c, 'nobody', { workload: new CountedDeployment(c, 'third', 'admin'), port: 'http' });
+      const message = synthError(c);
+      expect(message).toContain('[test/b] workload: received "app=api"; expected pods no other Server governs on port 8080: Server shop/api-8080 (test/a) selects the same pods (app=api)');
+      expect(message).toContain('[test/nobody] allow: received undefined; expected at least one source in allow or routes[].allow: with accessPolicy "deny" and no rule, Server shop/admin-http denies every connection to port http of Deployment shop/admin');
+      expect(message).not.toContain('pending-selector');
+    });
   });
 
   test('an ExternalWorkloadHost (a construct carrying its ExternalWorkloadInfo) as the workload and as a source', () => {

@@ -111,14 +111,19 @@ export class Bitset {
     return n;
   }
 
-  /** The indices set, ascending. */
-  public *[Symbol.iterator](): IterableIterator<number> {
-    for (let wi = 0; wi < this.words.length; wi++) {
-      let v = this.words[wi];
+  /** The indices set, ascending (one result object reused per iteration: nothing allocated per index). */
+  public [Symbol.iterator](): IterableIterator<number> {
+    return new BitsetIterator(this.words);
+  }
+
+  /** Calls `fn` with every index set, ascending. */
+  public forEach(fn: (i: number) => void): void {
+    const words = this.words;
+    for (let wi = 0; wi < words.length; wi++) {
+      let v = words[wi];
       while (v !== 0) {
         const low = v & -v;
-        const bit = 31 - Math.clz32(low);
-        yield (wi << 5) + bit;
+        fn((wi << 5) + 31 - Math.clz32(low));
         v ^= low;
       }
     }
@@ -132,5 +137,36 @@ export class Bitset {
   private trim(): void {
     const extra = this.words.length * 32 - this.size;
     if (extra > 0 && this.words.length > 0) this.words[this.words.length - 1] >>>= extra;
+  }
+}
+
+/** Iterates the bits of a word array; its result object is reused for every index. */
+class BitsetIterator implements IterableIterator<number> {
+  private wi = 0;
+  private word: number;
+  private readonly result: { done: boolean; value: number } = { done: false, value: 0 };
+
+  public constructor(private readonly words: Uint32Array) {
+    this.word = words.length > 0 ? words[0] : 0;
+  }
+
+  public next(): IteratorResult<number> {
+    const words = this.words;
+    while (this.word === 0) {
+      if (++this.wi >= words.length) {
+        this.result.done = true;
+        this.result.value = 0;
+        return this.result as IteratorResult<number>;
+      }
+      this.word = words[this.wi];
+    }
+    const low = this.word & -this.word;
+    this.word ^= low;
+    this.result.value = (this.wi << 5) + 31 - Math.clz32(low);
+    return this.result as IteratorResult<number>;
+  }
+
+  public [Symbol.iterator](): IterableIterator<number> {
+    return this;
   }
 }

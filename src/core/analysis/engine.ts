@@ -35,7 +35,18 @@ export interface SelectingPolicies {
 interface PolicyIndex {
   readonly byPair: Map<string, CompiledPolicy[]>;
   readonly scan: CompiledPolicy[];
+  /**
+   * The result for a class that no indexed policy may select, when every scanned policy selects
+   * every pod (the usual namespace-wide deny-all and allow rules): shared by those classes.
+   */
+  scanOnly?: SelectingPolicies;
 }
+
+function selectingPolicies(ingress: CompiledPolicy[], egress: CompiledPolicy[]): SelectingPolicies {
+  return { ingress, egress, ingressKey: ingress.map((p) => p.id).join(','), egressKey: egress.map((p) => p.id).join(',') };
+}
+
+const NO_POLICIES: SelectingPolicies = selectingPolicies([], []);
 
 /** The engine over one model. */
 export class PolicyEngine {
@@ -75,26 +86,35 @@ export class PolicyEngine {
   public policiesFor(cls: PodClass): SelectingPolicies {
     const cached = this.selecting[cls.index];
     if (cached) return cached;
-    const ingress: CompiledPolicy[] = [];
-    const egress: CompiledPolicy[] = [];
     const idx = this.policyIndex.get(cls.namespace);
+    let result = NO_POLICIES;
     if (idx && !cls.hostNetwork) {
-      const candidates = new Set<CompiledPolicy>(idx.scan);
-      for (const [k, v] of Object.entries(cls.labels)) for (const p of idx.byPair.get(pairKey(k, v)) ?? []) candidates.add(p);
-      for (const p of [...candidates].sort((a, b) => a.id - b.id)) {
-        if (!p.podSelector.matches(cls.labels)) continue;
-        if (p.ingress) ingress.push(p);
-        if (p.egress) egress.push(p);
+      let indexed: CompiledPolicy[] | undefined;
+      for (const k of Object.keys(cls.labels)) {
+        const l = idx.byPair.get(pairKey(k, cls.labels[k]));
+        if (l) (indexed ??= []).push(...l);
+      }
+      if (!indexed && idx.scan.every((p) => p.podSelector.matchesAll)) {
+        idx.scanOnly ??= this.select(idx.scan, cls);
+        result = idx.scanOnly;
+      } else {
+        result = this.select(indexed ? [...new Set([...idx.scan, ...indexed])] : idx.scan, cls);
       }
     }
-    const result: SelectingPolicies = {
-      ingress,
-      egress,
-      ingressKey: ingress.map((p) => p.id).join(','),
-      egressKey: egress.map((p) => p.id).join(','),
-    };
     this.selecting[cls.index] = result;
     return result;
+  }
+
+  /** The candidates selecting `cls`, in policy order, per direction. */
+  private select(candidates: readonly CompiledPolicy[], cls: PodClass): SelectingPolicies {
+    const ingress: CompiledPolicy[] = [];
+    const egress: CompiledPolicy[] = [];
+    for (const p of [...candidates].sort((a, b) => a.id - b.id)) {
+      if (!p.podSelector.matches(cls.labels)) continue;
+      if (p.ingress) ingress.push(p);
+      if (p.egress) egress.push(p);
+    }
+    return selectingPolicies(ingress, egress);
   }
 
   /** The classes of a namespace. */

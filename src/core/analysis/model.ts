@@ -61,15 +61,19 @@ export function inPortRanges(set: PortRanges, port: number): boolean {
   return set.ranges.some(([a, b]) => port >= a && port <= b);
 }
 
-const portRangesCache = new Map<string, PortRanges>();
+/** Parsed sets per base list (by identity: the callers' base lists are constants) and text. */
+const portRangesCache = new WeakMap<readonly number[], Map<string, PortRanges>>();
+const NO_BASE: readonly number[] = [];
 
 /** Parses `"25,587,8000-8100"`; invalid items are ignored. */
-export function parsePortRanges(text: string | undefined, base: readonly number[] = []): PortRanges {
-  const key = `${text ?? ''}|${base.join(',')}`;
-  const cached = portRangesCache.get(key);
+export function parsePortRanges(text: string | undefined, base: readonly number[] = NO_BASE): PortRanges {
+  let byText = portRangesCache.get(base);
+  if (!byText) portRangesCache.set(base, (byText = new Map()));
+  const key = text ?? '';
+  const cached = byText.get(key);
   if (cached) return cached;
   const parsed = parsePortRangesUncached(text, base);
-  if (portRangesCache.size < 10_000) portRangesCache.set(key, parsed);
+  if (byText.size < 10_000) byText.set(key, parsed);
   return parsed;
 }
 
@@ -286,8 +290,12 @@ function isWorkloadApi(obj: KubeObject): boolean {
 
 /** Reads every pod template, dropping objects another one in the input already accounts for. */
 function extractTemplates(objects: readonly KubeObject[], defaultNamespace: string, origin: (o: KubeObject) => WorkloadOrigin): PodTemplate[] {
-  const present = new Set<string>();
-  for (const o of objects) present.add(`${o.kind}/${o.metadata.namespace ?? defaultNamespace}/${o.metadata.name}`);
+  // built when an object names an owner (manifests rarely do; cluster dumps do)
+  let presentKeys: Set<string> | undefined;
+  const present = (key: string) => {
+    presentKeys ??= new Set(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? defaultNamespace}/${o.metadata.name}`));
+    return presentKeys.has(key);
+  };
   const out: PodTemplate[] = [];
   for (const obj of objects) {
     if (!isWorkloadApi(obj)) continue;
@@ -297,11 +305,11 @@ function extractTemplates(objects: readonly KubeObject[], defaultNamespace: stri
     const ownerRefs = asRecord(obj.metadata).ownerReferences;
     const owners = Array.isArray(ownerRefs) ? (ownerRefs as Array<Record<string, any>>) : [];
     const controller = owners.find((r) => r.controller === true) ?? owners[0];
-    if (controller && present.has(`${controller.kind}/${namespace}/${controller.name}`)) continue;
+    if (controller && present(`${controller.kind}/${namespace}/${controller.name}`)) continue;
     if (obj.kind === 'Pod' && controller?.kind === 'ReplicaSet') {
       const hash = stringMap(asRecord(obj.metadata).labels)['pod-template-hash'];
       const deploy = hash && String(controller.name).endsWith(`-${hash}`) ? String(controller.name).slice(0, -hash.length - 1) : undefined;
-      if (deploy && present.has(`Deployment/${namespace}/${deploy}`)) continue;
+      if (deploy && present(`Deployment/${namespace}/${deploy}`)) continue;
     }
     const meta = asRecord(t.template.metadata);
     const status = asRecord(obj.status);
@@ -351,6 +359,160 @@ function roleOf(
 }
 
 const INJECT_ON = new Set(['enabled', 'ingress']);
+const SKIP_OUTBOUND_BASE = [...DEFAULT_IGNORE_OUTBOUND_PORTS, ...KUBE_API_SERVER_PORTS];
+
+/** A pod class being built: complete from the start (one shape for all), index and ref set once sorted. */
+type ClassDraft = { -readonly [K in keyof PodClass]: PodClass[K] } & { workloads: WorkloadRef[] };
+
+/** What a class needs from the model being built. */
+interface ClassContext {
+  readonly mesh: MeshInfo;
+  readonly dnsNamespace: string;
+  readonly isDns: (labels: Labels) => boolean;
+  readonly isMonitoring: (ns: string, labels: Labels) => boolean;
+}
+
+/** Everything that decides a template's class, and the class key built from it. */
+interface TemplateFacts {
+  readonly key: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly ports: ContainerPortInfo[];
+  readonly mesh: MeshState;
+  readonly ips: string[];
+  readonly serviceAccount: string;
+  readonly skipInbound?: string;
+  readonly skipOutbound?: string;
+  readonly defaultInboundPolicy?: string;
+  readonly hostNetwork: boolean;
+}
+
+/** The keys of a small record, sorted (insertion sort: label sets are small). */
+function sortedKeys(record: Record<string, unknown>): string[] {
+  const keys = Object.keys(record);
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i];
+    let j = i - 1;
+    while (j >= 0 && keys[j] > k) {
+      keys[j + 1] = keys[j];
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
+}
+
+function comparePorts(a: ContainerPortInfo, b: ContainerPortInfo): number {
+  return a.port - b.port || compareText(a.protocol, b.protocol) || compareText(a.name ?? '', b.name ?? '') || compareText(a.container, b.container);
+}
+
+/** The effective labels, ports and annotations of a template's pods (after injection), and its class key. */
+function templateFacts(t: PodTemplate, nsInfo: NamespaceInfo | undefined, mesh: MeshInfo): TemplateFacts {
+  const ns = t.workload.namespace;
+  const state = isMeshedTemplate(t, nsInfo, mesh);
+  const labels: Record<string, string> = { ...t.labels };
+  const ports: ContainerPortInfo[] = [];
+  for (const c of containersOf(t.spec)) {
+    if (!Array.isArray(c.ports)) continue;
+    for (const p of c.ports) {
+      const port = asRecord(p);
+      if (typeof port.containerPort !== 'number') continue;
+      const protocol = (port.protocol ?? 'TCP') as L4Protocol;
+      const container = String(c.name ?? '');
+      ports.push(typeof port.name === 'string' ? { name: port.name, port: port.containerPort, protocol, container } : { port: port.containerPort, protocol, container });
+    }
+  }
+  if (state.injected) {
+    labels[LABELS.controlPlaneNs] = mesh.namespace;
+    labels[LABELS.workloadNs] = ns;
+    if (t.workload.kind !== 'Pod') labels[`linkerd.io/proxy-${t.workload.kind.toLowerCase()}`] = t.workload.name;
+    ports.push({ name: 'linkerd-proxy', port: PROXY_PORTS.inbound, protocol: 'TCP', container: 'linkerd-proxy' });
+    ports.push({ name: 'linkerd-admin', port: PROXY_PORTS.admin, protocol: 'TCP', container: 'linkerd-proxy' });
+  }
+  if (ports.length > 1) ports.sort(comparePorts);
+  const nsAnn = nsInfo?.annotations;
+  const skipInbound = t.annotations[ANNOTATIONS.skipInboundPorts] ?? nsAnn?.[ANNOTATIONS.skipInboundPorts];
+  const skipOutbound = t.annotations[ANNOTATIONS.skipOutboundPorts] ?? nsAnn?.[ANNOTATIONS.skipOutboundPorts];
+  const dip = t.annotations[ANNOTATIONS.defaultInboundPolicy] ?? nsAnn?.[ANNOTATIONS.defaultInboundPolicy];
+  const serviceAccount = String(t.spec.serviceAccountName ?? t.spec.serviceAccount ?? 'default');
+  const hostNetwork = t.spec.hostNetwork === true;
+  const ips = t.ips.length > 1 ? [...t.ips].sort() : [...t.ips];
+  const sortedLabels: Record<string, string> = {};
+  for (const k of sortedKeys(labels)) sortedLabels[k] = labels[k];
+  const key = JSON.stringify([ns, sortedLabels, ports, state.meshed, state.injected, ips, serviceAccount, skipInbound, skipOutbound, dip, hostNetwork]);
+  return {
+    key,
+    namespace: ns,
+    labels: sortedLabels,
+    ports,
+    mesh: state,
+    ips,
+    serviceAccount,
+    skipInbound,
+    skipOutbound,
+    defaultInboundPolicy: dip,
+    hostNetwork,
+  };
+}
+
+const PROXY_OWN_PORTS = new Set<number>([PROXY_PORTS.inbound, PROXY_PORTS.admin, PROXY_PORTS.control]);
+
+/** A new class of the template's pods. */
+function classDraft(f: TemplateFacts, workload: WorkloadRef, ctx: ClassContext): ClassDraft {
+  const appPorts: number[] = [];
+  for (const p of f.ports) {
+    if (p.protocol === 'TCP' && p.container !== 'linkerd-proxy' && !PROXY_OWN_PORTS.has(p.port) && !appPorts.includes(p.port)) appPorts.push(p.port);
+  }
+  return {
+    index: -1,
+    ref: '',
+    namespace: f.namespace,
+    labels: f.labels,
+    ports: f.ports,
+    meshed: f.mesh.meshed,
+    injected: f.mesh.injected,
+    ips: f.ips,
+    ranges: f.ips.length === 0 ? [] : f.ips.map((ip) => parseRange(ip)).filter((r): r is IpRange => r !== undefined),
+    serviceAccount: f.serviceAccount,
+    workloads: [workload],
+    role: roleOf(f.namespace, f.labels, ctx.dnsNamespace, ctx.isDns, ctx.isMonitoring),
+    skipInboundPorts: parsePortRanges(f.skipInbound, DEFAULT_IGNORE_INBOUND_PORTS),
+    skipOutboundPorts: parsePortRanges(f.skipOutbound, SKIP_OUTBOUND_BASE),
+    defaultInboundPolicy: f.defaultInboundPolicy,
+    hostNetwork: f.hostNetwork,
+    appPorts,
+    isPod: true,
+  };
+}
+
+/** The objects each later part of the model reads, in input order (one pass over the input). */
+interface ObjectsByKind {
+  readonly namespaces: KubeObject[];
+  readonly externalWorkloads: KubeObject[];
+  readonly services: KubeObject[];
+  /** Webhook configurations and APIServices. */
+  readonly webhooks: KubeObject[];
+  readonly networkPolicies: KubeObject[];
+  /** Linkerd policy objects and Gateway API routes. */
+  readonly policies: KubeObject[];
+}
+
+const WEBHOOK_KINDS = new Set(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'APIService']);
+
+function readByKind(objects: readonly KubeObject[]): ObjectsByKind {
+  const by: ObjectsByKind = { namespaces: [], externalWorkloads: [], services: [], webhooks: [], networkPolicies: [], policies: [] };
+  for (let i = 0; i < objects.length; i++) {
+    const o = objects[i];
+    const kind = o.kind;
+    if (kind === 'Namespace') by.namespaces.push(o);
+    else if (kind === 'ExternalWorkload') by.externalWorkloads.push(o);
+    else if (kind === 'Service') by.services.push(o);
+    else if (kind === 'NetworkPolicy') by.networkPolicies.push(o);
+    else if (WEBHOOK_KINDS.has(kind)) by.webhooks.push(o);
+    else if (o.apiVersion.startsWith('policy.linkerd.io/') || o.apiVersion.startsWith('gateway.networking.k8s.io/')) by.policies.push(o);
+  }
+  return by;
+}
 
 /** Builds the model. */
 export function buildModel(input: readonly KubeObject[], options: ModelOptions = {}): ClusterModel {
@@ -365,40 +527,54 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
   const monitoringSelector = compileSelector({ matchLabels: { ...monitoringPodLabels } });
   const isMonitoring = (ns: string, l: Labels) => monitoringNamespaces.has(ns) && monitoringSelector.matches(l);
 
-  // locate the control plane: given, found by its labels, or the default namespace
-  const cpPods = input.filter((o) => {
+  // locate the control plane (given, found by its labels, or the default namespace), viz and the DNS
+  const components = new Set<string>();
+  let detectedNs: string | undefined;
+  const vizPods: KubeObject[] = [];
+  let dnsPresent = false;
+  for (const o of input) {
     const t = podTemplateOf(o);
-    return t && stringMap(asRecord(t.template.metadata).labels)[LABELS.controlPlaneComponent] !== undefined;
-  });
-  const detectedNs = cpPods.find((o) => o.metadata.namespace)?.metadata.namespace;
+    if (!t) continue;
+    const labels = asRecord(asRecord(t.template.metadata).labels);
+    const component = labels[LABELS.controlPlaneComponent];
+    if (component !== undefined && component !== null) {
+      components.add(String(component));
+      detectedNs ??= o.metadata.namespace;
+    }
+    const extension = labels[LABELS.extension];
+    if (extension !== undefined && extension !== null && String(extension) === 'viz') vizPods.push(o);
+    if (!dnsPresent && (o.metadata.namespace ?? defaultNamespace) === dnsNamespace) dnsPresent = dnsSelector.matches(stringMap(labels));
+  }
   const mesh = meshInfoWithDefaults({ ...options.mesh, namespace: options.mesh?.namespace ?? detectedNs });
 
   const objects: KubeObject[] = [...input];
   const builtInSet = new Set<KubeObject>();
   const objectKey = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-  const present = new Set(objects.map(objectKey));
+  // keys of the input objects in the namespaces (or cluster scope, '') built-in objects were added to
+  const present = new Set<string>();
+  const indexed = new Set<string>();
   const addBuiltIn = (objs: KubeObject[]) => {
+    const fresh = new Set(objs.map((o) => o.metadata.namespace ?? '').filter((ns) => !indexed.has(ns)));
+    if (fresh.size > 0) {
+      for (const o of input) if (fresh.has(o.metadata.namespace ?? '')) present.add(objectKey(o));
+      for (const ns of fresh) indexed.add(ns);
+    }
     for (const o of objs) {
       // never shadow an object the manifests have
-      if (present.has(objectKey(o))) continue;
-      present.add(objectKey(o));
+      const key = objectKey(o);
+      if (present.has(key)) continue;
+      present.add(key);
       objects.push(o);
       builtInSet.add(o);
     }
   };
-  const hasComponent = (component: string) =>
-    cpPods.some((o) => stringMap(asRecord(podTemplateOf(o)!.template.metadata).labels)[LABELS.controlPlaneComponent] === component);
-  let controlPlaneSource: ModelSource = hasComponent('destination') && hasComponent('identity') ? 'manifests' : 'absent';
+  let controlPlaneSource: ModelSource = components.has('destination') && components.has('identity') ? 'manifests' : 'absent';
   if (controlPlaneSource === 'absent' && builtIns) {
     addBuiltIn(linkerdControlPlaneModel(mesh));
     controlPlaneSource = 'built-in';
     notes.push(`the control plane is not in the manifests: using the built-in model of Linkerd's control plane in namespace "${mesh.namespace}"`);
   }
 
-  const vizPods = input.filter((o) => {
-    const t = podTemplateOf(o);
-    return t && stringMap(asRecord(t.template.metadata).labels)[LABELS.extension] === 'viz';
-  });
   let vizNamespace = vizPods.find((o) => o.metadata.namespace)?.metadata.namespace;
   let vizSource: ModelSource = vizPods.length > 0 ? 'manifests' : 'absent';
   if (vizSource === 'absent' && mesh.vizNamespace && builtIns) {
@@ -408,19 +584,16 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
     notes.push(`viz is not in the manifests: using the built-in model of the viz extension in namespace "${mesh.vizNamespace}"`);
   }
 
-  const dnsPresent = input.some((o) => {
-    const t = podTemplateOf(o);
-    return t && (o.metadata.namespace ?? defaultNamespace) === dnsNamespace && dnsSelector.matches(stringMap(asRecord(t.template.metadata).labels));
-  });
   let dnsSource: ModelSource = dnsPresent ? 'manifests' : 'absent';
   if (!dnsPresent && builtIns) {
     addBuiltIn(clusterDnsModel(dnsNamespace, dnsPodLabels));
     dnsSource = 'built-in';
   }
 
+  const read = readByKind(objects);
   // namespaces
   const namespaces = new Map<string, NamespaceInfo>();
-  for (const o of objects) {
+  for (const o of read.namespaces) {
     if (o.kind !== 'Namespace' || o.apiVersion !== 'v1' || !o.metadata.name) continue;
     const prev = namespaces.get(o.metadata.name);
     if (prev?.declared && builtInSet.has(o)) continue;
@@ -475,94 +648,35 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
     notes.push(`no Prometheus (${Object.entries(monitoringPodLabels).map(([k, v]) => `${k}=${v}`).join(',')}) in monitoring namespace "${ns}": checking a representative one there`);
   }
 
-  // classes
-  const byKey = new Map<string, { cls: Omit<PodClass, 'index' | 'ref' | 'workloads'>; workloads: WorkloadRef[] }>();
+  // classes (the per-template work lives in small functions: hot, so the JIT optimizes them)
+  const classContext: ClassContext = { mesh, dnsNamespace, isDns: (l) => dnsSelector.matches(l), isMonitoring };
+  const byKey = new Map<string, ClassDraft>();
   for (const t of templates) {
-    const ns = t.workload.namespace;
-    const nsInfo = namespaces.get(ns);
-    const { meshed, injected } = isMeshedTemplate(t, nsInfo, mesh);
-    const labels: Record<string, string> = { ...t.labels };
-    const ports: ContainerPortInfo[] = [];
-    for (const c of containersOf(t.spec)) {
-      for (const p of Array.isArray(c.ports) ? c.ports : []) {
-        const port = asRecord(p);
-        if (typeof port.containerPort !== 'number') continue;
-        ports.push({
-          ...(typeof port.name === 'string' ? { name: port.name } : {}),
-          port: port.containerPort,
-          protocol: (port.protocol ?? 'TCP') as L4Protocol,
-          container: String(c.name ?? ''),
-        });
-      }
-    }
-    if (injected) {
-      labels[LABELS.controlPlaneNs] = mesh.namespace;
-      labels[LABELS.workloadNs] = ns;
-      if (t.workload.kind !== 'Pod') labels[`linkerd.io/proxy-${t.workload.kind.toLowerCase()}`] = t.workload.name;
-      ports.push({ name: 'linkerd-proxy', port: PROXY_PORTS.inbound, protocol: 'TCP', container: 'linkerd-proxy' });
-      ports.push({ name: 'linkerd-admin', port: PROXY_PORTS.admin, protocol: 'TCP', container: 'linkerd-proxy' });
-    }
-    ports.sort((a, b) => a.port - b.port || compareText(a.protocol, b.protocol) || compareText(a.name ?? '', b.name ?? '') || compareText(a.container, b.container));
-    const nsAnn = nsInfo?.annotations ?? {};
-    const ann = (k: string) => t.annotations[k] ?? nsAnn[k];
-    const skipInbound = ann(ANNOTATIONS.skipInboundPorts);
-    const skipOutbound = ann(ANNOTATIONS.skipOutboundPorts);
-    const dip = ann(ANNOTATIONS.defaultInboundPolicy);
-    const serviceAccount = String(t.spec.serviceAccountName ?? t.spec.serviceAccount ?? 'default');
-    const hostNetwork = t.spec.hostNetwork === true;
-    const ips = [...t.ips].sort();
-    const sortedLabels = Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    const key = JSON.stringify([ns, sortedLabels, ports, meshed, injected, ips, serviceAccount, skipInbound, skipOutbound, dip, hostNetwork]);
-    const entry = byKey.get(key);
-    if (entry) {
-      entry.workloads.push(t.workload);
-      continue;
-    }
-    const proxyPorts = new Set<number>([PROXY_PORTS.inbound, PROXY_PORTS.admin, PROXY_PORTS.control]);
-    const appPorts = [...new Set(ports.filter((p) => p.protocol === 'TCP' && p.container !== 'linkerd-proxy' && !proxyPorts.has(p.port)).map((p) => p.port))];
-    byKey.set(key, {
-      cls: {
-        namespace: ns,
-        labels: sortedLabels,
-        ports,
-        meshed,
-        injected,
-        ips,
-        ranges: ips.map((ip) => parseRange(ip)).filter((r): r is IpRange => r !== undefined),
-        serviceAccount,
-        role: roleOf(ns, sortedLabels, dnsNamespace, (l) => dnsSelector.matches(l), isMonitoring),
-        skipInboundPorts: parsePortRanges(skipInbound, DEFAULT_IGNORE_INBOUND_PORTS),
-        skipOutboundPorts: parsePortRanges(skipOutbound, [...DEFAULT_IGNORE_OUTBOUND_PORTS, ...KUBE_API_SERVER_PORTS]),
-        ...(dip !== undefined ? { defaultInboundPolicy: dip } : {}),
-        hostNetwork,
-        appPorts,
-        isPod: true,
-      },
-      workloads: [t.workload],
-    });
+    const facts = templateFacts(t, namespaces.get(t.workload.namespace), mesh);
+    const entry = byKey.get(facts.key);
+    if (entry) entry.workloads.push(t.workload);
+    else byKey.set(facts.key, classDraft(facts, t.workload, classContext));
   }
   const originRank = (o: WorkloadOrigin) => (o === 'manifests' ? 0 : o === 'built-in' ? 1 : 2);
-  const ordered = [...byKey.values()]
-    .map((e) => {
-      const byOrigin = (a: WorkloadRef, b: WorkloadRef) =>
-        originRank(a.origin) - originRank(b.origin) || compareText(a.name, b.name) || compareText(a.kind, b.kind);
-      const workloads = e.workloads.length === 1 ? e.workloads : [...e.workloads].sort(byOrigin);
-      return { ...e, workloads, ref: `${e.cls.namespace}/${workloads[0].name}` };
-    })
-    .sort(
-      (a, b) =>
-        compareText(a.cls.namespace, b.cls.namespace) ||
-        compareText(a.ref, b.ref) ||
-        compareText(JSON.stringify(a.cls.labels), JSON.stringify(b.cls.labels)),
-    );
+  const byOrigin = (a: WorkloadRef, b: WorkloadRef) =>
+    originRank(a.origin) - originRank(b.origin) || compareText(a.name, b.name) || compareText(a.kind, b.kind);
+  const drafts = [...byKey.values()];
+  for (const d of drafts) {
+    if (d.workloads.length > 1) d.workloads.sort(byOrigin);
+    d.ref = `${d.namespace}/${d.workloads[0].name}`;
+  }
+  drafts.sort(
+    (a, b) => compareText(a.namespace, b.namespace) || compareText(a.ref, b.ref) || compareText(JSON.stringify(a.labels), JSON.stringify(b.labels)),
+  );
   const refCount = new Map<string, number>();
-  const classes: PodClass[] = ordered.map((e, index) => {
+  drafts.forEach((d, index) => {
     // two classes can share a first workload name (e.g. a Deployment and a Pod named alike)
-    const n = (refCount.get(e.ref) ?? 0) + 1;
-    refCount.set(e.ref, n);
-    const ref = n === 1 ? e.ref : `${e.ref}#${n}`;
-    return { ...e.cls, index, ref, workloads: e.workloads };
+    const n = (refCount.get(d.ref) ?? 0) + 1;
+    refCount.set(d.ref, n);
+    if (n > 1) d.ref = `${d.ref}#${n}`;
+    d.index = index;
   });
+  const classes: readonly PodClass[] = drafts;
 
   // addresses
   const apiCidrs = options.apiServerCidrs && options.apiServerCidrs.length > 0 ? options.apiServerCidrs : ['0.0.0.0/0'];
@@ -577,7 +691,7 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
     isPod: false,
   };
   const externalWorkloads: AddressEndpoint[] = [];
-  for (const o of objects) {
+  for (const o of read.externalWorkloads) {
     if (o.kind !== 'ExternalWorkload' || !o.apiVersion.startsWith('workload.linkerd.io/')) continue;
     const spec = asRecord(o.spec);
     const ips = (Array.isArray(spec.workloadIPs) ? spec.workloadIPs : []).map((w: any) => asRecord(w).ip).filter((ip: unknown): ip is string => typeof ip === 'string');
@@ -604,7 +718,7 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
 
   // services and webhooks
   const services: ServiceInfo[] = [];
-  for (const o of objects) {
+  for (const o of read.services) {
     if (o.kind !== 'Service' || o.apiVersion !== 'v1') continue;
     const spec = asRecord(o.spec);
     services.push({
@@ -623,7 +737,7 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
     });
   }
   const webhooks: WebhookBackend[] = [];
-  for (const o of objects) {
+  for (const o of read.webhooks) {
     if ((o.kind === 'MutatingWebhookConfiguration' || o.kind === 'ValidatingWebhookConfiguration') && o.apiVersion.startsWith('admissionregistration.k8s.io/')) {
       for (const w of Array.isArray(o.webhooks) ? (o.webhooks as any[]) : []) {
         const svc = asRecord(asRecord(asRecord(w).clientConfig).service);
@@ -653,7 +767,7 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
   // NetworkPolicies
   const policyProblems: PolicyProblem[] = [];
   const policies: CompiledPolicy[] = [];
-  for (const o of objects) {
+  for (const o of read.networkPolicies) {
     if (o.kind !== 'NetworkPolicy' || !o.apiVersion.startsWith('networking.k8s.io/')) continue;
     const compiled = compileNetworkPolicy(o as NetworkPolicy, policies.length, defaultNamespace, policyProblems);
     policies.push(compiled);
@@ -673,17 +787,17 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
     networkAuthentications: [] as KubeObject[],
     httpRoutes: [] as KubeObject[],
   };
-  for (const o of objects) {
-    const group = o.apiVersion.split('/')[0];
-    const withNs = { ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? defaultNamespace } };
-    if (group === 'policy.linkerd.io') {
-      if (o.kind === 'Server') linkerd.servers.push(withNs);
-      else if (o.kind === 'AuthorizationPolicy') linkerd.authorizationPolicies.push(withNs);
-      else if (o.kind === 'MeshTLSAuthentication') linkerd.meshTLSAuthentications.push(withNs);
-      else if (o.kind === 'NetworkAuthentication') linkerd.networkAuthentications.push(withNs);
-      else if (o.kind === 'HTTPRoute') linkerd.httpRoutes.push(withNs);
-    } else if (group === 'gateway.networking.k8s.io' && (o.kind === 'HTTPRoute' || o.kind === 'GRPCRoute')) {
-      linkerd.httpRoutes.push(withNs);
+  const withNs = (o: KubeObject): KubeObject =>
+    o.metadata.namespace !== undefined ? o : { ...o, metadata: { ...o.metadata, namespace: defaultNamespace } };
+  for (const o of read.policies) {
+    if (o.apiVersion.startsWith('policy.linkerd.io/')) {
+      if (o.kind === 'Server') linkerd.servers.push(withNs(o));
+      else if (o.kind === 'AuthorizationPolicy') linkerd.authorizationPolicies.push(withNs(o));
+      else if (o.kind === 'MeshTLSAuthentication') linkerd.meshTLSAuthentications.push(withNs(o));
+      else if (o.kind === 'NetworkAuthentication') linkerd.networkAuthentications.push(withNs(o));
+      else if (o.kind === 'HTTPRoute') linkerd.httpRoutes.push(withNs(o));
+    } else if (o.apiVersion.startsWith('gateway.networking.k8s.io/') && (o.kind === 'HTTPRoute' || o.kind === 'GRPCRoute')) {
+      linkerd.httpRoutes.push(withNs(o));
     }
   }
 
@@ -715,17 +829,27 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
  * host-network pods, nor pods of `kube-system` or of namespaces labelled
  * `config.linkerd.io/admission-webhooks: disabled`.
  */
-function isMeshedTemplate(t: PodTemplate, nsInfo: NamespaceInfo | undefined, mesh: MeshInfo): { meshed: boolean; injected: boolean } {
-  const has = containersOf(t.spec).some((c) => c.name === 'linkerd-proxy') || (Array.isArray(t.spec.initContainers) && t.spec.initContainers.some((c: any) => asRecord(c).name === 'linkerd-proxy'));
-  if (has) return { meshed: true, injected: false };
-  if (t.spec.hostNetwork === true) return { meshed: false, injected: false };
+function isMeshedTemplate(t: PodTemplate, nsInfo: NamespaceInfo | undefined, mesh: MeshInfo): MeshState {
+  const isProxy = (c: unknown) => asRecord(c).name === 'linkerd-proxy';
+  const inList = (list: unknown) => Array.isArray(list) && list.some(isProxy);
+  const has = inList(t.spec.containers) || inList(t.spec.initContainers);
+  if (has) return PRE_INJECTED;
+  if (t.spec.hostNetwork === true) return NOT_MESHED;
   const ns = t.workload.namespace;
-  if (ns === 'kube-system' || ns === mesh.namespace || nsInfo?.labels[LABELS.admissionWebhooks] === 'disabled') return { meshed: false, injected: false };
+  if (ns === 'kube-system' || ns === mesh.namespace || nsInfo?.labels[LABELS.admissionWebhooks] === 'disabled') return NOT_MESHED;
   const podMode = t.annotations[ANNOTATIONS.inject];
   const nsMode = nsInfo?.annotations[ANNOTATIONS.inject];
   const on = podMode !== undefined ? INJECT_ON.has(podMode) : nsMode !== undefined && INJECT_ON.has(nsMode);
-  return { meshed: on, injected: on };
+  return on ? INJECTED : NOT_MESHED;
 }
+
+interface MeshState {
+  readonly meshed: boolean;
+  readonly injected: boolean;
+}
+const PRE_INJECTED: MeshState = { meshed: true, injected: false };
+const INJECTED: MeshState = { meshed: true, injected: true };
+const NOT_MESHED: MeshState = { meshed: false, injected: false };
 
 /** Per-namespace class lists and label postings, for selector evaluation without scanning everything. */
 export interface ClassIndex {

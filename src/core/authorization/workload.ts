@@ -91,15 +91,22 @@ export function workloadObjectLabels(obj: KubeObject): Record<string, string> {
 }
 
 /**
+ * Records an error and returns false when `kind` is not a workload kind whose pods can be selected
+ * ({@link WORKLOAD_KINDS}).
+ */
+export function checkWorkloadKind(kind: string, issues: Issues, field: string): boolean {
+  if ((WORKLOAD_KINDS as readonly string[]).includes(kind)) return true;
+  issues.error(`${field}.kind`, kind, `expected a workload whose pods can be selected: one of ${WORKLOAD_KINDS.join(', ')}; or pass { podSelector } / { externalWorkloadSelector }`);
+  return false;
+}
+
+/**
  * Resolves a workload object (Deployment, StatefulSet, ..., Pod) to its selector, pod labels and
  * ports. Records an issue and returns `undefined` when the kind is not a workload or it has no selector.
  */
 export function resolveWorkloadObject(obj: KubeObject, issues: Issues, field: string): ResolvedWorkload | undefined {
   const description = `${obj.kind} ${obj.metadata?.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata?.name ?? '<unnamed>'}`;
-  if (!(WORKLOAD_KINDS as readonly string[]).includes(obj.kind)) {
-    issues.error(`${field}.kind`, obj.kind, `expected a workload whose pods can be selected: one of ${WORKLOAD_KINDS.join(', ')}; or pass { podSelector } / { externalWorkloadSelector }`);
-    return undefined;
-  }
+  if (!checkWorkloadKind(obj.kind, issues, field)) return undefined;
   const labels = workloadObjectLabels(obj);
   const spec = (obj as Json).spec ?? {};
   let selector: LabelSelector;
