@@ -205,12 +205,15 @@ function buildFromCharts(charts: readonly RawChart[], outdir: string, layout: La
     }
     let wrapper: Construct | undefined;
     for (const { id, object } of c.objects) {
-      if (object.kind === 'ExternalWorkload') new ApiObject(new HostWrapper(scope, `${id}-host`), id, object);
-      else if (POLICY_KINDS.has(object.kind)) {
+      if (object.kind === 'ExternalWorkload') {
+        new ApiObject(new HostWrapper(scope, `${id}-host`), id, object);
+      } else if (POLICY_KINDS.has(object.kind)) {
         // a workload's Server comes first, then its other policy objects
         if (object.kind === 'Server') wrapper = new PolicyWrapper(scope, `${id}-authz`);
         new ApiObject(wrapper!, id, object);
-      } else new ApiObject(scope, id, object);
+      } else {
+        new ApiObject(scope, id, object);
+      }
     }
   }
   return app;

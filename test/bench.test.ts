@@ -4,13 +4,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
 import { ApiObject, type App } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import type { AnalyzerResult } from '../bench/cases';
 import { LAYOUTS, syntheticMesh } from '../bench/mesh';
 import { buildOurs } from '../bench/ours';
 import { buildRaw, buildWrapped } from '../bench/raw';
 import { analyzerRounds, mergeAnalyzerRounds, plan, roundShare, rounds, runBench, type BenchResults } from '../bench/run';
-import type { AnalyzerResult } from '../bench/cases';
 import { expectConformant } from './support/conformance';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');

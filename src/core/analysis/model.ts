@@ -439,7 +439,8 @@ function templateFacts(t: PodTemplate, nsInfo: NamespaceInfo | undefined, mesh: 
   const ips = t.ips.length > 1 ? [...t.ips].sort() : [...t.ips];
   const sortedLabels: Record<string, string> = {};
   for (const k of sortedKeys(labels)) sortedLabels[k] = labels[k];
-  const key = JSON.stringify([ns, sortedLabels, ports, state.meshed, state.injected, ips, serviceAccount, skipInbound, skipOutbound, dip, hostNetwork]);
+  const { meshed, injected } = state;
+  const key = JSON.stringify([ns, sortedLabels, ports, meshed, injected, ips, serviceAccount, skipInbound, skipOutbound, dip, hostNetwork]);
   return {
     key,
     namespace: ns,
