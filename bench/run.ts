@@ -16,7 +16,7 @@ import { fork, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { timingOf, type AnalyzerResult, type CaseName, type CaseResult, type CaseTask, type FloorResult, type PulumiResult, type SynthCase, type SynthResult, type Timing } from './cases';
+import { timingOf, type AnalyzerResult, type CaseName, type CaseResult, type CaseTask, type FloorResult, type Memory, type PulumiResult, type SynthCase, type SynthResult, type Timing } from './cases';
 import type { TurnMessage } from './child';
 import { compileForBench, PROJECT_ROOT } from './compile';
 import { LAYOUTS, syntheticMesh, type Layout } from './mesh';
@@ -167,12 +167,12 @@ export function mergeAnalyzerRounds(parts: readonly AnalyzerResult[]): AnalyzerR
       throw new Error(`analyzer ${p.size}: the rounds analyzed differently`);
     }
   }
-  return {
-    ...first,
-    time: timingOf(parts.flatMap((p) => [...p.time.samples])),
-    baseRssMiB: Math.max(...parts.map((p) => p.baseRssMiB)),
-    peakRssMiB: Math.max(...parts.map((p) => p.peakRssMiB)),
-  };
+  return { ...first, time: timingOf(parts.flatMap((p) => [...p.time.samples])), ...mostMemory(parts) };
+}
+
+/** The most memory any of the processes used. */
+function mostMemory(parts: readonly Memory[]): Memory {
+  return { baseRssMiB: Math.max(...parts.map((p) => p.baseRssMiB)), peakRssMiB: Math.max(...parts.map((p) => p.peakRssMiB)) };
 }
 
 /** Samples and memory of the rounds of one synthesis case, as one result. */
@@ -188,8 +188,7 @@ export function mergeRounds(parts: readonly SynthResult[]): SynthResult {
     total: join((r) => r.total),
     construct: join((r) => r.construct),
     synth: join((r) => r.synth),
-    baseRssMiB: Math.max(...parts.map((p) => p.baseRssMiB)),
-    peakRssMiB: Math.max(...parts.map((p) => p.peakRssMiB)),
+    ...mostMemory(parts),
   };
 }
 

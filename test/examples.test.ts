@@ -3,19 +3,13 @@
  * the same bytes, and every object it writes passes the conformance suite.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { exampleApps, synthAll } from '../scripts/synth-examples';
 import { expectConformant } from './support/conformance';
+import { temporaryFolders } from './support/tmp';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-synth-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tmp = temporaryFolders('lc-synth-');
 
 const listFiles = (dir: string): string[] =>
   fs

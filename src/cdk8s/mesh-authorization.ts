@@ -34,7 +34,8 @@ export interface MeshAuthorizationProps extends MeshAuthorizationOptions {
    * `ExternalWorkloadHost` (or its `ExternalWorkloadInfo`), a plain workload object, or a workload
    * construct of this app (a cdk8s-plus `Deployment`/`StatefulSet`/..., or an `ApiObject` such as
    * `KubeDeployment`). When the workload itself is given, its ports are checked at synthesis: a named
-   * port it does not expose is an error.
+   * port it does not expose is an error. A plain `ApiObject`'s kind is checked at once, and its selector
+   * is read when the app is synthesized (so a selector patched later is the one the Server uses).
    */
   readonly workload: AuthorizationWorkload | IConstruct;
   /**

@@ -11,7 +11,6 @@
  * which is what the example emits.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
@@ -20,6 +19,7 @@ import * as pulumiExample from '../../examples/legacy-app-policy/pulumi';
 import { MeshAuthorization } from '../../src/cdk8s';
 import { expectConformant } from '../support/conformance';
 import { pulumiTestEnv } from '../support/pulumi';
+import { temporaryFolders } from '../support/tmp';
 
 type Obj = Record<string, any>;
 
@@ -93,8 +93,7 @@ function linesOfPolicy(file: string): number {
   return text.slice(start, end + 3).split('\n').length;
 }
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tmp = temporaryFolders('lc-seed-');
 
 describe('seed 000: the legacy-app policy example', () => {
   test('the handwritten seed objects themselves pass the conformance suite (current apiVersions)', () => {
@@ -102,8 +101,7 @@ describe('seed 000: the legacy-app policy example', () => {
   });
 
   test('cdk8s: synth(outdir) writes legacy-app-policy*.yaml carrying the seed objects', () => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-seed-'));
-    dirs.push(outdir);
+    const outdir = tmp();
     const files = cdk8sExample.synth(outdir);
     expect(files.length).toBeGreaterThanOrEqual(1);
     for (const f of files) {

@@ -5,7 +5,6 @@
  * in the right order, with no secret in plain text; the deployment graph script draws it.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { parse, parseAllDocuments } from 'yaml';
 import { synth } from '../../examples/mesh-expansion/cdk8s';
@@ -14,14 +13,9 @@ import { generateMeshCertificates } from '../../src/core/identity/generate';
 import { shellcheck, testWithShellcheck } from '../host/support/shellcheck';
 import { expectConformant } from '../support/conformance';
 import { GraphRecorder, isSecretOutput, pulumiTestEnv, type GraphNode } from '../support/pulumi';
+import { temporaryFolders } from '../support/tmp';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-expansion-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tmp = temporaryFolders('mesh-expansion-');
 
 const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY-----\s*\n[A-Za-z0-9+/=]{20,}/;
 

@@ -3,7 +3,6 @@
  * and cloud-init it writes into the synth output, validation, and the cost of many hosts.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -14,14 +13,9 @@ import type { MeshReference } from '../../src/cdk8s/mesh-reference';
 import { planHost, renderCloudInit, renderShellBundle } from '../../src/core/host';
 import { expectConformant } from '../support/conformance';
 import { defaultMesh } from '../support/mesh';
+import { temporaryFolders } from '../support/tmp';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-ewh-'));
-  dirs.push(d);
-  return d;
-};
+const tmp = temporaryFolders('lc-ewh-');
 
 function setup(withCrds = true) {
   const app = Testing.app();

@@ -4,7 +4,6 @@
  * Pulumi program runs under mocks with the same shape.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { expectMeshConformant } from './support';
@@ -12,14 +11,9 @@ import { synth } from '../../examples/aks-dgraph/cdk8s';
 import { dgraphLabels } from '../../examples/aks-dgraph/dgraph';
 import { analyzeMesh, NetworkPolicyPresets, type KubeObject } from '../../src/core';
 import { GraphRecorder, pulumiTestEnv, resolveOutput } from '../support/pulumi';
+import { temporaryFolders } from '../support/tmp';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'aks-dgraph-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tmp = temporaryFolders('aks-dgraph-');
 
 const key = (o: any) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 

@@ -17,7 +17,7 @@
  */
 import type { L4Protocol } from '../k8s';
 import { Bitset } from './bitset';
-import { blockAdmits } from './ip';
+import { blockAdmits, type IpRange } from './ip';
 import type { AddressEndpoint, ClassIndex, ClusterModel, PodClass } from './model';
 import { indexClasses } from './model';
 import { CompiledPeer, CompiledPolicy, CompiledRule, rulePortsMatch } from './netpol';
@@ -47,6 +47,15 @@ function selectingPolicies(ingress: CompiledPolicy[], egress: CompiledPolicy[]):
 }
 
 const NO_POLICIES: SelectingPolicies = selectingPolicies([], []);
+
+/**
+ * True when every address range of the endpoint is admitted by some rule (admitting every peer, or
+ * by an ipBlock): an endpoint with several ranges may connect from any of them.
+ */
+function rulesAdmitAddress(rules: readonly CompiledRule[], addr: AddressEndpoint): boolean {
+  const admits = (r: CompiledRule, range: IpRange) => r.peers === 'all' || r.peers.some((peer) => peer.kind === 'ip' && blockAdmits(peer.ipBlock!, [range]));
+  return addr.ranges.length > 0 && addr.ranges.every((range) => rules.some((r) => admits(r, range)));
+}
 
 /** The engine over one model. */
 export class PolicyEngine {
@@ -276,9 +285,8 @@ export class PolicyEngine {
   }
 
   private ingressAdmitsAddressUncached(dst: PodClass, addr: AddressEndpoint, port: number, protocol: L4Protocol): boolean {
-    const pols = this.policiesFor(dst);
-    const rules = pols.ingress.flatMap((p) => p.ingress!).filter((r) => rulePortsMatch(r, dst.ports, port, protocol));
-    return addr.ranges.length > 0 && addr.ranges.every((range) => rules.some((r) => r.peers === 'all' || r.peers.some((peer) => peer.kind === 'ip' && blockAdmits(peer.ipBlock!, [range]))));
+    const rules = this.policiesFor(dst).ingress.flatMap((p) => p.ingress!).filter((r) => rulePortsMatch(r, dst.ports, port, protocol));
+    return rulesAdmitAddress(rules, addr);
   }
 
   /** May the source class reach an address on `port`/`protocol`? (Each of its ranges, as for ingress.) */
@@ -292,9 +300,8 @@ export class PolicyEngine {
   }
 
   private egressAdmitsAddressUncached(src: PodClass, addr: AddressEndpoint, port: number, protocol: L4Protocol): boolean {
-    const pols = this.policiesFor(src);
-    const rules = pols.egress.flatMap((p) => p.egress!).filter((r) => rulePortsMatch(r, addr.ports, port, protocol));
-    return addr.ranges.length > 0 && addr.ranges.every((range) => rules.some((r) => r.peers === 'all' || r.peers.some((peer) => peer.kind === 'ip' && blockAdmits(peer.ipBlock!, [range]))));
+    const rules = this.policiesFor(src).egress.flatMap((p) => p.egress!).filter((r) => rulePortsMatch(r, addr.ports, port, protocol));
+    return rulesAdmitAddress(rules, addr);
   }
 
   /** The set of every class (shared). */

@@ -486,7 +486,7 @@ function classDraft(f: TemplateFacts, workload: WorkloadRef, ctx: ClassContext):
   };
 }
 
-/** The objects each later part of the model reads, in input order (one pass over the input). */
+/** The objects each later part of the model reads (kind and API group checked), in input order, from one pass. */
 interface ObjectsByKind {
   readonly namespaces: KubeObject[];
   readonly externalWorkloads: KubeObject[];
@@ -498,19 +498,29 @@ interface ObjectsByKind {
   readonly policies: KubeObject[];
 }
 
-const WEBHOOK_KINDS = new Set(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'APIService']);
+const WEBHOOK_KINDS = new Set(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
 
 function readByKind(objects: readonly KubeObject[]): ObjectsByKind {
   const by: ObjectsByKind = { namespaces: [], externalWorkloads: [], services: [], webhooks: [], networkPolicies: [], policies: [] };
   for (let i = 0; i < objects.length; i++) {
     const o = objects[i];
     const kind = o.kind;
-    if (kind === 'Namespace') by.namespaces.push(o);
-    else if (kind === 'ExternalWorkload') by.externalWorkloads.push(o);
-    else if (kind === 'Service') by.services.push(o);
-    else if (kind === 'NetworkPolicy') by.networkPolicies.push(o);
-    else if (WEBHOOK_KINDS.has(kind)) by.webhooks.push(o);
-    else if (o.apiVersion.startsWith('policy.linkerd.io/') || o.apiVersion.startsWith('gateway.networking.k8s.io/')) by.policies.push(o);
+    const api = o.apiVersion;
+    if (kind === 'Namespace') {
+      if (api === 'v1') by.namespaces.push(o);
+    } else if (kind === 'ExternalWorkload') {
+      if (api.startsWith('workload.linkerd.io/')) by.externalWorkloads.push(o);
+    } else if (kind === 'Service') {
+      if (api === 'v1') by.services.push(o);
+    } else if (kind === 'NetworkPolicy') {
+      if (api.startsWith('networking.k8s.io/')) by.networkPolicies.push(o);
+    } else if (kind === 'APIService') {
+      if (api.startsWith('apiregistration.k8s.io/')) by.webhooks.push(o);
+    } else if (WEBHOOK_KINDS.has(kind)) {
+      if (api.startsWith('admissionregistration.k8s.io/')) by.webhooks.push(o);
+    } else if (api.startsWith('policy.linkerd.io/') || (api.startsWith('gateway.networking.k8s.io/') && (kind === 'HTTPRoute' || kind === 'GRPCRoute'))) {
+      by.policies.push(o);
+    }
   }
   return by;
 }
@@ -595,7 +605,7 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
   // namespaces
   const namespaces = new Map<string, NamespaceInfo>();
   for (const o of read.namespaces) {
-    if (o.kind !== 'Namespace' || o.apiVersion !== 'v1' || !o.metadata.name) continue;
+    if (!o.metadata.name) continue;
     const prev = namespaces.get(o.metadata.name);
     if (prev?.declared && builtInSet.has(o)) continue;
     namespaces.set(o.metadata.name, {
@@ -693,7 +703,6 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
   };
   const externalWorkloads: AddressEndpoint[] = [];
   for (const o of read.externalWorkloads) {
-    if (o.kind !== 'ExternalWorkload' || !o.apiVersion.startsWith('workload.linkerd.io/')) continue;
     const spec = asRecord(o.spec);
     const ips = (Array.isArray(spec.workloadIPs) ? spec.workloadIPs : []).map((w: any) => asRecord(w).ip).filter((ip: unknown): ip is string => typeof ip === 'string');
     const ns = o.metadata.namespace ?? defaultNamespace;
@@ -720,7 +729,6 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
   // services and webhooks
   const services: ServiceInfo[] = [];
   for (const o of read.services) {
-    if (o.kind !== 'Service' || o.apiVersion !== 'v1') continue;
     const spec = asRecord(o.spec);
     services.push({
       namespace: o.metadata.namespace ?? defaultNamespace,
@@ -739,7 +747,7 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
   }
   const webhooks: WebhookBackend[] = [];
   for (const o of read.webhooks) {
-    if ((o.kind === 'MutatingWebhookConfiguration' || o.kind === 'ValidatingWebhookConfiguration') && o.apiVersion.startsWith('admissionregistration.k8s.io/')) {
+    if (o.kind !== 'APIService') {
       for (const w of Array.isArray(o.webhooks) ? (o.webhooks as any[]) : []) {
         const svc = asRecord(asRecord(asRecord(w).clientConfig).service);
         if (!svc.name) continue;
@@ -751,8 +759,7 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
           servicePort: Number(svc.port ?? 443),
         });
       }
-    }
-    if (o.kind === 'APIService' && o.apiVersion.startsWith('apiregistration.k8s.io/')) {
+    } else {
       const svc = asRecord(asRecord(o.spec).service);
       if (!svc.name) continue;
       webhooks.push({
@@ -769,7 +776,6 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
   const policyProblems: PolicyProblem[] = [];
   const policies: CompiledPolicy[] = [];
   for (const o of read.networkPolicies) {
-    if (o.kind !== 'NetworkPolicy' || !o.apiVersion.startsWith('networking.k8s.io/')) continue;
     const compiled = compileNetworkPolicy(o as NetworkPolicy, policies.length, defaultNamespace, policyProblems);
     policies.push(compiled);
     const spec = asRecord(o.spec);
@@ -791,15 +797,12 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
   const withNs = (o: KubeObject): KubeObject =>
     o.metadata.namespace !== undefined ? o : { ...o, metadata: { ...o.metadata, namespace: defaultNamespace } };
   for (const o of read.policies) {
-    if (o.apiVersion.startsWith('policy.linkerd.io/')) {
-      if (o.kind === 'Server') linkerd.servers.push(withNs(o));
-      else if (o.kind === 'AuthorizationPolicy') linkerd.authorizationPolicies.push(withNs(o));
-      else if (o.kind === 'MeshTLSAuthentication') linkerd.meshTLSAuthentications.push(withNs(o));
-      else if (o.kind === 'NetworkAuthentication') linkerd.networkAuthentications.push(withNs(o));
-      else if (o.kind === 'HTTPRoute') linkerd.httpRoutes.push(withNs(o));
-    } else if (o.apiVersion.startsWith('gateway.networking.k8s.io/') && (o.kind === 'HTTPRoute' || o.kind === 'GRPCRoute')) {
-      linkerd.httpRoutes.push(withNs(o));
-    }
+    // Linkerd's policy kinds, and the Gateway API routes
+    if (o.kind === 'Server') linkerd.servers.push(withNs(o));
+    else if (o.kind === 'AuthorizationPolicy') linkerd.authorizationPolicies.push(withNs(o));
+    else if (o.kind === 'MeshTLSAuthentication') linkerd.meshTLSAuthentications.push(withNs(o));
+    else if (o.kind === 'NetworkAuthentication') linkerd.networkAuthentications.push(withNs(o));
+    else if (o.kind === 'HTTPRoute' || (o.kind === 'GRPCRoute' && o.apiVersion.startsWith('gateway.networking.k8s.io/'))) linkerd.httpRoutes.push(withNs(o));
   }
 
   return {
