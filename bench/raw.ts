@@ -5,7 +5,7 @@
  */
 import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import { Construct } from 'constructs';
-import { API_SERVER_CIDRS, APP_PORT, deploymentManifest, MESH_INFO, namespaceManifest, podLabels, type BenchHost, type BenchMesh, type Layout } from './mesh';
+import { API_SERVER_CIDRS, APP_PORT, deploymentManifest, MESH_INFO, namespaceManifest, podLabels, type BenchHost, type BenchMesh, type BenchWorkload, type Layout } from './mesh';
 import type { KubeObject } from '../src/core';
 
 /** The objects of one chart, with their construct ids. */
@@ -102,74 +102,110 @@ function externalWorkload(h: BenchHost): KubeObject {
   } as KubeObject;
 }
 
-/** Every object of the platform, by chart, in the order a hand-written program would create them. */
-export function rawCharts(mesh: BenchMesh): RawChart[] {
-  const charts: RawChart[] = [];
-  const cidrsOf = (hosts: readonly BenchHost[]) => [...new Set(hosts.map((h) => `${h.ip}/32`))].sort();
-  for (const ns of mesh.namespaces) {
-    const objects: Array<{ id: string; object: KubeObject }> = [{ id: 'namespace', object: namespaceManifest(ns) }];
-    for (const h of ns.hosts) objects.push({ id: h.name, object: externalWorkload(h) });
-    for (const w of ns.workloads) {
-      objects.push({ id: w.name, object: deploymentManifest(w) });
-      const server = `${w.name}-http`;
-      // the clients: ServiceAccounts by reference when they are all there is, else every identity by name
-      const parts = [w.peer];
-      const refs: Array<Record<string, string>> = [{ kind: 'ServiceAccount', name: w.peer }];
-      const identities = [`${w.peer}.${w.namespace}.${IDENTITY_SUFFIX}`];
-      if (w.remotePeer) {
-        parts.push(w.remotePeer.namespace, w.remotePeer.name);
-        refs.push({ kind: 'ServiceAccount', name: w.remotePeer.name, namespace: w.remotePeer.namespace });
-        identities.push(`${w.remotePeer.name}.${w.remotePeer.namespace}.${IDENTITY_SUFFIX}`);
-      }
-      if (w.host) {
-        parts.push(w.host);
-        identities.push(vmIdentity({ name: w.host, namespace: w.namespace }));
-      }
-      const policy = `${server}-${parts.join('-')}`;
-      objects.push(
-        {
-          id: `${w.name}-server`,
-          object: {
-            apiVersion: `${POLICY}/v1beta3`,
-            kind: 'Server',
-            metadata: { name: server, namespace: w.namespace },
-            spec: { accessPolicy: 'deny', podSelector: { matchLabels: podLabels(w) }, port: 'http', proxyProtocol: 'HTTP/1' },
-          } as KubeObject,
-        },
-        {
-          id: `${w.name}-mtls`,
-          object: {
-            apiVersion: `${POLICY}/v1alpha1`,
-            kind: 'MeshTLSAuthentication',
-            metadata: { name: `${policy}-mtls`, namespace: w.namespace },
-            spec: w.host ? { identities } : { identityRefs: refs },
-          } as KubeObject,
-        },
-        {
-          id: `${w.name}-authz`,
-          object: {
-            apiVersion: `${POLICY}/v1alpha1`,
-            kind: 'AuthorizationPolicy',
-            metadata: { name: policy, namespace: w.namespace },
-            spec: {
-              targetRef: { group: POLICY, kind: 'Server', name: server },
-              requiredAuthenticationRefs: [{ group: POLICY, kind: 'MeshTLSAuthentication', name: `${policy}-mtls` }],
-            },
-          } as KubeObject,
-        },
-      );
-    }
-    charts.push({ name: ns.name, objects });
-  }
-  const platform: KubeObject[] = [...networkPolicies(CP, cidrsOf(mesh.hosts))];
-  for (const ns of mesh.namespaces) platform.push(...networkPolicies(ns.name, cidrsOf(ns.hosts)));
-  charts.push({ name: 'platform', objects: platform.map((object) => ({ id: `${object.metadata.namespace}-${object.metadata.name}`, object })) });
-  return charts;
+/** One object of the platform: the chart it belongs to, its construct id in the baseline, the object. */
+export interface RawObject {
+  readonly chart: string;
+  readonly id: string;
+  readonly object: KubeObject;
+  /** The id of the construct of ours that holds it, if not the chart (the control wraps it in one). */
+  readonly owner?: string;
 }
 
-/** The same objects as raw cdk8s `ApiObject`s, in the same charts as {@link buildOurs}. */
+/** The policy objects of one workload (its Server first). */
+function workloadPolicies(w: BenchWorkload): RawObject[] {
+  const server = `${w.name}-http`;
+  // the clients: ServiceAccounts by reference when they are all there is, else every identity by name
+  const parts = [w.peer];
+  const refs: Array<Record<string, string>> = [{ kind: 'ServiceAccount', name: w.peer }];
+  const identities = [`${w.peer}.${w.namespace}.${IDENTITY_SUFFIX}`];
+  if (w.remotePeer) {
+    parts.push(w.remotePeer.namespace, w.remotePeer.name);
+    refs.push({ kind: 'ServiceAccount', name: w.remotePeer.name, namespace: w.remotePeer.namespace });
+    identities.push(`${w.remotePeer.name}.${w.remotePeer.namespace}.${IDENTITY_SUFFIX}`);
+  }
+  if (w.host) {
+    parts.push(w.host);
+    identities.push(vmIdentity({ name: w.host, namespace: w.namespace }));
+  }
+  const policy = `${server}-${parts.join('-')}`;
+  const chart = w.namespace;
+  const owner = `${w.name}-authz`;
+  return [
+    {
+      chart,
+      owner,
+      id: `${w.name}-server`,
+      object: {
+        apiVersion: `${POLICY}/v1beta3`,
+        kind: 'Server',
+        metadata: { name: server, namespace: w.namespace },
+        spec: { accessPolicy: 'deny', podSelector: { matchLabels: podLabels(w) }, port: 'http', proxyProtocol: 'HTTP/1' },
+      } as KubeObject,
+    },
+    {
+      chart,
+      owner,
+      id: `${w.name}-mtls`,
+      object: {
+        apiVersion: `${POLICY}/v1alpha1`,
+        kind: 'MeshTLSAuthentication',
+        metadata: { name: `${policy}-mtls`, namespace: w.namespace },
+        spec: w.host ? { identities } : { identityRefs: refs },
+      } as KubeObject,
+    },
+    {
+      chart,
+      owner,
+      id: `${w.name}-authz`,
+      object: {
+        apiVersion: `${POLICY}/v1alpha1`,
+        kind: 'AuthorizationPolicy',
+        metadata: { name: policy, namespace: w.namespace },
+        spec: {
+          targetRef: { group: POLICY, kind: 'Server', name: server },
+          requiredAuthenticationRefs: [{ group: POLICY, kind: 'MeshTLSAuthentication', name: `${policy}-mtls` }],
+        },
+      } as KubeObject,
+    },
+  ];
+}
+
+/**
+ * Every object of the platform, in the order a hand-written program creates them, each built only
+ * when it is reached: a program that consumes this creates each `ApiObject` right after building its
+ * object, as hand-written cdk8s code does (an object literal per `new ApiObject(...)`), and as our
+ * constructs do. (Building every object first and only then the `ApiObject`s would lay the construct
+ * tree out in memory differently from both, and cdk8s walks that tree once per chart.)
+ */
+export function* rawObjects(mesh: BenchMesh): Generator<RawObject> {
+  const cidrsOf = (hosts: readonly BenchHost[]) => [...new Set(hosts.map((h) => `${h.ip}/32`))].sort();
+  for (const ns of mesh.namespaces) {
+    yield { chart: ns.name, id: 'namespace', object: namespaceManifest(ns) };
+    for (const h of ns.hosts) yield { chart: ns.name, id: h.name, owner: h.name, object: externalWorkload(h) };
+    for (const w of ns.workloads) {
+      yield { chart: ns.name, id: w.name, object: deploymentManifest(w) };
+      yield* workloadPolicies(w);
+    }
+  }
+  const platform = (object: KubeObject): RawObject => ({ chart: 'platform', id: `${object.metadata.namespace}-${object.metadata.name}`, owner: 'network-policies', object });
+  yield* networkPolicies(CP, cidrsOf(mesh.hosts)).map(platform);
+  for (const ns of mesh.namespaces) yield* networkPolicies(ns.name, cidrsOf(ns.hosts)).map(platform);
+}
+
+/** Every object of the platform, by chart (namespaces in order, then the platform chart). */
+export function rawCharts(mesh: BenchMesh): RawChart[] {
+  const charts = new Map<string, Array<{ id: string; object: KubeObject }>>();
+  for (const { chart, id, object } of rawObjects(mesh)) {
+    let objects = charts.get(chart);
+    if (!objects) charts.set(chart, (objects = []));
+    objects.push({ id, object });
+  }
+  return [...charts].map(([name, objects]) => ({ name, objects }));
+}
+
+/** The same objects as raw cdk8s `ApiObject`s, in the same charts as {@link buildOurs}, each created when built. */
 export function buildRaw(mesh: BenchMesh, outdir: string, layout: Layout = 'chart-per-namespace'): App {
-  return buildFromCharts(rawCharts(mesh), outdir, layout, false);
+  return buildFromObjects(rawObjects(mesh), outdir, layout, false);
 }
 
 // the control's wrappers: construct classes with no logic, one per construct class of ours
@@ -177,43 +213,37 @@ class PolicyWrapper extends Construct {}
 class HostWrapper extends Construct {}
 class NetworkPoliciesWrapper extends Construct {}
 
-const POLICY_KINDS = new Set(['Server', 'MeshTLSAuthentication', 'AuthorizationPolicy']);
-
 /**
- * The control: the raw `ApiObject`s in the construct tree of {@link buildOurs} (each workload's policy
- * objects under a wrapper construct, each ExternalWorkload under another, the NetworkPolicies under a
- * third), with no logic at all. What it costs over {@link buildRaw} is what cdk8s charges any
- * construct library with this tree, before the library does any work.
+ * The control: the raw `ApiObject`s in the construct tree of {@link buildOurs}, with the same paths
+ * (each workload's policy objects under a wrapper construct, each ExternalWorkload under another, the
+ * NetworkPolicies under a third, the objects under the ids ours gives them), created in the same
+ * order as {@link buildRaw}, with no logic at all. What it costs over {@link buildRaw} is what cdk8s
+ * charges any construct library with this tree, before the library does any work.
  */
 export function buildWrapped(mesh: BenchMesh, outdir: string, layout: Layout = 'chart-per-namespace'): App {
-  return buildFromCharts(rawCharts(mesh), outdir, layout, true);
+  return buildFromObjects(rawObjects(mesh), outdir, layout, true);
 }
 
-function buildFromCharts(charts: readonly RawChart[], outdir: string, layout: Layout, wrap: boolean): App {
+function buildFromObjects(objects: Iterable<RawObject>, outdir: string, layout: Layout, wrap: boolean): App {
   const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
   const platform = new Chart(app, 'platform');
-  for (const c of charts) {
-    const scope = c.name === 'platform' ? platform : layout === 'single-chart' ? new Construct(platform, c.name) : new Chart(app, c.name);
-    if (!wrap) {
-      for (const { id, object } of c.objects) new ApiObject(scope, id, object);
-      continue;
-    }
-    if (c.name === 'platform') {
-      const policies = new NetworkPoliciesWrapper(scope, 'network-policies');
-      for (const { id, object } of c.objects) new ApiObject(policies, id, object);
-      continue;
-    }
-    let wrapper: Construct | undefined;
-    for (const { id, object } of c.objects) {
-      if (object.kind === 'ExternalWorkload') {
-        new ApiObject(new HostWrapper(scope, `${id}-host`), id, object);
-      } else if (POLICY_KINDS.has(object.kind)) {
-        // a workload's Server comes first, then its other policy objects
-        if (object.kind === 'Server') wrapper = new PolicyWrapper(scope, `${id}-authz`);
-        new ApiObject(wrapper!, id, object);
-      } else {
-        new ApiObject(scope, id, object);
-      }
+  let scope: Construct = platform;
+  let policies: Construct | undefined;
+  let wrapper: Construct | undefined;
+  for (const { chart, id, object, owner } of objects) {
+    if (scope.node.id !== chart) scope = chart === 'platform' ? platform : layout === 'single-chart' ? new Construct(platform, chart) : new Chart(app, chart);
+    if (!wrap || owner === undefined) {
+      new ApiObject(scope, id, object);
+    } else if (chart === 'platform') {
+      // LinkerdNetworkPolicies: the first policy is its default child, the others Kind-namespace-name
+      if (!policies) policies = new NetworkPoliciesWrapper(scope, owner);
+      new ApiObject(policies, policies.node.children.length === 0 ? 'Resource' : `${object.kind}-${object.metadata.namespace}-${object.metadata.name}`, object);
+    } else if (object.kind === 'ExternalWorkload') {
+      new ApiObject(new HostWrapper(scope, owner), 'Resource', object);
+    } else {
+      // MeshAuthorization: the Server (first) is its default child, the other objects are named by kind
+      if (object.kind === 'Server') wrapper = new PolicyWrapper(scope, owner);
+      new ApiObject(wrapper!, object.kind === 'Server' ? 'Resource' : object.kind, object);
     }
   }
   return app;

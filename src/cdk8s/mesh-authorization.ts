@@ -95,6 +95,11 @@ function constructWorkload(c: IConstruct, scope: string): { workload: Authorizat
  * `NetworkAuthentication`s, and an `HTTPLocalRateLimitPolicy` (or, with
  * `legacyServerAuthorization`, a v1beta1 `Server` and `ServerAuthorization`s).
  *
+ * The other objects are children named by kind: the first of a kind has the kind as its id (for
+ * example `node.findChild('AuthorizationPolicy')`), later ones `Kind-name`. Ids that repeat from one
+ * authorization to the next keep synthesis of thousands of them fast (cdk8s walks the whole app
+ * once per chart).
+ *
  * Checked when the construct is created: identities, networks, names, selectors, routes, rate
  * limits, empty rules. Checked at synthesis, across the app: a named port the workload construct
  * does not expose, a Server that admits no one, two Servers governing the same pods and port,
@@ -154,7 +159,7 @@ export class MeshAuthorization extends Construct {
     this.namespace = this.context.namespace;
     const [server, ...rest] = manifest.objects;
     const written = this.deferredSelector ? withSelector(server, Lazy.any({ produce: () => this.renderedSelector() })) : server;
-    this.server = addApiObjects(this, [written, ...rest], 0)[0];
+    this.server = addApiObjects(this, [written, ...rest], 0, 'by-kind')[0];
     if (props.mesh?.crds) this.node.addDependency(props.mesh.crds);
     const registry = AuthorizationRegistry.of(this);
     // checked at synthesis with every authorization of the app; a validation is attached when there is an issue
@@ -233,7 +238,7 @@ export class MeshAuthorization extends Construct {
     this.added += 1;
     this.objects.push(...objects);
     this.ruleCount += countRules(objects);
-    return addApiObjects(this, objects);
+    return addApiObjects(this, objects, undefined, 'by-kind');
   }
 }
 

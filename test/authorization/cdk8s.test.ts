@@ -43,6 +43,8 @@ describe('cdk8s MeshAuthorization', () => {
     expect(out.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Server/web-http', 'MeshTLSAuthentication/web-http-client-mtls', 'AuthorizationPolicy/web-http-client']);
     expect(authz.node.defaultChild).toBe(authz.server);
     expect(authz.server.node.id).toBe('Resource');
+    // the other objects are named by kind (ids that repeat from one authorization to the next)
+    expect(authz.node.children.map((o) => o.node.id)).toEqual(['Resource', 'MeshTLSAuthentication', 'AuthorizationPolicy']);
     expect(authz.serverName).toBe('web-http');
     expect(authz.namespace).toBe('shop');
     expect(out[2].spec).toEqual({
@@ -104,6 +106,19 @@ describe('cdk8s MeshAuthorization', () => {
     });
     expectConformant(out);
     expect(() => authz.allowFrom({ serviceAccount: 'client' })).toThrow('expected a unique AuthorizationPolicy name');
+    // the first object of a kind is named by its kind, later ones by kind and name
+    expect(authz.node.children.map((o) => o.node.id)).toEqual([
+      'Resource',
+      'MeshTLSAuthentication',
+      'AuthorizationPolicy',
+      'HTTPRoute',
+      'MeshTLSAuthentication-admin-ns-ops-mtls',
+      'AuthorizationPolicy-admin-ns-ops',
+      'AuthorizationPolicy-admin-client',
+      'MeshTLSAuthentication-web-80-ns-monitoring-mtls',
+      'AuthorizationPolicy-web-80-ns-monitoring',
+      'AuthorizationPolicy-admin-ns-monitoring',
+    ]);
   });
 
   test('a Server that admits no one fails at synthesis, not before (rules may be added later)', () => {
