@@ -6,6 +6,7 @@
 import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import { Construct } from 'constructs';
 import { API_SERVER_CIDRS, APP_PORT, deploymentManifest, MESH_INFO, namespaceManifest, podLabels, type BenchHost, type BenchMesh, type BenchWorkload, type Layout } from './mesh';
+import { childId } from '../src/cdk8s/_objects';
 import type { KubeObject } from '../src/core';
 
 /** The objects of one chart, with their construct ids. */
@@ -235,15 +236,17 @@ function buildFromObjects(objects: Iterable<RawObject>, outdir: string, layout: 
     if (!wrap || owner === undefined) {
       new ApiObject(scope, id, object);
     } else if (chart === 'platform') {
-      // LinkerdNetworkPolicies: the first policy is its default child, the others Kind-namespace-name
-      if (!policies) policies = new NetworkPoliciesWrapper(scope, owner);
-      new ApiObject(policies, policies.node.children.length === 0 ? 'Resource' : `${object.kind}-${object.metadata.namespace}-${object.metadata.name}`, object);
+      // LinkerdNetworkPolicies: the first policy is its default child, the others get our qualified ids
+      const first = !policies;
+      policies ??= new NetworkPoliciesWrapper(scope, owner);
+      new ApiObject(policies, first ? 'Resource' : childId(policies, object, 'qualified'), object);
     } else if (object.kind === 'ExternalWorkload') {
       new ApiObject(new HostWrapper(scope, owner), 'Resource', object);
     } else {
-      // MeshAuthorization: the Server (first) is its default child, the other objects are named by kind
-      if (object.kind === 'Server') wrapper = new PolicyWrapper(scope, owner);
-      new ApiObject(wrapper!, object.kind === 'Server' ? 'Resource' : object.kind, object);
+      // MeshAuthorization: the Server (first) is its default child, the other objects get our by-kind ids
+      const server = object.kind === 'Server';
+      if (server) wrapper = new PolicyWrapper(scope, owner);
+      new ApiObject(wrapper!, server ? 'Resource' : childId(wrapper!, object, 'by-kind'), object);
     }
   }
   return app;

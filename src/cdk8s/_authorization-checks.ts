@@ -13,7 +13,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import type { IConstruct } from 'constructs';
-import { SynthesisMemo, SynthesisState } from './_synthesis';
+import { PerApp, SynthesisMemo, SynthesisState } from './_synthesis';
 import { isPolicyKind, PolicyObjectIndex, type PolicyRecord } from '../core/authorization/checks';
 import { describeValue, type ValidationIssue } from '../core/errors';
 import type { KubeObject } from '../core/k8s';
@@ -31,8 +31,6 @@ export interface AuthorizationMember {
   contribution(): { objects: readonly KubeObject[]; workload?: PolicyRecord['workload']; issues: ValidationIssue[] };
 }
 
-const REGISTRIES = new WeakMap<IConstruct, AuthorizationRegistry>();
-
 /** Renders an issue for `node.addValidation` (cdk8s adds the construct path itself). */
 export function validationMessage(issue: ValidationIssue, ownScope?: string): string {
   const prefix = ownScope !== undefined && issue.scope !== ownScope ? `[${issue.scope}] ` : '';
@@ -43,14 +41,10 @@ export function validationMessage(issue: ValidationIssue, ownScope?: string): st
 export class AuthorizationRegistry {
   /** The registry of the app of `scope` (created on first use). */
   public static of(scope: IConstruct): AuthorizationRegistry {
-    const root = scope.node.root;
-    let registry = REGISTRIES.get(root);
-    if (!registry) {
-      registry = new AuthorizationRegistry(root);
-      REGISTRIES.set(root, registry);
-    }
-    return registry;
+    return AuthorizationRegistry.apps.of(scope);
   }
+
+  private static readonly apps = new PerApp((root) => new AuthorizationRegistry(root));
 
   private readonly members: AuthorizationMember[] = [];
   private readonly state: SynthesisState;

@@ -37,7 +37,8 @@ export function addApiObjects(scope: Construct, objects: readonly KubeObject[], 
   });
 }
 
-function childId(scope: Construct, obj: KubeObject, ids: ObjectIds): string {
+/** The id the next object added under `scope` gets (other than the primary). */
+export function childId(scope: Construct, obj: KubeObject, ids: ObjectIds): string {
   if (ids === 'qualified') return objectId(obj);
   return scope.node.tryFindChild(obj.kind) ? `${obj.kind}-${obj.metadata.name}` : obj.kind;
 }

@@ -13,21 +13,40 @@
 import type { ApiObject } from 'cdk8s';
 import type { IConstruct } from 'constructs';
 
-const STATES = new WeakMap<IConstruct, SynthesisState>();
 const SYNTH_METHODS = ['synth', 'synthYaml'] as const;
+
+/** One value per app (keyed by the root construct, released with the app). */
+export class PerApp<T> {
+  private readonly values = new WeakMap<IConstruct, T>();
+
+  /** @param create makes the value of an app, given its root, on first use. */
+  public constructor(private readonly create: (root: IConstruct) => T) {}
+
+  /** The value of the app of `scope` (created on first use). */
+  public of(scope: IConstruct): T {
+    const root = scope.node.root;
+    let value = this.values.get(root);
+    if (value === undefined) {
+      value = this.create(root);
+      this.values.set(root, value);
+    }
+    return value;
+  }
+
+  /** Whether the app of `scope` has its value yet. */
+  public has(scope: IConstruct): boolean {
+    return this.values.has(scope.node.root);
+  }
+}
 
 /** The validation passes and syntheses of one app. */
 export class SynthesisState {
   /** The state of the app of `scope` (created on first use). */
   public static of(scope: IConstruct): SynthesisState {
-    const root = scope.node.root;
-    let state = STATES.get(root);
-    if (!state) {
-      state = new SynthesisState(root);
-      STATES.set(root, state);
-    }
-    return state;
+    return SynthesisState.apps.of(scope);
   }
+
+  private static readonly apps = new PerApp((root) => new SynthesisState(root));
 
   /** Validation passes started (cdk8s validates the root first in each). */
   private pass = 0;

@@ -5,7 +5,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { addApiObjects } from './_objects';
-import { SynthesisMemo, SynthesisState } from './_synthesis';
+import { PerApp, SynthesisMemo, SynthesisState } from './_synthesis';
 import { AcceptedFinding, AnalysisOptions, AnalysisResult, analyzeMesh } from '../core/analysis';
 import type { KubeObject } from '../core/k8s';
 import type { MeshInfo } from '../core/mesh-info';
@@ -118,7 +118,7 @@ class AppAnalysis {
   }
 }
 
-const ANALYSES = new WeakMap<IConstruct, AppAnalysis>();
+const ANALYSES = new PerApp((root) => new AppAnalysis(root));
 
 /**
  * NetworkPolicies for a default-deny cluster that keep Linkerd working: the control plane namespace
@@ -155,15 +155,10 @@ export class LinkerdNetworkPolicies extends Construct {
     this.policies = addApiObjects(this, plan.policies, 0);
 
     if (props.analyze ?? true) {
-      const root = this.node.root;
-      let analysis = ANALYSES.get(root);
-      if (!analysis) {
-        analysis = new AppAnalysis(root);
-        ANALYSES.set(root, analysis);
-        const a = analysis;
-        // one validation per app, on the first LinkerdNetworkPolicies: the analysis covers the whole app
-        this.node.addValidation({ validate: () => a.validate() });
-      }
+      const first = !ANALYSES.has(this);
+      const analysis = ANALYSES.of(this);
+      // one validation per app, on the first LinkerdNetworkPolicies: the analysis covers the whole app
+      if (first) this.node.addValidation({ validate: () => analysis.validate() });
       analysis.add({
         path: this.node.path,
         options: plan.analysisOptions,
