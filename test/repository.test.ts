@@ -40,3 +40,56 @@ describeWithFixtures('generated sources and fixtures', () => {
     expect(tracked.filter((f) => fixtureHashes.has(hash(path.join(PROJECT_ROOT, f))))).toEqual([]);
   });
 });
+
+describe('a newcomer can follow the docs literally', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const walk = (dir: string): string[] =>
+    fs.readdirSync(path.join(PROJECT_ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)],
+    );
+  const docs = ['README.md', ...walk('docs'), ...walk('examples'), ...walk('scripts')].filter((f) => /\.(md|ts|sh)$/.test(f));
+  const text = (f: string) => fs.readFileSync(path.join(PROJECT_ROOT, f), 'utf8');
+
+  test('every `npm run <script>` the README, docs, examples and scripts name exists', () => {
+    const named = docs.flatMap((f) => [...text(f).matchAll(/npm run ([a-z][a-z0-9:-]*)/g)].map((m) => ({ file: f, script: m[1] })));
+    expect(named.length).toBeGreaterThan(3);
+    expect(named.filter((n) => !(n.script in pkg.scripts))).toEqual([]);
+  });
+
+  test('every `linkerd-constructs <command>` they name is a command of the CLI', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { COMMANDS } = require('../src/cli/main') as typeof import('../src/cli/main');
+    const commands = new Set(COMMANDS.map((c) => c.name));
+    const named = docs.flatMap((f) =>
+      [...text(f).matchAll(/(?:npx |`|^\$ )linkerd-constructs ([a-z][a-z-]*)/gm)].map((m) => ({ file: f, command: m[1] })),
+    );
+    expect(named.length).toBeGreaterThan(2);
+    expect(named.filter((n) => !commands.has(n.command) && n.command !== 'help')).toEqual([]);
+  });
+
+  test('examples import the package by name, as a user copying them would', () => {
+    const relative = walk('examples')
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) => [...text(f).matchAll(/from '(\.\.\/[^']*)'/g)].map((m) => `${f}: ${m[1]}`));
+    expect(relative).toEqual([]);
+  });
+
+  test('.ci/run plays a fresh clone with no ../shared: install, the CLI, the main job and the tests', () => {
+    const clonePass = ciRun.slice(ciRun.indexOf('git clone'), ciRun.indexOf('pass 2'));
+    for (const step of ['npm ci', 'npx linkerd-constructs --version', 'npm run synth', 'npm test', 'LINKERD_CONSTRUCTS_FIXTURES_DIR=']) {
+      expect(clonePass).toContain(step);
+    }
+  });
+});
+
+test('examples give apiServerCidrs as the API server endpoint range, never the kubernetes Service ClusterIP, and say how to find it', () => {
+  const files = fs.readdirSync(path.join(PROJECT_ROOT, 'examples')).flatMap((d) => ['cdk8s.ts', 'pulumi.ts'].map((f) => path.join('examples', d, f)));
+  const using = files.filter((f) => fs.existsSync(path.join(PROJECT_ROOT, f)) && /apiServerCidrs/.test(fs.readFileSync(path.join(PROJECT_ROOT, f), 'utf8')));
+  expect(using.length).toBeGreaterThanOrEqual(3);
+  for (const f of using) {
+    const text = fs.readFileSync(path.join(PROJECT_ROOT, f), 'utf8');
+    // 10.0.0.1 is the `kubernetes` ClusterIP of a 10.0.0.0/16 service range; policies see the endpoints after DNAT
+    expect({ f, clusterIp: /['"]10\.0\.0\.1(\/32)?['"]/.test(text) }).toEqual({ f, clusterIp: false });
+    expect({ f, says: text.includes('kubectl get endpoints kubernetes') }).toEqual({ f, says: true });
+  }
+});

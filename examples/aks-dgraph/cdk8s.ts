@@ -13,8 +13,8 @@ import * as path from 'path';
 import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { DGRAPH_GRPC_METHODS, DGRAPH_NAMESPACE, dgraphNetworkPolicies, dgraphObjects, REGISTRY } from './dgraph';
-import { LinkerdMesh, MeshDelivery, MeshInjection, ServiceProfile } from '../../src/cdk8s';
-import { ARGO_SYNC_WAVES, grpcRoutes, MeshIdentity } from '../../src/core';
+import { ARGO_SYNC_WAVES, grpcRoutes, MeshIdentity } from 'linkerd-constructs';
+import { LinkerdMesh, MeshDelivery, MeshInjection, ServiceProfile } from 'linkerd-constructs/cdk8s';
 
 /** The mesh of the seed: mirrored images, viz (for debugging), cert-manager identity. */
 export function aksMesh(scope: Construct): LinkerdMesh {

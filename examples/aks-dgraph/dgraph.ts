@@ -3,7 +3,7 @@
  * Kubernetes objects both example programs use. Alpha serves HTTP/GraphQL on 8080 and gRPC on 9080.
  * Images come from the same private registry as Linkerd's mirrored images.
  */
-import { NetworkPolicyPresets, type KubeObject, type NetworkPolicy } from '../../src/core';
+import { NetworkPolicyPresets, type KubeObject, type NetworkPolicy } from 'linkerd-constructs';
 
 /** The private registry images are mirrored to (the seed republished them to ACR). */
 export const REGISTRY = 'myregistry.azurecr.io';

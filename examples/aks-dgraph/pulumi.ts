@@ -9,8 +9,8 @@
 import * as k8s from '@pulumi/kubernetes';
 import type * as pulumi from '@pulumi/pulumi';
 import { DGRAPH_GRPC_METHODS, DGRAPH_NAMESPACE, dgraphNetworkPolicies, dgraphObjects, REGISTRY } from './dgraph';
-import { grpcRoutes, type KubeObject } from '../../src/core';
-import { LinkerdMesh, MeshIdentity, MeshInjection, ServiceProfile } from '../../src/pulumi';
+import { grpcRoutes, type KubeObject } from 'linkerd-constructs';
+import { LinkerdMesh, MeshIdentity, MeshInjection, ServiceProfile } from 'linkerd-constructs/pulumi';
 
 /** What the program exports. */
 export interface AksDgraphOutputs {

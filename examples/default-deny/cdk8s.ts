@@ -11,10 +11,14 @@
 import * as path from 'path';
 import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { LinkerdNetworkPolicies } from '../../src/cdk8s';
-import type { KubeObject } from '../../src/core';
+import type { KubeObject } from 'linkerd-constructs';
+import { LinkerdNetworkPolicies } from 'linkerd-constructs/cdk8s';
 
-/** Where the API server is (the example's cluster): the webhooks and the control plane's API access. */
+/**
+ * Where the API server is (the example's cluster): the webhooks and the control plane's API access.
+ * These are the API server's endpoint addresses (NetworkPolicies see them after the `kubernetes`
+ * Service's DNAT), not its ClusterIP: `kubectl get endpoints kubernetes -o jsonpath='{.subsets[*].addresses[*].ip}'`.
+ */
 export const API_SERVER_CIDRS = ['172.20.0.0/28'];
 
 /** The application namespaces. */

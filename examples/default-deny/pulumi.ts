@@ -4,9 +4,13 @@
  * checks the policies when the component is constructed.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { LinkerdNetworkPolicies } from '../../src/pulumi';
+import { LinkerdNetworkPolicies } from 'linkerd-constructs/pulumi';
 
-/** The program: returns the component (its `policyNames` are exported by the stack). */
+/**
+ * The program: returns the component (its `policyNames` are exported by the stack).
+ * `apiServerCidr`: the API server's endpoint range (`kubectl get endpoints kubernetes`), not the
+ * `kubernetes` Service ClusterIP: NetworkPolicies see the endpoint addresses after DNAT.
+ */
 export function defaultDenyProgram(apiServerCidr: pulumi.Input<string> = '172.20.0.0/28'): LinkerdNetworkPolicies {
   return new LinkerdNetworkPolicies('default-deny', {
     namespaces: ['shop', 'books'],

@@ -8,7 +8,7 @@
 import * as path from 'path';
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { MeshAuthorization } from '../../src/cdk8s';
+import { MeshAuthorization } from 'linkerd-constructs/cdk8s';
 
 /** The policy of the seed scenario, in `scope`. */
 export function legacyAppPolicy(scope: Construct): MeshAuthorization {

@@ -3,7 +3,7 @@
  * identity may call the `http` port (HTTP/1) of `legacy-app` in `mixed-env`; every other connection
  * is denied. Creates a Server, an AuthorizationPolicy and a MeshTLSAuthentication.
  */
-import { MeshAuthorization, type MeshReference } from '../../src/pulumi';
+import { MeshAuthorization, type MeshReference } from 'linkerd-constructs/pulumi';
 
 /** The program: pass the `LinkerdMesh` (or any `MeshReference`) when the mesh is in the same stack. */
 export function program(mesh?: MeshReference): { serverName: string; policy: MeshAuthorization } {

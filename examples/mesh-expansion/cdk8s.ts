@@ -16,8 +16,8 @@ import * as path from 'path';
 import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { APP_LABELS, APP_PORT, HOSTS, NAMESPACE, seedWorkloads, TRUST_ANCHOR_PEM } from './workloads';
-import { ExternalWorkloadHost, LinkerdNetworkPolicies, MeshAuthorization, MeshExpansionService, type MeshReference } from '../../src/cdk8s';
-import { meshInfoWithDefaults } from '../../src/core';
+import { meshInfoWithDefaults } from 'linkerd-constructs';
+import { ExternalWorkloadHost, LinkerdNetworkPolicies, MeshAuthorization, MeshExpansionService, type MeshReference } from 'linkerd-constructs/cdk8s';
 
 /** The mesh, installed elsewhere with Linkerd's defaults (namespace `linkerd`, trust domain `cluster.local`). */
 export function existingMesh(): MeshReference {
@@ -77,7 +77,10 @@ export function meshExpansion(scope: Construct, mesh: MeshReference): ExternalWo
   }
 
   // NetworkPolicies: mixed-env default-deny, the mesh and the VMs still work
-  new LinkerdNetworkPolicies(scope, 'network-policies', { mesh, namespaces: [NAMESPACE], externalWorkloads: hosts, apiServerCidrs: ['10.0.0.1/32'] });
+  // apiServerCidrs: the API server's endpoint addresses, which NetworkPolicies see after the Service's
+  // DNAT; not the `kubernetes` Service ClusterIP (10.0.0.1 on many clusters). Find them with
+  // `kubectl get endpoints kubernetes -o jsonpath='{.subsets[*].addresses[*].ip}'`.
+  new LinkerdNetworkPolicies(scope, 'network-policies', { mesh, namespaces: [NAMESPACE], externalWorkloads: hosts, apiServerCidrs: ['172.20.0.0/28'] });
   return hosts;
 }
 

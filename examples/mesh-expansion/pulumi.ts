@@ -6,13 +6,13 @@
  * the CRDs before every Linkerd object, the control plane before the VMs' proxies.
  *
  * `index.ts` of a Pulumi project: `export = programFromStackConfig();` (see docs/mesh-expansion.md);
- * `npm run deployment-graph` prints its dependency graph.
+ * `npm run graph` prints its dependency graph.
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { APP_LABELS, APP_PORT, HOSTS, NAMESPACE, seedWorkloads } from './workloads';
-import type { KubeObject } from '../../src/core';
-import { ExternalWorkloadHost, LinkerdMesh, LinkerdNetworkPolicies, MeshAuthorization, MeshExpansionService, MeshIdentity } from '../../src/pulumi';
+import type { KubeObject } from 'linkerd-constructs';
+import { ExternalWorkloadHost, LinkerdMesh, LinkerdNetworkPolicies, MeshAuthorization, MeshExpansionService, MeshIdentity } from 'linkerd-constructs/pulumi';
 
 /** What the program needs: the mesh identity (the trust anchor key also signs the VMs' identities) and the VMs. */
 export interface MeshExpansionConfig {

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ANNOTATIONS, kubeObject, podLocationLabels, type KubeObject, type Namespace } from '../../src/core';
+import { ANNOTATIONS, kubeObject, podLocationLabels, type KubeObject, type Namespace } from 'linkerd-constructs';
 
 /** The namespace of the seed. */
 export const NAMESPACE = 'mixed-env';

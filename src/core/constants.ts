@@ -86,10 +86,20 @@ export const ANNOTATIONS = {
   proxyMemoryRequest: 'config.linkerd.io/proxy-memory-request',
   proxyMemoryLimit: 'config.linkerd.io/proxy-memory-limit',
   proxyLogLevel: 'config.linkerd.io/proxy-log-level',
-  nativeSidecar: 'config.beta.linkerd.io/proxy-enable-native-sidecar',
-  enableShutdownEndpoint: 'config.linkerd.io/proxy-enable-shutdown-endpoint',
+  /**
+   * `"true"`/`"false"` (upstream parses it with `strconv.ParseBool`: linkerd2 edge-26.8.3
+   * `pkg/inject/inject.go`, the `ProxyEnableNativeSidecarAnnotation` override; the `config.alpha`
+   * and `config.beta` names are deprecated there).
+   */
+  nativeSidecar: 'config.linkerd.io/proxy-enable-native-sidecar',
+  /**
+   * The proxy's `/shutdown` admin endpoint: `"enabled"` or `"disabled"`, nothing else (linkerd2
+   * edge-26.8.3 `pkg/inject/inject.go`: `ProxyAdminShutdownAnnotation`, compared with `k8s.Enabled`).
+   */
+  proxyAdminShutdown: 'config.linkerd.io/proxy-admin-shutdown',
   proxyAwait: 'config.linkerd.io/proxy-await',
-  clusterNetworks: 'config.linkerd.io/cluster-networks',
+  /** SHA-256 of the trust anchors, as upstream names it (linkerd2 `pkg/k8s/labels.go`: `TrustRootSHA`). */
+  trustRootSha256: 'linkerd.io/trust-root-sha256',
 } as const;
 
 /** Values of `linkerd.io/inject`. */

@@ -365,6 +365,7 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
       },
       { parent: this },
     );
+    // @pulumi/tls writes SEC1 for ECDSA; webhookSecrets stores it as PKCS#8 (toPkcs8PrivateKeyPem)
     return { certificatePem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem), caBundlePem: cert.certPem };
   }
 }

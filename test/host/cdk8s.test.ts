@@ -98,7 +98,7 @@ describe('ExternalWorkloadHost (cdk8s)', () => {
     const host = new ExternalWorkloadHost(chart, 'vm', props(withAnchor, { trustAnchorPem: undefined }));
     expect(host.plan.steps.find((s) => s.id === 'spire-upstream-ca')!.create).toContain(TRUST_ANCHOR_PEM);
     expect(() => new ExternalWorkloadHost(chart, 'vm2', props({ info: defaultMesh() }, { trustAnchorPem: undefined }))).toThrow(
-      '[mesh-expansion/vm2] trustAnchorPem: received undefined; expected the trust anchor certificate in PEM',
+      "[mesh-expansion/vm2] trustAnchorPem: received undefined; expected the mesh's trust anchor certificate in PEM",
     );
   });
 
@@ -133,5 +133,24 @@ describe('ExternalWorkloadHost (cdk8s)', () => {
     expect(objects.split('kind: ExternalWorkload').length - 1).toBe(200);
     expect(constructMs).toBeLessThan(2000);
     expect(totalMs).toBeLessThan(10000);
+  });
+});
+
+describe('ExternalWorkloadHost on a mesh with a cert-manager identity (cdk8s)', () => {
+  test('without trustAnchorPem it fails at construction, saying where the anchor is published', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { LinkerdMesh, MeshDelivery } = require('../../src/cdk8s') as typeof import('../../src/cdk8s');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { MeshIdentity } = require('../../src/core') as typeof import('../../src/core');
+    const chart = new Chart(Testing.app(), 'cm');
+    const mesh = new LinkerdMesh(chart, 'mesh', { identity: MeshIdentity.certManager(), delivery: MeshDelivery.flux() });
+    expect((mesh as { trustAnchorPem?: string }).trustAnchorPem).toBeUndefined();
+    const { trustAnchorPem: _t, ...rest } = seedHostProps();
+    expect(() => new ExternalWorkloadHost(chart, 'vm', { ...rest, mesh } as ExternalWorkloadHostProps)).toThrow(
+      /trustAnchorPem: received undefined; expected the mesh's trust anchor .*kubectl -n linkerd get configmap linkerd-identity-trust-roots -o jsonpath='\{\.data\.ca-bundle\\\.crt\}'/,
+    );
+    // the exported bundle is what the host then takes
+    const host = new ExternalWorkloadHost(chart, 'vm2', { ...rest, mesh, trustAnchorPem: TRUST_ANCHOR_PEM } as ExternalWorkloadHostProps);
+    expect(host.renderBundle()).toContain(TRUST_ANCHOR_PEM.trim().split('\n')[1]);
   });
 });

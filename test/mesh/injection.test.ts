@@ -56,7 +56,7 @@ describe('core', () => {
       'config.linkerd.io/proxy-ephemeral-storage-limit': '1Gi',
       'config.linkerd.io/proxy-log-level': 'warn,linkerd=debug',
       [ANNOTATIONS.nativeSidecar]: 'true',
-      [ANNOTATIONS.enableShutdownEndpoint]: 'false',
+      [ANNOTATIONS.proxyAdminShutdown]: 'disabled',
     });
     expect(meshAnnotations({ inject: 'disabled' })).toEqual({ 'linkerd.io/inject': 'disabled' });
     expect(meshAnnotations({ inject: 'ingress' })).toEqual({ 'linkerd.io/inject': 'ingress' });
@@ -95,13 +95,13 @@ describe('core', () => {
 
   test('meshJob with native sidecar: the proxy runs as a native sidecar so the Job completes', () => {
     const out = meshJob(job());
-    expect((out as any).spec.template.metadata.annotations).toEqual({ 'linkerd.io/inject': 'enabled', 'config.beta.linkerd.io/proxy-enable-native-sidecar': 'true' });
+    expect((out as any).spec.template.metadata.annotations).toEqual({ 'linkerd.io/inject': 'enabled', 'config.linkerd.io/proxy-enable-native-sidecar': 'true' });
     expectMeshConformant([out]);
   });
 
   test('meshJob with linkerd-await wraps each command and enables the shutdown endpoint', () => {
     const out = meshJob(job(['/bin/load', '--all']), { strategy: 'linkerd-await', containers: ['load'] }) as any;
-    expect(out.spec.template.metadata.annotations[ANNOTATIONS.enableShutdownEndpoint]).toBe('true');
+    expect(out.spec.template.metadata.annotations[ANNOTATIONS.proxyAdminShutdown]).toBe('enabled');
     expect(out.spec.template.spec.containers[0].command).toEqual(['linkerd-await', '--shutdown', '--', '/bin/load', '--all']);
     expect(out.spec.template.spec.containers[1].command).toEqual(['sleep', '1']);
     // idempotent
@@ -131,9 +131,9 @@ describe('cdk8s', () => {
     const get = (kind: string) => objects.find((o: any) => o.kind === kind);
     expect(get('StatefulSet').spec.template.metadata.annotations).toMatchObject({ 'linkerd.io/inject': 'enabled', 'config.linkerd.io/opaque-ports': '7080' });
     expect(get('Deployment').spec.template.metadata.annotations).toMatchObject({ 'linkerd.io/inject': 'disabled' });
-    expect(get('Job').spec.template.metadata.annotations).toMatchObject({ 'config.beta.linkerd.io/proxy-enable-native-sidecar': 'true' });
+    expect(get('Job').spec.template.metadata.annotations).toMatchObject({ 'config.linkerd.io/proxy-enable-native-sidecar': 'true' });
     const cron = get('CronJob').spec.jobTemplate.spec.template;
-    expect(cron.metadata.annotations).toMatchObject({ [ANNOTATIONS.enableShutdownEndpoint]: 'true' });
+    expect(cron.metadata.annotations).toMatchObject({ [ANNOTATIONS.proxyAdminShutdown]: 'enabled' });
     expect(cron.spec.containers[0].command).toEqual(['linkerd-await', '--shutdown', '--', '/bin/nightly', '-v']);
     expectMeshConformant(objects);
   });

@@ -38,7 +38,7 @@ test('jobArgs: native sidecar by default; linkerd-await wraps commands of CronJo
   expect((job.spec as any).template.metadata.annotations[ANNOTATIONS.nativeSidecar]).toBe('true');
   const cron = MeshInjection.jobArgs('CronJob', { spec: { schedule: '0 * * * *', jobTemplate: { spec: { template: { spec: podSpec } } } } }, { strategy: 'linkerd-await' });
   const tpl = (cron.spec as any).jobTemplate.spec.template;
-  expect(tpl.metadata.annotations[ANNOTATIONS.enableShutdownEndpoint]).toBe('true');
+  expect(tpl.metadata.annotations[ANNOTATIONS.proxyAdminShutdown]).toBe('enabled');
   expect(tpl.spec.containers[0].command).toEqual(['linkerd-await', '--shutdown', '--', '/app']);
   expect(podSpec.containers[0].command).toEqual(['/app']);
   expect(() => MeshInjection.jobArgs('Job', { spec: { template: { spec: { containers: [{ name: 'x', image: 'x' }] } } } }, { strategy: 'linkerd-await' })).toThrow(
@@ -61,7 +61,7 @@ test('the transformation meshes the workloads and Jobs a component creates, and 
   await env.settle();
   expect(env.byName('app-web').inputs.spec.template.metadata.annotations).toEqual({ 'linkerd.io/inject': 'enabled', 'config.linkerd.io/skip-outbound-ports': '5432' });
   const job = env.byName('app-migrate').inputs.spec.template;
-  expect(job.metadata.annotations[ANNOTATIONS.enableShutdownEndpoint]).toBe('true');
+  expect(job.metadata.annotations[ANNOTATIONS.proxyAdminShutdown]).toBe('enabled');
   expect(job.spec.containers[0].command).toEqual(['linkerd-await', '--shutdown', '--', '/app']);
   expect(env.byName('app-svc').inputs.metadata?.annotations).toBeUndefined();
   expect(env.byName('app-ns').inputs.metadata.annotations).toBeUndefined();

@@ -3,6 +3,7 @@
  * (HA-only paths in values-ha.yaml; CRDs values in linkerd-crds.values.yaml), HA applies every
  * override of values-ha.yaml, each prop lands where it should, and extraValues wins last.
  */
+import { execFileSync } from 'child_process';
 import { parse } from 'yaml';
 import {
   deepMergeValues,
@@ -11,7 +12,7 @@ import {
   type LinkerdMeshProps,
   type MeshValuesInput,
 } from '../../src/core/mesh';
-import { describeWithFixtures, readFixture } from '../support/fixtures';
+import { describeWithFixtures, fixturePath, readFixture } from '../support/fixtures';
 
 type Settings = Omit<LinkerdMeshProps, 'identity' | 'webhookCertificates'>;
 
@@ -70,11 +71,27 @@ describeWithFixtures('value paths exist in the upstream charts', () => {
   const crdsValues = parse(readFixture('linkerd-edge-26.8.3/linkerd-crds.values.yaml'));
   // the CRDs chart documents its per-route switches as comments only; they are not set by us
 
-  test.each(COMBINATIONS)('%s: every control plane path is in values.yaml (HA-only paths in values-ha.yaml)', (_name, settings, input) => {
+  // Some values the chart reads are only comments in values.yaml (e.g. heartbeatSchedule): for those,
+  // the chart's own templates (in the chart tarball) are the judge.
+  const templates = execFileSync('tar', ['-xzOf', fixturePath('linkerd-edge-26.8.3/charts/linkerd-control-plane-2026.8.3.tgz')], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const readByTemplates = (p: string) => new RegExp(`\\.Values\\.${p.replace(/\./g, '\\.')}\\b`).test(templates);
+
+  test.each(COMBINATIONS)('%s: every control plane path is in values.yaml (HA-only paths in values-ha.yaml) or read by the templates', (_name, settings, input) => {
     const paths = leafPaths(meshChartValues(settings, input).controlPlane);
     expect(paths.length).toBeGreaterThan(3);
-    const missing = paths.filter((p) => !hasPath(values, p) && !(settings.highAvailability && hasPath(valuesHa, p)));
+    const missing = paths.filter((p) => !hasPath(values, p) && !(settings.highAvailability && hasPath(valuesHa, p)) && !readByTemplates(p));
     expect(missing).toEqual([]);
+  });
+
+  test('heartbeat: false and heartbeatSchedule land on values the chart templates read', () => {
+    expect(readByTemplates('disableHeartBeat')).toBe(true);
+    expect(readByTemplates('heartbeatSchedule')).toBe(true);
+    expect(readByTemplates('noSuchValue')).toBe(false);
+    expect(meshChartValues({ heartbeat: false }, CHART).controlPlane).toMatchObject({ disableHeartBeat: true });
+    expect(meshChartValues({ heartbeat: false }, CHART).controlPlane).not.toHaveProperty('heartbeatSchedule');
   });
 
   test.each(COMBINATIONS)('%s: every CRDs chart path is in linkerd-crds.values.yaml', (_name, settings, input) => {
@@ -126,6 +143,7 @@ test('each prop lands on its chart value', () => {
     clusterDomain: 'cluster.example',
     identityTrustDomain: 'prod.example',
     defaultRegistry: 'myregistry.azurecr.io/linkerd',
+    prometheus: { image: { registry: 'myregistry.azurecr.io/linkerd' } },
     imagePullSecrets: [{ name: 'acr-pull' }],
     tap: { externalSecret: true, caBundle: 'CA' },
     tapInjector: { externalSecret: true, caBundle: 'CA' },
@@ -142,7 +160,9 @@ test('cert-manager: externalCA, no anchor in values, webhook CAs injected from t
 
 test('unset props write nothing: the chart defaults stay in charge', () => {
   const cp = meshChartValues({}, CHART).controlPlane;
-  expect(Object.keys(cp).sort()).toEqual(['identity', 'identityTrustAnchorsPEM', 'identityTrustDomain']);
+  // heartbeatSchedule is always set: the chart's default reads the clock (see the helm render tests)
+  expect(Object.keys(cp).sort()).toEqual(['heartbeatSchedule', 'identity', 'identityTrustAnchorsPEM', 'identityTrustDomain']);
+  expect(cp.heartbeatSchedule).toMatch(/^\d{1,2} \d{1,2} \* \* \*$/);
 });
 
 test('extraValues are deep-merged last, without touching sibling values', () => {

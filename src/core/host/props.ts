@@ -456,7 +456,15 @@ export function resolveHost(
   const nodeName = props.nodeName ?? props.name;
   issues.check(isDns1123Subdomain(nodeName), 'nodeName', nodeName, 'expected a host name: a DNS-1123 subdomain');
 
-  if (typeof props.trustAnchorPem !== 'string' || !CERT_RE.test(props.trustAnchorPem)) {
+  if (props.trustAnchorPem === undefined) {
+    issues.error(
+      'trustAnchorPem',
+      undefined,
+      "expected the mesh's trust anchor certificate in PEM; a mesh with a cert-manager identity publishes it in a ConfigMap: " +
+        `kubectl -n ${mesh.namespace} get configmap linkerd-identity-trust-roots -o jsonpath='{.data.ca-bundle\\.crt}' > trust-anchor.crt ` +
+        '(docs/mesh-expansion.md, "With a cert-manager identity")',
+    );
+  } else if (typeof props.trustAnchorPem !== 'string' || !CERT_RE.test(props.trustAnchorPem)) {
     issues.error('trustAnchorPem', props.trustAnchorPem, 'expected the trust anchor certificate in PEM ("-----BEGIN CERTIFICATE-----...")');
   } else if (PRIVATE_KEY_RE.test(props.trustAnchorPem)) {
     issues.error('trustAnchorPem', props.trustAnchorPem, 'expected only certificates: the private key goes to trustAnchorKeyPem (Pulumi) or the key file (bundle), never here');

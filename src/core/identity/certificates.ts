@@ -331,3 +331,27 @@ export function checkWebhookCertificate(input: WebhookCertificateInput, issues: 
   }
   return s;
 }
+
+/**
+ * A private key in PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), whatever PEM form it came in (SEC1
+ * `EC PRIVATE KEY`, PKCS#1 `RSA PRIVATE KEY`, or PKCS#8 already): the one form every consumer of our
+ * keys loads. Linkerd's policy controller serves its admission webhook through kubert, whose rustls
+ * server reads PKCS#8 and then PKCS#1 keys only (kubert `kubert/src/server/tls_rustls.rs`,
+ * `load_private_key`: `rustls_pemfile::pkcs8_private_keys`, then `rsa_private_keys`; linkerd2
+ * edge-26.8.3 pins kubert v0.27.0 in `Cargo.toml`), so a SEC1 key there stops the destination pod at
+ * start-up. Conversion is deterministic (the same key gives the same text).
+ *
+ * @throws Error naming `field` and the `openssl pkcs8 -topk8 -nocrypt` command when the text is not a key
+ */
+export function toPkcs8PrivateKeyPem(keyPem: string, field = 'keyPem'): string {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch {
+    throw new Error(
+      `${field}: expected an unencrypted PEM private key (PKCS#8 "-----BEGIN PRIVATE KEY-----", or SEC1/PKCS#1, which is converted); ` +
+        'convert other forms with: openssl pkcs8 -topk8 -nocrypt -in key.pem -out key.pkcs8.pem',
+    );
+  }
+  return key.export({ type: 'pkcs8', format: 'pem' }) as string;
+}

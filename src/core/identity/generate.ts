@@ -46,7 +46,7 @@ export interface CertificateSpec {
 export interface GeneratedCertificate {
   /** The certificate, PEM. */
   readonly certificatePem: string;
-  /** Its private key, PEM (SEC1 `EC PRIVATE KEY` for EC keys, PKCS#8 for RSA). */
+  /** Its private key, PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), the one form every consumer loads (see `toPkcs8PrivateKeyPem`). */
   readonly keyPem: string;
 }
 
@@ -68,10 +68,7 @@ function signingAlgorithm(key: CryptoKey): Algorithm | EcdsaParams {
 
 async function exportKeyPem(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await crypto.subtle.exportKey('pkcs8', key));
-  const node = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-  return node.asymmetricKeyType === 'ec'
-    ? (node.export({ type: 'sec1', format: 'pem' }) as string)
-    : (node.export({ type: 'pkcs8', format: 'pem' }) as string);
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ type: 'pkcs8', format: 'pem' }) as string;
 }
 
 async function importSigner(keyPem: string): Promise<CryptoKey> {

@@ -4,7 +4,7 @@
  */
 import { CONTROL_PLANE, LABELS } from '../constants';
 import type { KubeObject, Secret } from '../k8s';
-import { issuerDnsName } from './certificates';
+import { issuerDnsName, toPkcs8PrivateKeyPem } from './certificates';
 import type { CertManagerIdentityProps } from './mesh-identity';
 
 /** One admission webhook (or API service) whose serving certificate the mesh provides. */
@@ -86,6 +86,15 @@ export interface WebhookSecretsInput {
   readonly caBundlePem: string;
 }
 
+/**
+ * The webhook key as the Secret holds it: PKCS#8, converted from SEC1 or PKCS#1 where needed (see
+ * {@link toPkcs8PrivateKeyPem}). A value that is not a PEM key (a planning placeholder) is kept: real
+ * keys were validated before they got here.
+ */
+function webhookKeyPem(keyPem: string): string {
+  return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(keyPem) ? toPkcs8PrivateKeyPem(keyPem, 'webhookCertificates.keyPem') : keyPem;
+}
+
 /** The `kubernetes.io/tls` Secrets the webhooks mount (chart values `<webhook>.externalSecret=true`). */
 export function webhookSecrets(namespace: string, vizNamespace: string | undefined, input: WebhookSecretsInput): Secret[] {
   const targets = [...CONTROL_PLANE_WEBHOOKS, ...(vizNamespace ? VIZ_WEBHOOKS : [])];
@@ -97,7 +106,7 @@ export function webhookSecrets(namespace: string, vizNamespace: string | undefin
       kind: 'Secret',
       metadata: { name: w.secretName, namespace: ns, labels },
       type: 'kubernetes.io/tls',
-      data: { 'ca.crt': b64(input.caBundlePem), 'tls.crt': b64(input.certificatePem), 'tls.key': b64(input.keyPem) },
+      data: { 'ca.crt': b64(input.caBundlePem), 'tls.crt': b64(input.certificatePem), 'tls.key': b64(webhookKeyPem(input.keyPem)) },
     } satisfies Secret;
   });
 }
@@ -216,7 +225,7 @@ export function certManagerWebhookObjects(namespace: string, vizNamespace?: stri
           secretName: n.ca,
           duration: '87600h0m0s',
           renewBefore: '8760h0m0s',
-          privateKey: { algorithm: 'ECDSA', size: 256 },
+          privateKey: { algorithm: 'ECDSA', size: 256, encoding: 'PKCS8', rotationPolicy: 'Always' },
           usages: ['cert sign', 'crl sign'],
           issuerRef: { name: n.selfSignedIssuer, kind: 'Issuer', group: 'cert-manager.io' },
         },
@@ -234,7 +243,8 @@ export function certManagerWebhookObjects(namespace: string, vizNamespace?: stri
       secretName: w.secretName,
       duration: '8760h0m0s',
       renewBefore: '720h0m0s',
-      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+      // PKCS#8: the policy controller's webhook server loads no other EC form (toPkcs8PrivateKeyPem)
+      privateKey: { algorithm: 'ECDSA', size: 256, encoding: 'PKCS8', rotationPolicy: 'Always' },
       usages: ['server auth'],
       issuerRef: { name: n.caIssuer, kind: 'Issuer', group: 'cert-manager.io' },
     },

@@ -12,12 +12,27 @@ import { Issues } from '../errors';
 import type { KubeObject } from '../k8s';
 import type { MeshRelease, MeshReleaseId } from './plan';
 
+/** Environment variable naming the helm executable when `helmExecutable` is not given. */
+export const HELM_EXECUTABLE_ENV = 'LINKERD_CONSTRUCTS_HELM';
+
 /** Options of helm CLI rendering. */
 export interface HelmCliOptions {
-  /** The helm executable. @default 'helm' (from PATH) */
+  /**
+   * The helm executable.
+   * @default the `LINKERD_CONSTRUCTS_HELM` environment variable, else 'helm' (from PATH)
+   */
   readonly helmExecutable?: string;
   /** Extra flags for `helm template` (e.g. `--kube-version`). @default none */
   readonly helmFlags?: readonly string[];
+  /**
+   * Render from this chart repository instead of the mesh's `repository` (a mirror, or a local
+   * repository such as `http://127.0.0.1:8879` served from `helm repo index`): the same chart and
+   * version, fetched from elsewhere. The rendered objects do not name the repository.
+   * @default the mesh's `repository`
+   */
+  readonly repository?: string;
+  /** Extra environment for helm (e.g. `HELM_CACHE_HOME`, `HELM_REPOSITORY_CONFIG`). @default none */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Options of Flux delivery. */
@@ -65,12 +80,17 @@ export function helmTemplateArgs(release: MeshRelease, valuesFile: string, flags
  * the deliveries that need none.
  */
 export function renderHelmRelease(release: MeshRelease, options: HelmCliOptions = {}, scope = 'LinkerdMesh'): KubeObject[] {
-  const exe = options.helmExecutable ?? 'helm';
+  const exe = options.helmExecutable ?? process.env[HELM_EXECUTABLE_ENV] ?? 'helm';
+  const source = options.repository !== undefined ? { ...release, repository: options.repository } : release;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'linkerd-constructs-helm-'));
   try {
     const valuesFile = path.join(dir, 'values.yaml');
     fs.writeFileSync(valuesFile, stringify(release.values), { mode: 0o600 });
-    const res = spawnSync(exe, helmTemplateArgs(release, valuesFile, options.helmFlags), { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const res = spawnSync(exe, helmTemplateArgs(source, valuesFile, options.helmFlags), {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      env: options.env ? { ...process.env, ...options.env } : process.env,
+    });
     const issues = new Issues(scope);
     if (res.error) {
       const notFound = (res.error as NodeJS.ErrnoException).code === 'ENOENT';

@@ -35,7 +35,7 @@ export interface MeshWorkloadOptions {
   readonly proxyResources?: ProxyResources;
   /** Proxy log level, e.g. `warn,linkerd=debug`. @default the mesh's */
   readonly proxyLogLevel?: string;
-  /** Run the proxy as a native sidecar (`config.beta.linkerd.io/proxy-enable-native-sidecar`). @default the mesh's */
+  /** Run the proxy as a native sidecar (`config.linkerd.io/proxy-enable-native-sidecar`). @default the mesh's */
   readonly nativeSidecar?: boolean;
   /** Enable the proxy's `/shutdown` endpoint for these pods. @default the mesh's */
   readonly enableShutdownEndpoint?: boolean;
@@ -132,7 +132,7 @@ export function meshAnnotations(options: MeshWorkloadOptions = {}, scope = 'mesh
     }
   }
   if (options.nativeSidecar !== undefined) out[ANNOTATIONS.nativeSidecar] = String(options.nativeSidecar);
-  if (options.enableShutdownEndpoint !== undefined) out[ANNOTATIONS.enableShutdownEndpoint] = String(options.enableShutdownEndpoint);
+  if (options.enableShutdownEndpoint !== undefined) out[ANNOTATIONS.proxyAdminShutdown] = options.enableShutdownEndpoint ? 'enabled' : 'disabled';
   issues.throwIfErrors();
   return out;
 }
@@ -150,7 +150,7 @@ export function meshJobAnnotations(options: MeshJobOptions = {}, scope = 'meshJo
   issues.throwIfErrors();
   const base = meshAnnotations(options, scope);
   if (strategy === 'native-sidecar') base[ANNOTATIONS.nativeSidecar] = 'true';
-  else base[ANNOTATIONS.enableShutdownEndpoint] = 'true';
+  else base[ANNOTATIONS.proxyAdminShutdown] = 'enabled';
   return base;
 }
 

@@ -140,7 +140,11 @@ export function jaegerNamespaceOf(props: Pick<LinkerdMeshProps, 'jaeger'>): stri
   return (typeof props.jaeger === 'object' && props.jaeger.namespace) || DEFAULT_JAEGER_NAMESPACE;
 }
 
+/** Five cron fields of digits, `*`, `/`, `,` and `-` (what the CronJob's schedule takes, without macros). */
+const CRON_SCHEDULE = /^[0-9*/,-]+( [0-9*/,-]+){4}$/;
+
 /** Validates the props every framework shares; records issues on `issues`. */
+
 export function validateMeshProps(props: MeshSettings, issues: Issues, checkJaegerVersion = true): void {
   const ns = props.namespace ?? DEFAULT_CONTROL_PLANE_NAMESPACE;
   if (props.namespace !== undefined) checkDns1123Label(issues, 'namespace', props.namespace);
@@ -171,6 +175,15 @@ export function validateMeshProps(props: MeshSettings, issues: Issues, checkJaeg
     );
   }
   props.imagePullSecrets?.forEach((s, i) => checkDns1123Subdomain(issues, `imagePullSecrets[${i}]`, s));
+  if (props.heartbeatSchedule !== undefined) {
+    issues.check(
+      typeof props.heartbeatSchedule === 'string' && CRON_SCHEDULE.test(props.heartbeatSchedule),
+      'heartbeatSchedule',
+      props.heartbeatSchedule,
+      'expected a cron schedule of five fields such as "17 3 * * *"',
+    );
+    issues.check(props.heartbeat !== false, 'heartbeatSchedule', props.heartbeatSchedule, 'expected no schedule with heartbeat: false');
+  }
   checkResources(issues, 'proxyResources', props.proxyResources);
   if (props.proxyLogLevel !== undefined) {
     issues.check(typeof props.proxyLogLevel === 'string' && NO_SPACE.test(props.proxyLogLevel), 'proxyLogLevel', props.proxyLogLevel, 'expected a proxy log filter such as "warn,linkerd=info" (no spaces)');

@@ -120,6 +120,19 @@ export interface LinkerdMeshProps {
   readonly nativeSidecar?: boolean;
   /** Enable the proxy's `/shutdown` admin endpoint mesh-wide (`linkerd-await --shutdown`). @default false */
   readonly enableShutdownEndpoint?: boolean;
+  /**
+   * Run the chart's heartbeat CronJob (a daily anonymous usage report to Linkerd's maintainers).
+   * `false` sets the chart's `disableHeartBeat`.
+   * @default true
+   */
+  readonly heartbeat?: boolean;
+  /**
+   * Cron schedule of the heartbeat. Unset, the chart derives it from the time of the render, so two
+   * renders differ and every GitOps sync shows drift; this library sets a schedule derived from the
+   * mesh's namespace and trust domain instead (the same on every render, spread across meshes).
+   * @default a daily schedule derived from namespace and trust domain (`heartbeatScheduleFor`)
+   */
+  readonly heartbeatSchedule?: string;
   /** Install the Gateway API CRDs with the `linkerd-crds` chart (Linkerd needs them in the cluster). @default false */
   readonly installGatewayApiCrds?: boolean;
   /** Install viz (`true` or options). A debugging tool: see {@link VizOptions}. @default false */

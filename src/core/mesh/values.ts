@@ -5,7 +5,8 @@
  *
  * Every path written here exists in the chart's values.yaml (or values-ha.yaml); a test proves it.
  */
-import { DEFAULT_CONTROL_PLANE_NAMESPACE, type DefaultInboundPolicy } from '../constants';
+import { createHash } from 'crypto';
+import { DEFAULT_CONTROL_PLANE_NAMESPACE, DEFAULT_TRUST_DOMAIN, type DefaultInboundPolicy } from '../constants';
 import type { ControllerLogLevel, LinkerdMeshProps, ProxyResources } from './props';
 import { CONTROL_PLANE_WEBHOOKS, VIZ_WEBHOOKS, type WebhookTarget } from '../identity/objects';
 
@@ -205,6 +206,25 @@ export function shutdownEndpointValues(enabled: boolean | undefined): HelmValues
   return enabled === undefined ? {} : { proxy: { enableShutdownEndpoint: enabled } };
 }
 
+/**
+ * A daily cron schedule derived from the mesh (namespace and trust domain): the same on every
+ * render, different across meshes so their heartbeats do not all fire at once.
+ */
+export function heartbeatScheduleFor(namespace: string, trustDomain: string): string {
+  const digest = createHash('sha256').update(`${namespace}/${trustDomain}`).digest();
+  return `${digest[0] % 60} ${digest[1] % 24} * * *`;
+}
+
+/**
+ * `heartbeat` and `heartbeatSchedule` → `disableHeartBeat` or `heartbeatSchedule`. The chart's own
+ * default (`templates/heartbeat.yaml`: `dateInZone "04 15 * * *" (now | mustDateModify "+10m")`)
+ * reads the clock, so a schedule is always set.
+ */
+export function heartbeatValues(heartbeat: boolean | undefined, schedule: string | undefined, namespace: string, trustDomain: string): HelmValues {
+  if (heartbeat === false) return { disableHeartBeat: true };
+  return { heartbeatSchedule: schedule ?? heartbeatScheduleFor(namespace, trustDomain) };
+}
+
 /** `installGatewayApiCrds` → crds chart `installGatewayAPI`. */
 export function gatewayApiValues(install: boolean | undefined): HelmValues {
   return install === undefined ? {} : { installGatewayAPI: install };
@@ -222,7 +242,8 @@ export function vizValues(props: Omit<LinkerdMeshProps, 'identity' | 'webhookCer
     { linkerdNamespace: ns },
     clusterDomainValues(props.clusterDomain),
     props.trustDomain === undefined ? {} : { identityTrustDomain: props.trustDomain },
-    props.imageRegistry === undefined ? {} : { defaultRegistry: props.imageRegistry },
+    // Prometheus does not follow defaultRegistry (chart templates/prometheus.yaml reads only prometheus.image.registry)
+    props.imageRegistry === undefined ? {} : { defaultRegistry: props.imageRegistry, prometheus: { image: { registry: props.imageRegistry } } },
     imagePullSecretsValues(props.imagePullSecrets),
     webhookValuesFor(VIZ_WEBHOOKS, vizNamespace, webhooks),
   );
@@ -257,6 +278,7 @@ export function meshChartValues(props: Omit<LinkerdMeshProps, 'identity' | 'webh
     controllerLogLevelValues(props.controllerLogLevel),
     nativeSidecarValues(props.nativeSidecar),
     shutdownEndpointValues(props.enableShutdownEndpoint),
+    heartbeatValues(props.heartbeat, props.heartbeatSchedule, namespace, props.trustDomain ?? DEFAULT_TRUST_DOMAIN),
     props.extraValues?.controlPlane,
   );
   const crds = deepMergeValues(gatewayApiValues(props.installGatewayApiCrds), props.extraValues?.crds);
