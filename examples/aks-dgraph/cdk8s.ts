@@ -23,6 +23,8 @@ export function aksMesh(scope: Construct): LinkerdMesh {
     delivery: MeshDelivery.argoCd(),
     imageRegistry: `${REGISTRY}/linkerd`,
     viz: true,
+    // Linkerd needs the Gateway API CRDs before its control plane; AKS has none by default
+    gatewayApi: { managedBy: 'linkerd-crds-chart' },
   });
 }
 

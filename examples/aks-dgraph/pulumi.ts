@@ -52,6 +52,7 @@ export function program(options: pulumi.ComponentResourceOptions = {}): AksDgrap
       identity: MeshIdentity.generated(),
       imageRegistry: `${REGISTRY}/linkerd`,
       viz: true,
+      gatewayApi: { managedBy: 'linkerd-crds-chart' },
     },
     options,
   );

@@ -73,6 +73,7 @@ export function program(config: MeshExpansionConfig, options: pulumi.ComponentRe
         issuerCertificatePem: config.issuerCertificatePem,
         issuerKeyPem: pulumi.secret(config.issuerKeyPem),
       }),
+      gatewayApi: { managedBy: 'linkerd-crds-chart' },
     },
     options,
   );

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { CliCommand, CliIo } from './command';
 import { AcceptedFinding, AnalysisOptions, analyzeMesh, formatJson, formatMermaid, formatReport, mergeManifests, ParsedManifests, parseFlowQuestion, parseManifests } from '../core/analysis';
+import { gatewayApiFindings } from '../core/mesh/gateway-api';
 import { CIDR_RULE, isCidr, isDns1123Label, isLabelKey, isLabelValue, isPortNumber } from '../core/validation';
 
 const USAGE = `usage: linkerd-constructs check <file|dir|->... [options]
@@ -34,7 +35,11 @@ options:
   -n, --namespace NS               namespace of objects that have none (default: default)
   --no-built-in                    do not assume built-in models of the control plane, viz and DNS
 
-exit status: 0 every required flow is allowed, 1 some flow is blocked, 2 bad usage or input`;
+Also reports when the input installs Linkerd's CRDs without the Gateway API CRDs Linkerd reads
+(httproutes, grpcroutes of gateway.networking.k8s.io), or holds Gateway API CRDs older than v1.1.1
+(ids gateway-api:missing, gateway-api:version; --accept them when installed elsewhere).
+
+exit status: 0 every required flow is allowed, 1 some flow is blocked (or a Gateway API finding), 2 bad usage or input`;
 
 interface CheckOptions {
   inputs: string[];
@@ -54,6 +59,11 @@ interface CheckOptions {
 }
 
 class UsageError extends Error {}
+
+/** `--accept` ids may use `*`. */
+function matchesId(pattern: string, id: string): boolean {
+  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(id);
+}
 
 function parse(argv: string[]): CheckOptions {
   const o: CheckOptions = {
@@ -237,8 +247,17 @@ export const checkCommand: CliCommand = {
       throw e;
     }
     report(formatReport(result));
-    if (o.json) io.stdout(formatJson(result, o.mermaid ? { mermaid: formatMermaid(result) } : {}));
+    // Prerequisites of the install itself: the Gateway API CRDs Linkerd reads
+    const gatewayApi = gatewayApiFindings(parsed.objects).map((f) => ({
+      id: `gateway-api:${f.kind}`,
+      message: f.message,
+      accepted: o.accepted.some((a) => matchesId(a.id, `gateway-api:${f.kind}`)),
+    }));
+    for (const f of gatewayApi) report(`${f.accepted ? 'accepted' : 'BLOCKED'} ${f.id}: ${f.message}\n`);
+    const extra: Record<string, unknown> = {};
+    if (gatewayApi.length > 0) extra.gatewayApi = gatewayApi;
+    if (o.json) io.stdout(formatJson(result, o.mermaid ? { ...extra, mermaid: formatMermaid(result) } : extra));
     else if (o.mermaid) io.stdout(formatMermaid(result));
-    return result.ok ? 0 : 1;
+    return result.ok && gatewayApi.every((f) => f.accepted) ? 0 : 1;
   },
 };

@@ -3,6 +3,7 @@
  * create (namespaces, Secrets or cert-manager objects) and the Helm releases in order
  * (CNI → CRDs → control plane → extensions). Both frameworks build their resources from it.
  */
+import { checkGatewayApiProps } from './gateway-api';
 import {
   DEFAULT_CLUSTER_DOMAIN,
   DEFAULT_CONTROL_PLANE_NAMESPACE,
@@ -184,6 +185,7 @@ export function validateMeshProps(props: MeshSettings, issues: Issues, checkJaeg
     );
     issues.check(props.heartbeat !== false, 'heartbeatSchedule', props.heartbeatSchedule, 'expected no schedule with heartbeat: false');
   }
+  checkGatewayApiProps(issues, props.gatewayApi, props.installGatewayApiCrds);
   checkResources(issues, 'proxyResources', props.proxyResources);
   if (props.proxyLogLevel !== undefined) {
     issues.check(typeof props.proxyLogLevel === 'string' && NO_SPACE.test(props.proxyLogLevel), 'proxyLogLevel', props.proxyLogLevel, 'expected a proxy log filter such as "warn,linkerd=info" (no spaces)');

@@ -2,6 +2,7 @@
  * The one props interface of `LinkerdMesh`, shared by the cdk8s construct and the Pulumi component
  * (whose args widen PEMs and versions to `pulumi.Input`).
  */
+import type { GatewayApiProps } from './gateway-api';
 import type { DefaultInboundPolicy } from '../constants';
 import type { MeshIdentity } from '../identity/mesh-identity';
 import type { WebhookCertificates } from '../identity/webhook-certificates';
@@ -133,7 +134,20 @@ export interface LinkerdMeshProps {
    * @default a daily schedule derived from namespace and trust domain (`heartbeatScheduleFor`)
    */
   readonly heartbeatSchedule?: string;
-  /** Install the Gateway API CRDs with the `linkerd-crds` chart (Linkerd needs them in the cluster). @default false */
+  /**
+   * Where the Gateway API CRDs come from. Linkerd needs `httproutes` and `grpcroutes`
+   * (`gateway.networking.k8s.io`, serving v1) in the cluster before its control plane:
+   * `{ managedBy: 'linkerd-crds-chart' }` installs them with the `linkerd-crds` chart (v1.1.1);
+   * `{ managedBy: 'external', bundleVersion: 'v1.2.1' }` declares that something else does, at a
+   * version checked against Linkerd's range (v1.1.1 or later).
+   * @default unset: the chart does not install them, and synthesis warns
+   */
+  readonly gatewayApi?: GatewayApiProps;
+  /**
+   * Install the Gateway API CRDs with the `linkerd-crds` chart.
+   * @deprecated use `gatewayApi`, which also declares a version managed elsewhere
+   * @default false
+   */
   readonly installGatewayApiCrds?: boolean;
   /** Install viz (`true` or options). A debugging tool: see {@link VizOptions}. @default false */
   readonly viz?: boolean | VizOptions;

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'crypto';
 import { DEFAULT_CONTROL_PLANE_NAMESPACE, DEFAULT_TRUST_DOMAIN, type DefaultInboundPolicy } from '../constants';
+import { installsGatewayApi } from './gateway-api';
 import type { ControllerLogLevel, LinkerdMeshProps, ProxyResources } from './props';
 import { CONTROL_PLANE_WEBHOOKS, VIZ_WEBHOOKS, type WebhookTarget } from '../identity/objects';
 
@@ -225,7 +226,7 @@ export function heartbeatValues(heartbeat: boolean | undefined, schedule: string
   return { heartbeatSchedule: schedule ?? heartbeatScheduleFor(namespace, trustDomain) };
 }
 
-/** `installGatewayApiCrds` → crds chart `installGatewayAPI`. */
+/** `gatewayApi.managedBy` (or `installGatewayApiCrds`) → crds chart `installGatewayAPI`. */
 export function gatewayApiValues(install: boolean | undefined): HelmValues {
   return install === undefined ? {} : { installGatewayAPI: install };
 }
@@ -281,7 +282,7 @@ export function meshChartValues(props: Omit<LinkerdMeshProps, 'identity' | 'webh
     heartbeatValues(props.heartbeat, props.heartbeatSchedule, namespace, props.trustDomain ?? DEFAULT_TRUST_DOMAIN),
     props.extraValues?.controlPlane,
   );
-  const crds = deepMergeValues(gatewayApiValues(props.installGatewayApiCrds), props.extraValues?.crds);
+  const crds = deepMergeValues(gatewayApiValues(installsGatewayApi(props.gatewayApi, props.installGatewayApiCrds)), props.extraValues?.crds);
   const cni = deepMergeValues(cniImageRegistryValues(props.imageRegistry), imagePullSecretsValues(props.imagePullSecrets), props.extraValues?.cni);
   const vizNamespace = typeof props.viz === 'object' && props.viz.namespace ? props.viz.namespace : 'linkerd-viz';
   const viz = props.viz ? deepMergeValues(vizValues(props, vizNamespace, input.webhooks), extensionExtra(props.viz)) : {};
