@@ -14,3 +14,4 @@ export * from './default-inbound-policy';
 export * from './external-workload-host';
 export * from './mesh-expansion-service';
 export * from './linkerd-network-policies';
+export * from './gitops-stages';

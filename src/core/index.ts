@@ -15,3 +15,4 @@ export * from './mesh';
 export * from './authorization';
 export * from './external-workload';
 export * from './host';
+export * from './gitops';

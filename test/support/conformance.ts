@@ -122,6 +122,7 @@ const MODEL_PACKAGES: Record<string, string> = {
   'trust.cert-manager.io': '@kubernetes-models/cert-manager',
   'source.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
   'helm.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
+  'kustomize.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
   'argoproj.io': '@kubernetes-models/argo-cd',
 };
 

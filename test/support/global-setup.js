@@ -1,11 +1,11 @@
-// Records what the system's temporary directory holds before the suite (see global-teardown.js).
+// Gives the run a temporary directory of its own (TMPDIR, which the workers inherit), so that runs
+// side by side do not see each other's folders; global-teardown.js checks it is empty and removes it.
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
 module.exports = async function globalSetup() {
-  const before = fs.readdirSync(os.tmpdir());
-  const file = path.join(__dirname, '..', '..', '.tmp', 'tmpdir-before.json');
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(before));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'linkerd-constructs-test-run-'));
+  process.env.LINKERD_CONSTRUCTS_TEST_TMPDIR = dir;
+  process.env.TMPDIR = dir;
 };

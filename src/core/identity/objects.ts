@@ -71,7 +71,8 @@ export function identityIssuerSecret(namespace: string, input: IssuerSecretInput
     data: {
       'ca.crt': b64(input.trustAnchorPem),
       'tls.crt': b64(input.issuerCertificatePem),
-      'tls.key': b64(input.issuerKeyPem),
+      // PKCS#8 like every key we emit (the identity controller loads any form; one form is simpler to check)
+      'tls.key': b64(pkcs8IfPem(input.issuerKeyPem, 'identity.issuerKeyPem')),
     },
   };
 }
@@ -87,12 +88,12 @@ export interface WebhookSecretsInput {
 }
 
 /**
- * The webhook key as the Secret holds it: PKCS#8, converted from SEC1 or PKCS#1 where needed (see
+ * A key as our Secrets hold it: PKCS#8, converted from SEC1 or PKCS#1 where needed (see
  * {@link toPkcs8PrivateKeyPem}). A value that is not a PEM key (a planning placeholder) is kept: real
  * keys were validated before they got here.
  */
-function webhookKeyPem(keyPem: string): string {
-  return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(keyPem) ? toPkcs8PrivateKeyPem(keyPem, 'webhookCertificates.keyPem') : keyPem;
+function pkcs8IfPem(keyPem: string, field: string): string {
+  return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(keyPem) ? toPkcs8PrivateKeyPem(keyPem, field) : keyPem;
 }
 
 /** The `kubernetes.io/tls` Secrets the webhooks mount (chart values `<webhook>.externalSecret=true`). */
@@ -106,7 +107,7 @@ export function webhookSecrets(namespace: string, vizNamespace: string | undefin
       kind: 'Secret',
       metadata: { name: w.secretName, namespace: ns, labels },
       type: 'kubernetes.io/tls',
-      data: { 'ca.crt': b64(input.caBundlePem), 'tls.crt': b64(input.certificatePem), 'tls.key': b64(webhookKeyPem(input.keyPem)) },
+      data: { 'ca.crt': b64(input.caBundlePem), 'tls.crt': b64(input.certificatePem), 'tls.key': b64(pkcs8IfPem(input.keyPem, 'webhookCertificates.keyPem')) },
     } satisfies Secret;
   });
 }
