@@ -10,6 +10,7 @@ import {
   DEFAULT_CLUSTER_NETWORKS,
   DEFAULT_CONTROL_PLANE_NAMESPACE,
   DEFAULT_TRUST_DOMAIN,
+  LINKERD_DEFAULT_VERSION,
   type ControlPlaneEndpoints,
   type DefaultInboundPolicy,
 } from './constants';
@@ -34,6 +35,27 @@ export interface MeshInfo {
   readonly vizNamespace?: string;
   /** Addresses and identities of the control plane. */
   readonly endpoints: ControlPlaneEndpoints;
+  /** Registry the mesh's images come from (`imageRegistry`), when mirrored. @default Linkerd's, cr.l5d.io/linkerd */
+  readonly imageRegistry?: string;
+  /** Linkerd release the control plane runs, e.g. `edge-26.8.3`. @default the library's default release */
+  readonly linkerdVersion?: string;
+}
+
+/** Linkerd's own image registry. */
+export const LINKERD_IMAGE_REGISTRY = 'cr.l5d.io/linkerd';
+
+/**
+ * The Linkerd release of an edge chart version (`2026.8.3` → `edge-26.8.3`, as the charts'
+ * `appVersion` says); undefined for other formats (stable charts number differently).
+ */
+export function linkerdVersionOfChart(chartVersion: string): string | undefined {
+  const m = /^20(\d\d)\.(\d{1,2})\.(\d+)$/.exec(chartVersion);
+  return m ? `edge-${m[1]}.${m[2]}.${m[3]}` : undefined;
+}
+
+/** The proxy image a mesh's pods run: its registry, its release (what a VM's proxy must match). */
+export function meshProxyImage(mesh: Pick<MeshInfo, 'imageRegistry' | 'linkerdVersion'>): string {
+  return `${mesh.imageRegistry ?? LINKERD_IMAGE_REGISTRY}/proxy:${mesh.linkerdVersion ?? LINKERD_DEFAULT_VERSION}`;
 }
 
 /**
@@ -55,6 +77,8 @@ export function meshInfoWithDefaults(partial: Partial<MeshInfo> = {}): MeshInfo 
     cniEnabled: partial.cniEnabled ?? false,
     ...(partial.vizNamespace !== undefined ? { vizNamespace: partial.vizNamespace } : {}),
     endpoints: partial.endpoints ?? controlPlaneEndpoints(namespace, trustDomain, clusterDomain),
+    ...(partial.imageRegistry !== undefined ? { imageRegistry: partial.imageRegistry } : {}),
+    ...(partial.linkerdVersion !== undefined ? { linkerdVersion: partial.linkerdVersion } : {}),
   };
 }
 

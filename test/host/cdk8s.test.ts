@@ -154,3 +154,29 @@ describe('ExternalWorkloadHost on a mesh with a cert-manager identity (cdk8s)', 
     expect(host.renderBundle()).toContain(TRUST_ANCHOR_PEM.trim().split('\n')[1]);
   });
 });
+
+describe('the VM runs what the cluster runs', () => {
+  test('the proxy image follows the mesh: its imageRegistry and the Linkerd release of its chart version', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { LinkerdMesh, MeshDelivery } = require('../../src/cdk8s') as typeof import('../../src/cdk8s');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { MeshIdentity } = require('../../src/core') as typeof import('../../src/core');
+    const chart = new Chart(Testing.app(), 'mirror');
+    const mesh = new LinkerdMesh(chart, 'mesh', {
+      identity: MeshIdentity.certManager(),
+      delivery: MeshDelivery.flux(),
+      imageRegistry: 'mirror.example.com/linkerd',
+      version: '2026.9.1',
+      gatewayApi: { managedBy: 'linkerd-crds-chart' },
+    });
+    const { trustAnchorPem: _t, proxy: _p, ...rest } = seedHostProps();
+    const host = new ExternalWorkloadHost(chart, 'vm', { ...rest, mesh, trustAnchorPem: TRUST_ANCHOR_PEM } as ExternalWorkloadHostProps);
+    const step = host.plan.steps.find((s) => s.id === 'proxy-install')!;
+    expect(step.description).toBe('extract linkerd2-proxy from mirror.example.com/linkerd/proxy:edge-26.9.1 with docker');
+    // (test/upstream/keys-and-names.test.ts checks the mapping against the fixture charts' appVersion)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { linkerdVersionOfChart } = require('../../src/core') as typeof import('../../src/core');
+    expect(linkerdVersionOfChart('2026.8.3')).toBe('edge-26.8.3');
+    expect(linkerdVersionOfChart('1.16.11')).toBeUndefined();
+  });
+});

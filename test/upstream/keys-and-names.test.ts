@@ -15,15 +15,16 @@ import * as os from 'os';
 import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
 import { Chart, Testing } from 'cdk8s';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { LinkerdMesh as Cdk8sMesh, MeshDelivery } from '../../src/cdk8s';
 import { main } from '../../src/cli/main';
 import { MeshIdentity, toPkcs8PrivateKeyPem, WebhookCertificates } from '../../src/core/identity';
 import type { GeneratedMeshCertificates } from '../../src/core/identity/generate';
+import { linkerdVersionOfChart } from '../../src/core/mesh-info';
 import { LinkerdMesh as PulumiMesh, MeshIdentity as PulumiMeshIdentity } from '../../src/pulumi';
 import { suppliedIdentity, testCertificates, unwrapMock } from '../mesh/support';
 import { expectConformant } from '../support/conformance';
-import { describeWithFixtures, PROJECT_ROOT } from '../support/fixtures';
+import { describeWithFixtures, PROJECT_ROOT, readFixture } from '../support/fixtures';
 import { pulumiTestEnv, type PulumiTestEnv } from '../support/pulumi';
 import { isLinkerdName, linkerdNameProblems, sec1Keys, upstreamLinkerdNames } from '../support/upstream';
 
@@ -148,6 +149,13 @@ describeWithFixtures('only upstream linkerd.io names, none deprecated', () => {
     expect(objects.length).toBeGreaterThan(30);
     expect(linkerdNameProblems(objects)).toEqual([]);
     expect(sec1Keys(objects)).toEqual([]);
+  });
+
+  test("a chart version's Linkerd release is the chart's own appVersion (fixture index.yaml)", () => {
+    const index = parse(readFixture('linkerd-edge-26.8.3/charts/index.yaml')) as { entries: Record<string, Array<{ version: string; appVersion: string }>> };
+    const entries = Object.values(index.entries).flat();
+    expect(entries.length).toBeGreaterThanOrEqual(6);
+    for (const e of entries) expect({ version: e.version, release: linkerdVersionOfChart(e.version) }).toEqual({ version: e.version, release: e.appVersion });
   });
 
   test('the checker itself rejects the names we used to emit', () => {

@@ -9,12 +9,12 @@ import * as path from 'path';
 import { DEFAULT_IGNORE_INBOUND_PORTS, DEFAULT_IGNORE_OUTBOUND_PORTS, LINKERD_DEFAULT_VERSION, PROXY_PORTS } from '../constants';
 import { Issues } from '../errors';
 import { resolveExternalWorkload, type ExternalWorkloadProps, type ResolvedExternalWorkload } from '../external-workload/external-workload';
-import type { MeshInfo } from '../mesh-info';
+import { meshProxyImage, type MeshInfo } from '../mesh-info';
 import { checkDns1123Label, checkDuration, checkSpiffeId, isDns1123Subdomain, isPortNumber, PORT_NUMBER_RULE } from '../validation';
 
 /** SPIRE release installed by default (the release whose reference configuration the tests check against). */
 export const SPIRE_DEFAULT_VERSION = '1.15.3';
-/** The proxy image the binary is extracted from by default. */
+/** The proxy image the binary is extracted from when the mesh says nothing else (see `meshProxyImage`). */
 export const PROXY_DEFAULT_IMAGE = `cr.l5d.io/linkerd/proxy:${LINKERD_DEFAULT_VERSION}`;
 /** Path of the proxy binary inside the proxy image. */
 export const PROXY_IMAGE_BINARY_PATH = '/usr/lib/linkerd/linkerd2-proxy';
@@ -480,7 +480,9 @@ export function resolveHost(
 
   // proxy
   const p = props.proxy ?? {};
-  const binary: ProxyBinary = p.binary ?? { kind: 'image' };
+  // the image follows the mesh: its registry (imageRegistry) and its release
+  const requested: ProxyBinary = p.binary ?? { kind: 'image' };
+  const binary: ProxyBinary = requested.kind === 'image' && requested.image === undefined ? { ...requested, image: meshProxyImage(mesh) } : requested;
   const uid = p.uid ?? DEFAULT_PROXY_UID;
   issues.check(Number.isInteger(uid) && uid > 0 && uid < 65534, 'proxy.uid', uid, 'expected a uid from 1 to 65533: the proxy runs as a dedicated non-root user, so its own traffic is told apart from the application\'s');
   const user = p.user ?? DEFAULT_PROXY_USER;

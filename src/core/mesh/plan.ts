@@ -24,7 +24,7 @@ import {
 } from '../identity/objects';
 import { hasWebhookFiles, WebhookCertificates } from '../identity/webhook-certificates';
 import type { KubeObject, Namespace } from '../k8s';
-import { meshInfoWithDefaults, type MeshInfo } from '../mesh-info';
+import { linkerdVersionOfChart, meshInfoWithDefaults, type MeshInfo } from '../mesh-info';
 import {
   checkCidr,
   checkDns1123Label,
@@ -328,6 +328,8 @@ export function planLinkerdMesh(
     highAvailability: props.highAvailability,
     cniEnabled: props.cni,
     vizNamespace: vizNs,
+    imageRegistry: props.imageRegistry,
+    linkerdVersion: linkerdVersionOfChart(version),
   });
   return { info, namespaces, identityObjects, webhookObjects, releases, identity, webhooks, warnings: issues.warnings };
 }
