@@ -152,7 +152,8 @@ describeWithFixtures('only upstream linkerd.io names, none deprecated', () => {
   });
 
   test("a chart version's Linkerd release is the chart's own appVersion (fixture index.yaml)", () => {
-    const index = parse(readFixture('linkerd-edge-26.8.3/charts/index.yaml')) as { entries: Record<string, Array<{ version: string; appVersion: string }>> };
+    type Index = { entries: Record<string, Array<{ version: string; appVersion: string }>> };
+    const index = parse(readFixture('linkerd-edge-26.8.3/charts/index.yaml')) as Index;
     const entries = Object.values(index.entries).flat();
     expect(entries.length).toBeGreaterThanOrEqual(6);
     for (const e of entries) expect({ version: e.version, release: linkerdVersionOfChart(e.version) }).toEqual({ version: e.version, release: e.appVersion });
