@@ -156,7 +156,9 @@ describeWithFixtures('only upstream linkerd.io names, none deprecated', () => {
     const index = parse(readFixture('linkerd-edge-26.8.3/charts/index.yaml')) as Index;
     const entries = Object.values(index.entries).flat();
     expect(entries.length).toBeGreaterThanOrEqual(6);
-    for (const e of entries) expect({ version: e.version, release: linkerdVersionOfChart(e.version) }).toEqual({ version: e.version, release: e.appVersion });
+    for (const e of entries) {
+      expect({ version: e.version, release: linkerdVersionOfChart(e.version) }).toEqual({ version: e.version, release: e.appVersion });
+    }
   });
 
   test('the checker itself rejects the names we used to emit', () => {
