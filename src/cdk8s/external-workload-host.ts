@@ -9,7 +9,8 @@ import type { ApiObject } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
 import { addApiObjects } from './_objects';
 import type { ExternalWorkloadReference, MeshReference } from './mesh-reference';
-import { externalWorkloadInfo, externalWorkloadManifest } from '../core/external-workload/external-workload';
+import { formatIssue } from '../core/errors';
+import { externalWorkloadInfo, externalWorkloadManifest, externalWorkloadUpstreamWarnings } from '../core/external-workload/external-workload';
 import { renderCloudInit, renderShellBundle } from '../core/host/bundle';
 import { hostProvisioningPlan } from '../core/host/plan';
 import { resolveHost, type ExternalWorkloadHostProps as CoreHostProps, type ResolvedHost } from '../core/host/props';
@@ -81,6 +82,10 @@ export class ExternalWorkloadHost extends Construct implements ExternalWorkloadR
     super(scope, id);
     const trustAnchorPem = props.trustAnchorPem ?? (props.mesh as { readonly trustAnchorPem?: unknown }).trustAnchorPem;
     this.resolved = resolveHost(this.node.path, { ...props, trustAnchorPem: trustAnchorPem as string }, props.mesh.info);
+    for (const w of externalWorkloadUpstreamWarnings(props.mesh.info, this.node.path)) {
+      // eslint-disable-next-line no-console
+      console.warn(formatIssue(w));
+    }
     this.nodeName = this.resolved.nodeName;
     this.externalWorkload = externalWorkloadInfo(this.resolved.workload);
     [this.apiObject] = addApiObjects(this, [externalWorkloadManifest(this.resolved.workload)], 0);

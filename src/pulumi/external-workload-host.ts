@@ -9,8 +9,8 @@ import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
 import { kubeResource, resourceName } from './_kube';
 import type { ExternalWorkloadReference, MeshReference } from './mesh-reference';
-import { Issues } from '../core/errors';
-import { externalWorkloadInfo, externalWorkloadManifest, checkWorkloadIps } from '../core/external-workload/external-workload';
+import { formatIssue, Issues } from '../core/errors';
+import { checkWorkloadIps, externalWorkloadInfo, externalWorkloadManifest, externalWorkloadUpstreamWarnings } from '../core/external-workload/external-workload';
 import { hostProvisioningPlan } from '../core/host/plan';
 import {
   resolveHost,
@@ -188,6 +188,7 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
 
     // Which resources exist is decided from plain values; validation of plain values happens now.
     const shape: ResolvedHost = resolveHost(scope, shapeProps(args), mesh.info, { ipsKnown: false });
+    for (const w of externalWorkloadUpstreamWarnings(mesh.info, scope)) void pulumi.log.warn(formatIssue(w), this);
     const shapePlan = hostProvisioningPlan(shape);
     const local = shape.spire.kind === 'local';
     if (local && args.trustAnchorKeyPem === undefined) {

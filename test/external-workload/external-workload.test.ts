@@ -157,3 +157,17 @@ describe('Services over pods and external workloads', () => {
     expect(svc[0].inputs.spec).toEqual(meshExpansionService({ name: 'legacy-app', namespace: 'mixed-env', selector: { app: 'legacy-app' }, ports }).spec);
   });
 });
+
+describe('known upstream defects', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { externalWorkloadUpstreamWarnings, EXTERNAL_WORKLOAD_DELETE_CRASH_LAST_AFFECTED } = require('../../src/core/external-workload/external-workload') as typeof import('../../src/core/external-workload/external-workload');
+  test('edge-26.8.3 and older warn with the upstream issue and pull request; later releases do not', () => {
+    expect(EXTERNAL_WORKLOAD_DELETE_CRASH_LAST_AFFECTED).toBe('edge-26.8.3');
+    for (const v of ['edge-26.8.3', 'edge-26.7.2', 'edge-25.12.1', undefined]) {
+      const [w] = externalWorkloadUpstreamWarnings({ linkerdVersion: v }, 'vm');
+      expect(w?.allowed).toMatch(/linkerd\/linkerd2 issue 15551.*pull request 15575, merged after edge-26\.8\.3; no release with the fix is known yet/);
+    }
+    expect(externalWorkloadUpstreamWarnings({ linkerdVersion: 'edge-26.9.1' }, 'vm')).toEqual([]);
+    expect(externalWorkloadUpstreamWarnings({ linkerdVersion: 'edge-27.1.1' }, 'vm')).toEqual([]);
+  });
+});

@@ -4,11 +4,11 @@
  * application land on the outbound port while the proxy's own do not, a second run adds no rule, and
  * the delete script leaves the nat table as it was.
  */
-import { spawn, type ChildProcess } from 'child_process';
+import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as net from 'net';
 import { seedHostProps } from './support/mesh';
 import { defaultMesh } from '../support/mesh';
-import { appendRules, describeAsRoot, TestNetns } from './support/netns';
+import { appendRules, describeAsRoot, run, TestNetns } from './support/netns';
 import { planHost, type HostStep } from '../../src/core/host';
 
 // a private /30 of this test file only
@@ -94,7 +94,7 @@ describeAsRoot('iptables step in a network namespace', [], () => {
     const out = ns.exec(['bash', '-c', step().create]);
     expect(out).toContain('[iptables] created chain PROXY_INIT_REDIRECT');
     expect(appendRules(ns.natTable())).toEqual([
-      '-A PREROUTING -j PROXY_INIT_REDIRECT',
+      '-A PREROUTING -m addrtype --dst-type LOCAL -j PROXY_INIT_REDIRECT',
       '-A OUTPUT -j PROXY_INIT_OUTPUT',
       '-A PROXY_INIT_OUTPUT -m owner --uid-owner 2102 -j RETURN',
       '-A PROXY_INIT_OUTPUT -o lo -j RETURN',
@@ -130,7 +130,46 @@ describeAsRoot('iptables step in a network namespace', [], () => {
     const rules = appendRules(ns.natTable());
     expect(rules).toContain('-A PROXY_INIT_REDIRECT -p tcp -m multiport --dports 4190,4191,4567,4568,22 -j RETURN');
     expect(rules.filter((r) => r.startsWith('-A PROXY_INIT_REDIRECT'))).toHaveLength(2);
-    expect(rules.filter((r) => r === '-A PREROUTING -j PROXY_INIT_REDIRECT')).toHaveLength(1);
+    expect(rules.filter((r) => r.startsWith('-A PREROUTING') && r.endsWith('-j PROXY_INIT_REDIRECT'))).toEqual(['-A PREROUTING -m addrtype --dst-type LOCAL -j PROXY_INIT_REDIRECT']);
+  });
+
+  test('an unrestricted jump of an older version is replaced by the restricted one', () => {
+    ns.exec(['iptables', '-t', 'nat', '-I', 'PREROUTING', '-j', 'PROXY_INIT_REDIRECT']);
+    ns.exec(['bash', '-c', step().create]);
+    expect(appendRules(ns.natTable()).filter((r) => r.startsWith('-A PREROUTING'))).toEqual(['-A PREROUTING -m addrtype --dst-type LOCAL -j PROXY_INIT_REDIRECT']);
+  });
+
+  test('traffic the VM forwards (to a network behind it, like a container bridge) is not redirected; traffic to the VM is', async () => {
+    // a namespace behind the VM: VM 10.231.8.1/30 <-> inner 10.231.8.2/30, the VM routes between
+    const inner = `lcfwd${process.pid}`;
+    const innerIp = '10.231.8.2';
+    const vmIf = `${inner.slice(0, 10)}v`;
+    const innerIf = `${inner.slice(0, 10)}i`;
+    run('ip', ['netns', 'add', inner]);
+    try {
+      run('ip', ['link', 'add', vmIf, 'type', 'veth', 'peer', 'name', innerIf]);
+      run('ip', ['link', 'set', vmIf, 'netns', ns.name]);
+      run('ip', ['link', 'set', innerIf, 'netns', inner]);
+      ns.exec(['ip', 'addr', 'add', '10.231.8.1/30', 'dev', vmIf]);
+      ns.exec(['ip', 'link', 'set', vmIf, 'up']);
+      ns.exec(['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+      run('ip', ['netns', 'exec', inner, 'ip', 'addr', 'add', `${innerIp}/30`, 'dev', innerIf]);
+      run('ip', ['netns', 'exec', inner, 'ip', 'link', 'set', innerIf, 'up']);
+      run('ip', ['netns', 'exec', inner, 'ip', 'route', 'add', 'default', 'via', '10.231.8.1']);
+      run('ip', ['route', 'replace', '10.231.8.0/30', 'via', NS_IP]);
+      const child = spawn('ip', ['netns', 'exec', inner, process.execPath, '-e', server(80, 'behind-the-vm')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      outside.push(child);
+      await new Promise<void>((resolve) => child.stdout!.on('data', (d) => d.toString().includes('listening') && resolve()));
+      expect(await ask(innerIp, 80)).toBe('behind-the-vm'); // forwarded: the VM's proxy never sees it
+      expect(await ask(NS_IP, 80)).toBe('proxy-inbound'); // to the VM itself: through its proxy
+      // without the addrtype match the forwarded flow would have been captured
+      ns.exec(['iptables', '-t', 'nat', '-I', 'PREROUTING', '-j', 'PROXY_INIT_REDIRECT']);
+      expect(await ask(innerIp, 80)).toBe('proxy-inbound');
+      ns.exec(['iptables', '-t', 'nat', '-D', 'PREROUTING', '-j', 'PROXY_INIT_REDIRECT']);
+    } finally {
+      spawnSync('ip', ['route', 'del', '10.231.8.0/30']);
+      spawnSync('ip', ['netns', 'del', inner]);
+    }
   });
 
   test('delete leaves the nat table exactly as it was, and connections reach the application again', async () => {

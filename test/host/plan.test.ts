@@ -264,7 +264,7 @@ describe('iptables rules', () => {
     expect(trafficRules(resolve({ traffic: { managementPorts: [] } }))).toEqual({
       redirect: ['-p tcp --match multiport --dports 4190,4191,4567,4568 -j RETURN', '-p tcp -j REDIRECT --to-port 4143'],
       output: ['-m owner --uid-owner 2102 -j RETURN', '-o lo -j RETURN', '-p tcp --match multiport --dports 4567,4568 -j RETURN', '-p tcp -j REDIRECT --to-port 4140'],
-      jumps: [['PREROUTING', 'PROXY_INIT_REDIRECT'], ['OUTPUT', 'PROXY_INIT_OUTPUT']],
+      jumps: [['PREROUTING', 'PROXY_INIT_REDIRECT', '-m addrtype --dst-type LOCAL'], ['OUTPUT', 'PROXY_INIT_OUTPUT', '']],
     });
     expect(trafficRules(resolve()).redirect[0]).toBe('-p tcp --match multiport --dports 4190,4191,4567,4568,22 -j RETURN');
   });

@@ -7,8 +7,9 @@
  */
 import { isIP } from 'net';
 import type { ExternalWorkload, ExternalWorkloadSpecPorts } from '../crds/external-workload';
-import { Issues } from '../errors';
+import { Issues, type ValidationIssue } from '../errors';
 import { cleanMetadata, type KubeObject, type L4Protocol } from '../k8s';
+import { LINKERD_DEFAULT_VERSION } from '../constants';
 import type { ExternalWorkloadInfo, MeshInfo } from '../mesh-info';
 import {
   checkDns1123Label,
@@ -235,4 +236,38 @@ export function externalWorkloadReadyStatusPatch(lastTransitionTime?: string): {
       conditions: [{ type: 'Ready', status: 'True', ...(lastTransitionTime ? { lastTransitionTime } : {}) }],
     },
   };
+}
+
+/**
+ * The last Linkerd release whose destination controller can crash when an `ExternalWorkload` is
+ * deleted (linkerd/linkerd2 issue 15551: a nil ExternalWorkload in the opaque-protocol computation).
+ * The fix (linkerd/linkerd2 pull request 15575, "Guard nil ExternalWorkload in opaque protocol
+ * computation") was merged after this tag; no release carrying it was known when this was written.
+ */
+export const EXTERNAL_WORKLOAD_DELETE_CRASH_LAST_AFFECTED = 'edge-26.8.3';
+
+function edgeParts(version: string): [number, number, number] | undefined {
+  const m = /^edge-(\d+)\.(\d+)\.(\d+)$/.exec(version);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+/**
+ * Warnings about known upstream defects that affect external workloads on the mesh's Linkerd
+ * release (empty when none is known).
+ */
+export function externalWorkloadUpstreamWarnings(mesh: Pick<MeshInfo, 'linkerdVersion'>, scope: string): ValidationIssue[] {
+  const version = mesh.linkerdVersion ?? LINKERD_DEFAULT_VERSION;
+  const v = edgeParts(version);
+  const last = edgeParts(EXTERNAL_WORKLOAD_DELETE_CRASH_LAST_AFFECTED)!;
+  const affected = v !== undefined && (v[0] - last[0] || v[1] - last[1] || v[2] - last[2]) <= 0;
+  if (!affected) return [];
+  const issues = new Issues(scope);
+  issues.warn(
+    'mesh',
+    version,
+    'expected a Linkerd release with the fix for linkerd/linkerd2 issue 15551: on this release the destination controller can crash ' +
+      'when an ExternalWorkload is deleted (fixed by pull request 15575, merged after edge-26.8.3; no release with the fix is known yet). ' +
+      'Delete external workloads during a maintenance window, and upgrade once a release carries the fix',
+  );
+  return issues.warnings;
 }

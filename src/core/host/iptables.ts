@@ -19,9 +19,16 @@ export interface TrafficRules {
   readonly redirect: readonly string[];
   /** Rules of {@link OUTPUT_CHAIN}, in order. */
   readonly output: readonly string[];
-  /** `[from chain, to chain]` jumps. */
-  readonly jumps: ReadonlyArray<readonly [string, string]>;
+  /** `[from chain, to chain, match]` jumps (match: extra arguments before `-j`, may be empty). */
+  readonly jumps: ReadonlyArray<readonly [string, string, string]>;
 }
+
+/**
+ * Only traffic addressed to this host is redirected inbound: without it PREROUTING would also capture
+ * traffic the VM forwards (a container bridge, a VPN), which is not the workload's. (Inside a pod
+ * proxy-init needs no such match: nothing is forwarded through a pod.)
+ */
+export const INBOUND_JUMP_MATCH = '-m addrtype --dst-type LOCAL';
 
 /** The seed's rules for the resolved ports and proxy uid. */
 export function trafficRules(h: ResolvedHost): TrafficRules {
@@ -36,7 +43,7 @@ export function trafficRules(h: ResolvedHost): TrafficRules {
     ...(t.ignoreOutboundPorts.length > 0 ? [`-p tcp --match multiport --dports ${t.ignoreOutboundPorts.join(',')} -j RETURN`] : []),
     `-p tcp -j REDIRECT --to-port ${h.proxy.outboundPort}`,
   ];
-  return { redirect, output, jumps: [['PREROUTING', REDIRECT_CHAIN], ['OUTPUT', OUTPUT_CHAIN]] };
+  return { redirect, output, jumps: [['PREROUTING', REDIRECT_CHAIN, INBOUND_JUMP_MATCH], ['OUTPUT', OUTPUT_CHAIN, '']] };
 }
 
 const IPTABLES_FUNCTIONS: Readonly<Record<string, string>> = {
@@ -69,21 +76,35 @@ sync_chain() {
     log "$chain: $rule"
   done
 }`,
-  ensure_jump: `# ensure_jump FROM TO: one jump from the built-in chain FROM to TO.
+  ensure_jump: `# ensure_jump FROM TO [MATCH]: exactly one jump from the built-in chain FROM to TO, with MATCH
+# (other jumps from FROM to TO, e.g. an unrestricted one of an older version, are removed).
 ensure_jump() {
-  if ipt -t nat -C "$1" -j "$2" >/dev/null 2>&1; then
-    log "unchanged: $1 -> $2"
-  else
-    ipt -t nat -A "$1" -j "$2"
-    log "added jump $1 -> $2"
+  local from="$1" to="$2" rule
+  local -a match=() args=()
+  read -r -a match <<<"\${3:-}"
+  if ipt -t nat -C "$from" "\${match[@]}" -j "$to" >/dev/null 2>&1 \
+    && [ "$(ipt -t nat -S "$from" | grep -c -- "-j $to\$" || true)" = 1 ]; then
+    log "unchanged: $from -> $to"
+    return 0
   fi
+  while read -r rule; do
+    [ -n "$rule" ] || continue
+    read -r -a args <<<"\${rule#-A }"
+    ipt -t nat -D "\${args[@]}"
+  done < <(ipt -t nat -S "$from" | grep -- "-j $to\$" || true)
+  ipt -t nat -A "$from" "\${match[@]}" -j "$to"
+  log "added jump $from -> $to\${3:+ ($3)}"
 }`,
-  remove_jump: `# remove_jump FROM TO: removes every jump from FROM to TO.
+  remove_jump: `# remove_jump FROM TO: removes every jump from FROM to TO, whatever its match.
 remove_jump() {
-  while ipt -t nat -C "$1" -j "$2" >/dev/null 2>&1; do
-    ipt -t nat -D "$1" -j "$2"
+  local rule
+  local -a args=()
+  while read -r rule; do
+    [ -n "$rule" ] || continue
+    read -r -a args <<<"\${rule#-A }"
+    ipt -t nat -D "\${args[@]}"
     log "removed jump $1 -> $2"
-  done
+  done < <(ipt -t nat -S "$1" | grep -- "-j $2\$" || true)
 }`,
   remove_chain: `# remove_chain CHAIN: flushes and deletes CHAIN when it exists.
 remove_chain() {
@@ -112,7 +133,7 @@ export function iptablesStep(h: ResolvedHost): HostStep {
 ${list('output_rules', r.output)}
 sync_chain ${REDIRECT_CHAIN} "\${redirect_rules[@]}"
 sync_chain ${OUTPUT_CHAIN} "\${output_rules[@]}"
-${r.jumps.map(([from, to]) => `ensure_jump ${from} ${to}`).join('\n')}`,
+${r.jumps.map(([from, to, match]) => `ensure_jump ${from} ${to}${match ? ` ${shQuote(match)}` : ''}`).join('\n')}`,
     }),
     delete: deleteScript(h, {
       step: 'iptables',
@@ -123,7 +144,12 @@ ${r.jumps.map(([from, to]) => `ensure_jump ${from} ${to}`).join('\n')}`,
 remove_chain ${REDIRECT_CHAIN}
 remove_chain ${OUTPUT_CHAIN}`,
     }),
-    triggers: [`iptables=${h.traffic.iptablesCommand}`, ...r.redirect.map((x) => `${REDIRECT_CHAIN}:${x}`), ...r.output.map((x) => `${OUTPUT_CHAIN}:${x}`)],
+    triggers: [
+      `iptables=${h.traffic.iptablesCommand}`,
+      ...r.redirect.map((x) => `${REDIRECT_CHAIN}:${x}`),
+      ...r.output.map((x) => `${OUTPUT_CHAIN}:${x}`),
+      ...r.jumps.map(([from, to, match]) => `jump:${from}:${to}:${match}`),
+    ],
     files: [],
     secrets: [],
   };
