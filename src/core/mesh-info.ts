@@ -37,7 +37,11 @@ export interface MeshInfo {
   readonly endpoints: ControlPlaneEndpoints;
   /** Registry the mesh's images come from (`imageRegistry`), when mirrored. @default Linkerd's, cr.l5d.io/linkerd */
   readonly imageRegistry?: string;
-  /** Linkerd release the control plane runs, e.g. `edge-26.8.3`. @default the library's default release */
+  /**
+   * Linkerd release the control plane runs, e.g. `edge-26.8.3` (derived from an edge chart version;
+   * other chart versions leave the default, so give a VM's proxy image explicitly there).
+   * @default the library's default release
+   */
   readonly linkerdVersion?: string;
 }
 
@@ -78,7 +82,7 @@ export function meshInfoWithDefaults(partial: Partial<MeshInfo> = {}): MeshInfo 
     ...(partial.vizNamespace !== undefined ? { vizNamespace: partial.vizNamespace } : {}),
     endpoints: partial.endpoints ?? controlPlaneEndpoints(namespace, trustDomain, clusterDomain),
     ...(partial.imageRegistry !== undefined ? { imageRegistry: partial.imageRegistry } : {}),
-    ...(partial.linkerdVersion !== undefined ? { linkerdVersion: partial.linkerdVersion } : {}),
+    linkerdVersion: partial.linkerdVersion ?? LINKERD_DEFAULT_VERSION,
   };
 }
 

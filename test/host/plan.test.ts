@@ -331,7 +331,8 @@ describe('shell bundle and cloud-init', () => {
     expect(creates[2]).toContain('"$SECRET_TRUST_ANCHOR_KEY"');
     const deletes = bundle.split('\n').filter((l) => /^\s+run_step \d+ .* step_\d+_delete/.test(l));
     expect(deletes.map((l) => l.trim().split(' ')[2])).toEqual(plan.steps.map((s) => s.id).reverse());
-    expect(bundle).toContain('readonly SECRET_TRUST_ANCHOR_KEY="${LINKERD_EW_TRUST_ANCHOR_KEY_FILE:-/etc/linkerd-external-workload/secrets/trust-anchor.key}"');
+    // the default path is a separate, quoted assignment (never interpolated inside "${VAR:-...}")
+    expect(bundle).toContain('SECRET_TRUST_ANCHOR_KEY="${LINKERD_EW_TRUST_ANCHOR_KEY_FILE:-}"\n[ -n "$SECRET_TRUST_ANCHOR_KEY" ] || SECRET_TRUST_ANCHOR_KEY=/etc/linkerd-external-workload/secrets/trust-anchor.key');
   });
 
   test('each step of the bundle is exactly the plan\'s create script', () => {

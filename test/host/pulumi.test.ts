@@ -182,3 +182,20 @@ describe('ExternalWorkloadHost (Pulumi)', () => {
     for (const id of STEPS) expect(env.byName(`vm-${id}`).inputs.create.startsWith('sudo -n bash -c ')).toBe(true);
   });
 });
+
+describe('hostile values (the Pulumi side of test/host/hostile-input.test.ts)', () => {
+  const payloads = ['/tmp/x$(touch /tmp/PWNED)', '/tmp/x`touch /tmp/PWNED`', "/tmp/x'; touch /tmp/PWNED; '", '/tmp/x;touch /tmp/PWNED', '/tmp/x\ntouch /tmp/PWNED'];
+  test.each([
+    ['root', (v: string) => ({ root: v })],
+    ['serviceManager.unitDir', (v: string) => ({ serviceManager: { unitDir: v } })],
+    ['proxy.binary.path', (v: string) => ({ proxy: { binary: { kind: 'path' as const, path: v } } })],
+    ['nodeName', (v: string) => ({ nodeName: v })],
+    ['labels', (v: string) => ({ labels: { app: v } })],
+    ['traffic.iptablesCommand', (v: string) => ({ traffic: { iptablesCommand: v } })],
+  ] as Array<[string, (v: string) => Partial<ExternalWorkloadHostArgs>]>)('%s: every payload is rejected at construction, naming the prop', (field, set) => {
+    for (const p of payloads) {
+      const named = new RegExp(`\\] ${field.replace(/\./g, '\\.')}(\\.|\\[|:)`);
+      expect(() => new ExternalWorkloadHost(`h${Math.random().toString(36).slice(2, 8)}`, args(meshRef(), set(p)))).toThrow(named);
+    }
+  });
+});

@@ -6,10 +6,10 @@
  * object; {@link resolveExternalWorkload} is the only place defaults are applied.
  */
 import { isIP } from 'net';
+import { LINKERD_DEFAULT_VERSION } from '../constants';
 import type { ExternalWorkload, ExternalWorkloadSpecPorts } from '../crds/external-workload';
 import { Issues, type ValidationIssue } from '../errors';
 import { cleanMetadata, type KubeObject, type L4Protocol } from '../k8s';
-import { LINKERD_DEFAULT_VERSION } from '../constants';
 import type { ExternalWorkloadInfo, MeshInfo } from '../mesh-info';
 import {
   checkDns1123Label,

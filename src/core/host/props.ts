@@ -412,12 +412,18 @@ const USER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
 const CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 const PRIVATE_KEY_RE = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
+/**
+ * Paths reach generated scripts, units and cloud-init: an allow-list, not a deny-list (no quotes,
+ * `$`, backticks, `;`, spaces or newlines can appear), on top of quoting by `shQuote`.
+ */
+const SAFE_PATH_RE = /^\/[A-Za-z0-9._/-]*$/;
+
 function checkAbsolutePath(issues: Issues, field: string, value: unknown): boolean {
   return issues.check(
-    typeof value === 'string' && value.startsWith('/') && !value.split('/').includes('..') && !/[\0\n]/.test(value),
+    typeof value === 'string' && SAFE_PATH_RE.test(value) && !value.split('/').includes('..'),
     field,
     value,
-    'expected an absolute path without ".." segments',
+    'expected an absolute path of letters, digits, ".", "_", "-" and "/" (no spaces, quotes, "$", backticks or ".." segments)',
   );
 }
 

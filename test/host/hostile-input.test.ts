@@ -1,0 +1,84 @@
+/**
+ * Hostile values in every string prop of `ExternalWorkloadHost`: `$(...)`, backticks, quotes, `;`
+ * and newlines. Each is rejected at construction (on both sides: the cdk8s construct and the Pulumi
+ * component build on the same core resolver), or the generated bundle runs (`list`, then `create`,
+ * which stops at its read-only preflight here) without the payload ever executing: a marker file the
+ * payload would create must not appear.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { seedHostProps } from './support/mesh';
+import { ValidationError } from '../../src/core/errors';
+import { planHost, renderShellBundle, type ExternalWorkloadHostProps } from '../../src/core/host';
+import { defaultMesh } from '../support/mesh';
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-hostile-'));
+const marker = path.join(work, 'PWNED');
+const RAW = [`x$(touch ${marker})`, `x\`touch ${marker}\``, `x'; touch ${marker}; '`, `x"; touch ${marker}; "`, `x;touch ${marker}`, `x\ntouch ${marker}\n`];
+// each also as an absolute path, so path checks are tested beyond "starts with /"
+const PAYLOADS = [...RAW, ...RAW.map((p) => `/tmp/${p}`)];
+
+/** Sets `value` at a dotted path of a copy of `props`. */
+function withValue(props: any, dotted: string, value: string): any {
+  const copy = JSON.parse(JSON.stringify(props));
+  const keys = dotted.split('.');
+  let node = copy;
+  for (const k of keys.slice(0, -1)) node = node[k] ??= {};
+  const last = keys[keys.length - 1];
+  if (last === '<label-key>') node[value] = 'v';
+  else node[last] = value;
+  return copy;
+}
+
+const root = path.join(work, 'root');
+const base = (): ExternalWorkloadHostProps => ({ ...seedHostProps(), root, preflight: { checkControlPlane: true } } as ExternalWorkloadHostProps);
+const VARIANTS: Array<[string, Partial<ExternalWorkloadHostProps>]> = [
+  ['name', {}], ['namespace', {}], ['nodeName', {}], ['identity', {}], ['serverName', {}], ['root', {}],
+  ['labels.app', {}], ['labels.<label-key>', {}], ['ports.0.name', {}], ['workloadIps.0', {}],
+  ['serviceManager.unitDir', {}], ['serviceManager.command', {}], ['traffic.iptablesCommand', {}], ['proxy.user', {}],
+  ['spire.version', {}], ['spire.agentId', {}], ['spire.caTtl', {}], ['spire.svidTtl', {}],
+  ['spire.install.url', {}], ['spire.install.sha256', {}],
+  ['spire.install.serverBinary', { spire: { install: { kind: 'path', serverBinary: '/opt/spire/bin/spire-server', agentBinary: '/opt/spire/bin/spire-agent' } } }],
+  ['spire.install.agentBinary', { spire: { install: { kind: 'path', serverBinary: '/opt/spire/bin/spire-server', agentBinary: '/opt/spire/bin/spire-agent' } } }],
+  ['spire.socketPath', { spire: { kind: 'existing-agent', socketPath: '/run/spire/agent.sock' } }],
+  ['proxy.binary.url', {}], ['proxy.binary.sha256', {}],
+  ['proxy.binary.path', { proxy: { binary: { kind: 'path', path: '/usr/local/bin/linkerd2-proxy' } } }],
+  ['proxy.binary.image', { proxy: { binary: { kind: 'image' } } }],
+  ['proxy.binary.containerTool', { proxy: { binary: { kind: 'image' } } }],
+  ['trustAnchorPem', {}],
+];
+
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+test.each(VARIANTS)('%s: every payload is rejected before a script exists, or never runs', (field, variant) => {
+  const outcomes: string[] = [];
+  for (const payload of PAYLOADS) {
+    const props = withValue({ ...base(), ...variant }, field.replace(/\.(\d+)(?=\.|$)/g, '.$1'), payload);
+    let bundle: string;
+    try {
+      bundle = renderShellBundle(planHost('vm', props, defaultMesh()));
+    } catch (e) {
+      expect(e).toBeInstanceOf(ValidationError);
+      outcomes.push('rejected');
+      continue;
+    }
+    // accepted: the value is data; run the bundle and prove the payload did not execute
+    const file = path.join(work, 'bundle.sh');
+    fs.writeFileSync(file, bundle, { mode: 0o700 });
+    expect(spawnSync('bash', ['-n', file]).status).toBe(0);
+    const list = spawnSync('bash', [file, 'list'], { encoding: 'utf8', timeout: 20_000 });
+    expect(list.status).toBe(0);
+    spawnSync('bash', [file, 'create'], { encoding: 'utf8', timeout: 30_000, env: { PATH: '/usr/bin:/bin', LINKERD_EW_TRUST_ANCHOR_KEY_FILE: '/nonexistent' } });
+    expect(fs.existsSync(marker)).toBe(false);
+    outcomes.push('ran harmlessly');
+  }
+  expect(outcomes).toHaveLength(PAYLOADS.length);
+});
+
+test('the payloads are real: unquoted, they would run', () => {
+  spawnSync('bash', ['-c', `echo ${PAYLOADS[0]}`]);
+  expect(fs.existsSync(marker)).toBe(true);
+  fs.rmSync(marker);
+});
