@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { CliCommand, CliIo } from './command';
+import { CliUsageError, type CliCommand, type CliIo } from './command';
 import { DEFAULT_TRUST_DOMAIN } from '../core/constants';
 import { CERTIFICATE_FILES, summarizeCertificate } from '../core/identity';
 import { isDns1123Label, isTrustDomain } from '../core/validation';
@@ -20,7 +20,9 @@ Writes, once, the certificates of a Linkerd mesh into DIR (default: ./certs):
 Keys are written with mode 0600 and never printed. Existing files are kept unless --force.
 
 Then, in a cdk8s app:  identity: MeshIdentity.fromDirectory('DIR')
-Keep ca.key offline: synthesis never reads it.`;
+Keep ca.key offline: synthesis never reads it.
+
+exit status: 0 written, 1 not written (files exist; use --force), 2 bad usage or input (options, an --out that cannot hold files)`;
 
 interface CertsOptions {
   out: string;
@@ -49,13 +51,13 @@ function parse(argv: string[]): CertsOptions {
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = () => {
       const v = inline ?? argv[++i];
-      if (v === undefined || v === '') throw new Error(`${flag} needs a value\n${USAGE}`);
+      if (v === undefined || v === '') throw new CliUsageError(`${flag} needs a value\n${USAGE}`);
       return v;
     };
     const days = () => {
       const v = value();
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 36500) throw new Error(`${flag}: received ${JSON.stringify(v)}; expected a whole number of days from 1 to 36500`);
+      if (!Number.isInteger(n) || n < 1 || n > 36500) throw new CliUsageError(`${flag}: received ${JSON.stringify(v)}; expected a whole number of days from 1 to 36500`);
       return n;
     };
     switch (flag) {
@@ -64,15 +66,15 @@ function parse(argv: string[]): CertsOptions {
         break;
       case '--trust-domain':
         o.trustDomain = value();
-        if (!isTrustDomain(o.trustDomain)) throw new Error(`--trust-domain: received ${JSON.stringify(o.trustDomain)}; expected a DNS-1123 subdomain such as "cluster.local"`);
+        if (!isTrustDomain(o.trustDomain)) throw new CliUsageError(`--trust-domain: received ${JSON.stringify(o.trustDomain)}; expected a DNS-1123 subdomain such as "cluster.local"`);
         break;
       case '--namespace':
         o.namespace = value();
-        if (!isDns1123Label(o.namespace)) throw new Error(`--namespace: received ${JSON.stringify(o.namespace)}; expected a DNS-1123 label such as "linkerd"`);
+        if (!isDns1123Label(o.namespace)) throw new CliUsageError(`--namespace: received ${JSON.stringify(o.namespace)}; expected a DNS-1123 label such as "linkerd"`);
         break;
       case '--viz-namespace':
         o.vizNamespace = value();
-        if (!isDns1123Label(o.vizNamespace)) throw new Error(`--viz-namespace: received ${JSON.stringify(o.vizNamespace)}; expected a DNS-1123 label such as "linkerd-viz"`);
+        if (!isDns1123Label(o.vizNamespace)) throw new CliUsageError(`--viz-namespace: received ${JSON.stringify(o.vizNamespace)}; expected a DNS-1123 label such as "linkerd-viz"`);
         break;
       case '--anchor-days':
         o.anchorDays = days();
@@ -87,11 +89,41 @@ function parse(argv: string[]): CertsOptions {
         o.force = true;
         break;
       default:
-        throw new Error(`unknown option ${JSON.stringify(arg)}\n${USAGE}`);
+        throw new CliUsageError(`unknown option ${JSON.stringify(arg)}\n${USAGE}`);
     }
   }
-  if (o.issuerDays > o.anchorDays) throw new Error(`--issuer-days: received ${o.issuerDays}; expected at most --anchor-days (${o.anchorDays}): the issuer cannot outlive its trust anchor`);
+  if (o.issuerDays > o.anchorDays) throw new CliUsageError(`--issuer-days: received ${o.issuerDays}; expected at most --anchor-days (${o.anchorDays}): the issuer cannot outlive its trust anchor`);
   return o;
+}
+
+/** Pseudo file systems no key belongs in (Node's recursive mkdir can loop forever under /proc). */
+const PSEUDO_FILESYSTEMS = ['/proc', '/sys', '/dev'];
+
+/**
+ * Makes the key directory, mode 0700 whatever the umask, after checking that it can hold files:
+ * not under a pseudo file system, its nearest existing ancestor a writable directory.
+ * An existing directory is left as it is (it may be the user's own): a warning says when others can read it.
+ * @returns what was found or done
+ * @throws CliUsageError naming the path and what is wrong
+ */
+function prepareKeyDirectory(dir: string): 'created' | 'existing' | 'existing, readable by others' {
+  if (PSEUDO_FILESYSTEMS.some((p) => dir === p || dir.startsWith(`${p}/`))) {
+    throw new CliUsageError(`--out: received ${JSON.stringify(dir)}; expected a directory on a real file system, not under ${PSEUDO_FILESYSTEMS.join(', ')}`);
+  }
+  let existing = dir;
+  while (!fs.existsSync(existing)) existing = path.dirname(existing);
+  if (!fs.statSync(existing).isDirectory()) throw new CliUsageError(`--out: received ${JSON.stringify(dir)}; ${existing} is a file, expected a directory`);
+  try {
+    fs.accessSync(existing, fs.constants.W_OK);
+    fs.accessSync(existing, fs.constants.X_OK);
+  } catch {
+    throw new CliUsageError(`--out: received ${JSON.stringify(dir)}; ${existing} is not writable by this user`);
+  }
+  // group and other permission digits of the mode, in octal: "00" when only the owner has access
+  if (existing === dir) return fs.statSync(dir).mode % 0o100 !== 0 ? 'existing, readable by others' : 'existing';
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700); // mkdir's mode is masked by the umask
+  return 'created';
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
@@ -115,6 +147,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
 
   // generation is loaded here only: the rest of the CLI (and synthesis) never needs it
+  const state = prepareKeyDirectory(dir);
+  if (state === 'created') io.stdout(`created ${dir} (mode 0700)\n`);
+  else if (state !== 'existing') io.stderr(`warning: ${dir} is readable by other users; the keys are 0600, but consider chmod 700 ${dir}\n`);
   const { generateMeshCertificates } = await import('../core/identity/generate');
   const certs = await generateMeshCertificates({
     trustDomain: o.trustDomain,
@@ -138,7 +173,6 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
 
   // all or nothing: write temporary files, then rename them into place
-  fs.mkdirSync(dir, { recursive: true });
   const temps: string[] = [];
   try {
     for (const [name, text, mode] of contents) {

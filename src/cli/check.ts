@@ -34,12 +34,20 @@ options:
   --meshed-traffic SCOPE           meshed pairs that must connect on 4143: namespace (default), mesh, policies
   -n, --namespace NS               namespace of objects that have none (default: default)
   --no-built-in                    do not assume built-in models of the control plane, viz and DNS
+  --max-input-bytes N              refuse inputs larger than N bytes, each file and standard input
+                                   (default 67108864, 64 MiB)
 
 Also reports when the input installs Linkerd's CRDs without the Gateway API CRDs Linkerd reads
 (httproutes, grpcroutes of gateway.networking.k8s.io), or holds Gateway API CRDs older than v1.1.1
 (ids gateway-api:missing, gateway-api:version; --accept them when installed elsewhere).
 
-exit status: 0 every required flow is allowed, 1 some flow is blocked (or a Gateway API finding), 2 bad usage or input`;
+exit status: 0 every required flow is allowed, 1 some flow is blocked (or a Gateway API finding),
+2 bad usage or input (unreadable, too large, YAML aliases past the limit, nothing to check)`;
+
+/** Default of --max-input-bytes. */
+export const DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024;
+/** Kinds whose pods the analyzer checks: an input with none of them has nothing to check. */
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob', 'Pod', 'ExternalWorkload']);
 
 interface CheckOptions {
   inputs: string[];
@@ -56,6 +64,7 @@ interface CheckOptions {
   meshedTraffic?: AnalysisOptions['meshedTraffic'];
   defaultNamespace?: string;
   builtInModels: boolean;
+  maxInputBytes: number;
 }
 
 class UsageError extends Error {}
@@ -76,6 +85,7 @@ function parse(argv: string[]): CheckOptions {
     apiServerCidrs: [],
     monitoringNamespaces: [],
     builtInModels: true,
+    maxInputBytes: DEFAULT_MAX_INPUT_BYTES,
   };
   const ns = (flag: string, v: string) => {
     if (!isDns1123Label(v)) throw new UsageError(`${flag}: received ${JSON.stringify(v)}; expected a DNS-1123 label such as "linkerd"`);
@@ -159,6 +169,12 @@ function parse(argv: string[]): CheckOptions {
       case '--no-built-in':
         o.builtInModels = false;
         break;
+      case '--max-input-bytes': {
+        const v = value();
+        if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`${flag}: received ${JSON.stringify(v)}; expected a positive whole number of bytes`);
+        o.maxInputBytes = Number(v);
+        break;
+      }
       default:
         throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
     }
@@ -177,12 +193,23 @@ function manifestFiles(dir: string): string[] {
   return out;
 }
 
-async function readInputs(inputs: readonly string[], io: CliIo): Promise<{ parsed: ParsedManifests; sources: string[] }> {
+/** Parses one source; a source too large or whose YAML aliases expand past the limit is bad input naming it. */
+function parseSource(text: string, source: string, maxBytes: number): ParsedManifests {
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > maxBytes) throw new UsageError(`${source}: ${size} bytes, over the limit of ${maxBytes} (raise it with --max-input-bytes)`);
+  try {
+    return parseManifests(text, source);
+  } catch (e) {
+    throw new UsageError(`${source}: cannot be read as YAML: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
+}
+
+async function readInputs(inputs: readonly string[], io: CliIo, maxBytes: number): Promise<{ parsed: ParsedManifests; sources: string[] }> {
   const parts: ParsedManifests[] = [];
   const sources: string[] = [];
   for (const input of inputs) {
     if (input === '-') {
-      parts.push(parseManifests(await io.readStdin(), '-'));
+      parts.push(parseSource(await io.readStdin(), '-', maxBytes));
       sources.push('-');
       continue;
     }
@@ -191,8 +218,10 @@ async function readInputs(inputs: readonly string[], io: CliIo): Promise<{ parse
     const files = fs.statSync(p).isDirectory() ? manifestFiles(p) : [p];
     if (files.length === 0) throw new UsageError(`${input}: no *.yaml, *.yml or *.json file in this directory`);
     for (const f of files) {
-      parts.push(parseManifests(fs.readFileSync(f, 'utf8'), path.relative(io.cwd, f) || f));
-      sources.push(path.relative(io.cwd, f) || f);
+      const name = path.relative(io.cwd, f) || f;
+      if (fs.statSync(f).size > maxBytes) throw new UsageError(`${name}: ${fs.statSync(f).size} bytes, over the limit of ${maxBytes} (raise it with --max-input-bytes)`);
+      parts.push(parseSource(fs.readFileSync(f, 'utf8'), name, maxBytes));
+      sources.push(name);
     }
   }
   return { parsed: mergeManifests(parts), sources };
@@ -208,7 +237,7 @@ export const checkCommand: CliCommand = {
     let input: { parsed: ParsedManifests; sources: string[] };
     try {
       o = parse(argv);
-      input = await readInputs(o.inputs, io);
+      input = await readInputs(o.inputs, io, o.maxInputBytes);
     } catch (e) {
       if (e instanceof UsageError || (e instanceof Error && e.name === 'FlowQuestionError')) {
         io.stderr(`linkerd-constructs check: ${e.message}\n\n${USAGE}\n`);
@@ -222,6 +251,10 @@ export const checkCommand: CliCommand = {
     for (const p of parsed.problems) report(`warning: ${p.where}: ${p.message}\n`);
     if (parsed.objects.length === 0) {
       io.stderr('linkerd-constructs check: no Kubernetes object in the input\n');
+      return 2;
+    }
+    if (!parsed.objects.some((obj) => WORKLOAD_KINDS.has(obj.kind)) && !parsed.objects.some((obj) => obj.kind === 'CustomResourceDefinition')) {
+      io.stderr(`linkerd-constructs check: nothing to check: the input holds no workload (${[...WORKLOAD_KINDS].join(', ')})\n`);
       return 2;
     }
     let result;

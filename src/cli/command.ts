@@ -34,3 +34,11 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
   };
 }
+
+/** Bad usage or input: the CLI prints the message and exits 2 (every subcommand alike). */
+export class CliUsageError extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'CliUsageError';
+  }
+}

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { certsCommand } from './certs';
 import { checkCommand } from './check';
-import { CliCommand, CliIo, processIo } from './command';
+import { CliCommand, CliIo, CliUsageError, processIo } from './command';
 
 /** Every subcommand. Each lives in its own file; add one line here per command. */
 export const COMMANDS: CliCommand[] = [certsCommand, checkCommand];
@@ -59,7 +59,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return await cmd.run(rest, io);
   } catch (e) {
     io.stderr(`linkerd-constructs ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
+    return e instanceof CliUsageError ? 2 : 1;
   }
 }
 

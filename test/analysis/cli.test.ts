@@ -157,3 +157,49 @@ describeWithFixtures('linkerd-constructs check as a child process', () => {
     expect(ok.stdout).toMatch(/OK: every required flow is allowed/);
   }, 240_000);
 });
+
+describe('check under hostile input: exit 2 naming the source, never a hang', () => {
+  test('a YAML alias bomb is refused, naming the file', async () => {
+    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 0; i < 8; i++) lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`);
+    const file = path.join(tmp, 'bomb.yaml');
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
+    const started = Date.now();
+    const r = await run(['check', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bomb\.yaml: cannot be read as YAML: .*alias/i);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  test('input over the size limit is refused, naming the file and the flag; the flag raises it', async () => {
+    const r = await run(['check', appsFile, '--max-input-bytes', '100']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/apps\.yaml: \d+ bytes, over the limit of 100 \(raise it with --max-input-bytes\)/);
+    const stdin = await run(['check', '-', '--max-input-bytes', '10'], 'kind: Namespace\napiVersion: v1\nmetadata: {name: x}\n');
+    expect(stdin.code).toBe(2);
+    expect(stdin.stderr).toMatch(/-: \d+ bytes, over the limit of 10/);
+    expect((await run(['check', appsFile, '--max-input-bytes', '0'])).code).toBe(2);
+  });
+
+  test('an input with no workload says "nothing to check" and exits 2', async () => {
+    const onlyPolicies = write('only-policies.yaml', [namespace('shop', { inject: 'enabled' })]);
+    const r = await run(['check', onlyPolicies]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/nothing to check: the input holds no workload/);
+  });
+
+  test('--flow ports outside 1-65535 are refused', async () => {
+    for (const port of ['0', '65536', '99999']) {
+      const r = await run(['check', appsFile, '--flow', `emojivoto/web -> books/api:${port}`]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`port ${port} is out of range; expected a port number from 1 to 65535`));
+    }
+  });
+
+  test('every subcommand documents the same exit codes', async () => {
+    const top = await run(['--help']);
+    expect(top.stdout).toMatch(/exit status: 0 success, 1 .*, 2 bad usage or input/);
+    expect((await run(['check', '--help'])).stdout).toMatch(/exit status: 0 .* 1 .*\n?.*2 bad usage or input/);
+    expect((await run(['certs', '--help'])).stdout).toMatch(/exit status: 0 .* 1 .* 2 bad usage or input/);
+  });
+});

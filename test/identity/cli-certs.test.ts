@@ -15,6 +15,7 @@ import { main } from '../../src/cli/main';
 import { CERTIFICATE_FILES, MeshIdentity, WebhookCertificates } from '../../src/core/identity';
 import { generateMeshCertificates } from '../../src/core/identity/generate';
 import { expectMeshConformant, secretData } from '../mesh/support';
+import { PROJECT_ROOT } from '../support/fixtures';
 
 const HAVE_OPENSSL = spawnSync('openssl', ['version']).status === 0;
 const itOpenssl = HAVE_OPENSSL ? test : test.skip;
@@ -85,7 +86,7 @@ test('bad options are errors that name the option and what is allowed', async ()
     [['--bogus'], /unknown option "--bogus"/],
   ] as const) {
     const io = capture(work);
-    expect(await main(['certs', '--out', work, ...args], io)).toBe(1);
+    expect(await main(['certs', '--out', work, ...args], io)).toBe(2); // bad usage: the same exit code as every subcommand;
     expect(io.err.join('')).toMatch(pattern);
   }
   expect(fs.readdirSync(work)).toEqual([]);
@@ -153,4 +154,44 @@ itOpenssl('supplied PEMs end up in the issuer Secret and pass openssl verify; th
     expect(`${s.metadata.name}: ${res.status}`).toBe(`${s.metadata.name}: 0`);
   }
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('certs under hostile or odd --out', () => {
+  const runCli = (args: string[], cwd = os.tmpdir()) =>
+    spawnSync(process.execPath, [require.resolve('ts-node/dist/bin'), '--transpile-only', path.join(PROJECT_ROOT, 'src/cli/main.ts'), ...args], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  test.each([
+    ['/proc/linkerd-certs', /not under \/proc, \/sys, \/dev/],
+    ['/sys/x/certs', /not under \/proc/],
+  ])('--out %s fails at once with exit 2', (out, message) => {
+    const started = Date.now();
+    const r = runCli(['certs', '--out', out]);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: expect.stringMatching(message) });
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  test('an unwritable parent or a file in the way fails at once with exit 2, naming it', () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-certs-out-'));
+    fs.writeFileSync(path.join(base, 'file'), 'x');
+    const r = runCli(['certs', '--out', path.join(base, 'file', 'certs')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${path.join(base, 'file')} is a file, expected a directory`);
+  });
+
+  test('the key directory it creates is 0700 whatever the umask', () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-certs-umask-'));
+    const dir = path.join(base, 'nested', 'certs');
+    const r = spawnSync('sh', ['-c', 'umask 000 && exec "$0" "$@"', process.execPath, require.resolve('ts-node/dist/bin'), '--transpile-only', path.join(PROJECT_ROOT, 'src/cli/main.ts'), 'certs', '--out', dir], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(0);
+    const mode = (p: string) => fs.statSync(p).mode.toString(8).slice(-3);
+    expect(mode(dir)).toBe('700');
+    for (const f of ['ca.key', 'issuer.key', 'webhook.key']) expect(mode(path.join(dir, f))).toBe('600');
+  });
 });

@@ -72,6 +72,9 @@ const QUESTION_RE = /^\s*(\S+)\s*->\s*(\S+?):([A-Za-z0-9-]+)(?:\/(TCP|UDP|SCTP|t
 export function parseFlowQuestion(text: string): FlowQuestion {
   const m = QUESTION_RE.exec(text);
   if (!m) throw new FlowQuestionError(`--flow ${JSON.stringify(text)}: expected "<namespace>/<workload> -> <namespace>/<workload>:<port>[/TCP|UDP|SCTP]", e.g. "shop/web -> shop/api:8080"`);
+  if (/^\d+$/.test(m[3]) && !(Number(m[3]) >= 1 && Number(m[3]) <= 65535)) {
+    throw new FlowQuestionError(`--flow ${JSON.stringify(text)}: port ${m[3]} is out of range; expected a port number from 1 to 65535, or a port name`);
+  }
   return { text, source: m[1], destination: m[2], port: m[3], protocol: (m[4] ?? 'TCP').toUpperCase() as L4Protocol };
 }
 
