@@ -81,7 +81,23 @@ export class ExternalWorkloadHost extends Construct implements ExternalWorkloadR
   public constructor(scope: Construct, id: string, props: ExternalWorkloadHostProps) {
     super(scope, id);
     const trustAnchorPem = props.trustAnchorPem ?? (props.mesh as { readonly trustAnchorPem?: unknown }).trustAnchorPem;
-    this.resolved = resolveHost(this.node.path, { ...props, trustAnchorPem: trustAnchorPem as string }, props.mesh.info);
+    const meshAnchors = (props.mesh as { readonly trustAnchorPem?: unknown }).trustAnchorPem;
+    this.resolved = resolveHost(this.node.path, { ...props, trustAnchorPem: trustAnchorPem as string }, props.mesh.info, {
+      meshTrustAnchorsPem: typeof meshAnchors === 'string' ? meshAnchors : undefined,
+    });
+    // two hosts with one ExternalWorkload name and namespace would share one SPIFFE identity
+    this.node.addValidation({
+      validate: () => {
+        const key = `${this.externalWorkload.namespace}/${this.externalWorkload.name}`;
+        const others = this.node.root.node
+          .findAll()
+          .filter((c): c is ExternalWorkloadHost => c instanceof ExternalWorkloadHost && c !== this)
+          .filter((h) => `${h.externalWorkload.namespace}/${h.externalWorkload.name}` === key);
+        return others.length === 0
+          ? []
+          : [`name, namespace: received "${key}", also used by ${others.map((o) => o.node.path).join(', ')}; expected one ExternalWorkload (and SPIFFE identity) per host`];
+      },
+    });
     for (const w of externalWorkloadUpstreamWarnings(props.mesh.info, this.node.path)) {
       // eslint-disable-next-line no-console
       console.warn(formatIssue(w));

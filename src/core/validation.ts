@@ -5,6 +5,7 @@
  * {@link ValidationIssue.allowed}; each `checkX` records an issue on an {@link Issues} collector.
  */
 import { isIP } from 'net';
+import { formatRange, parseIp, parseRange } from './analysis/ip';
 import type { Issues } from './errors';
 
 const DNS1123_LABEL_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -173,7 +174,15 @@ export function checkPortNumber(issues: Issues, field: string, value: unknown): 
 
 /** Records an issue unless `value` is a CIDR. */
 export function checkCidr(issues: Issues, field: string, value: unknown): boolean {
-  return issues.check(isCidr(value), field, value, CIDR_RULE);
+  if (!issues.check(isCidr(value), field, value, CIDR_RULE)) return false;
+  // host bits: Kubernetes and Linkerd mask them off, so "10.0.0.1/8" silently means 10.0.0.0/8
+  const text = value as string;
+  const range = parseRange(text);
+  const addr = parseIp(text.slice(0, text.indexOf('/')));
+  if (range && addr && addr.value !== range.first) {
+    issues.warn(field, value, `expected a network address: host bits are set, so this means ${formatRange(range)}; write that`);
+  }
+  return true;
 }
 
 /** Records an issue unless `value` is an IP address. */

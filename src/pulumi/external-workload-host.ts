@@ -187,7 +187,8 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
     const mesh = args.mesh;
 
     // Which resources exist is decided from plain values; validation of plain values happens now.
-    const shape: ResolvedHost = resolveHost(scope, shapeProps(args), mesh.info, { ipsKnown: false });
+    const anchorKnown = typeof args.trustAnchorPem === 'string';
+    const shape: ResolvedHost = resolveHost(scope, shapeProps(args), mesh.info, { ipsKnown: false, checkTrustAnchor: anchorKnown });
     for (const w of externalWorkloadUpstreamWarnings(mesh.info, scope)) void pulumi.log.warn(formatIssue(w), this);
     const shapePlan = hostProvisioningPlan(shape);
     const local = shape.spire.kind === 'local';
@@ -215,11 +216,22 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
       pulumi.output((args.proxy?.binary as { image?: pulumi.Input<string> } | undefined)?.image),
       ips,
     ]);
-    const resolved = values.apply(([trustAnchorPem, spireVersion, spireUrl, spireSha256, proxyUrl, proxySha256, proxyImage, workloadIps]) =>
+    const withAnchors = pulumi.all([values, pulumi.output(mesh.trustAnchorPem)]);
+    const resolved = withAnchors.apply(([known, meshAnchors]) =>
       resolveHost(
         scope,
-        coreProps(args, { trustAnchorPem, spireVersion, spireUrl, spireSha256, proxyUrl, proxySha256, proxyImage, workloadIps }),
+        coreProps(args, {
+          trustAnchorPem: known[0],
+          spireVersion: known[1],
+          spireUrl: known[2],
+          spireSha256: known[3],
+          proxyUrl: known[4],
+          proxySha256: known[5],
+          proxyImage: known[6],
+          workloadIps: known[7],
+        }),
         mesh.info,
+        { meshTrustAnchorsPem: meshAnchors },
       ),
     );
     this.plan = resolved.apply(hostProvisioningPlan);

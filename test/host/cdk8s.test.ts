@@ -180,3 +180,43 @@ describe('the VM runs what the cluster runs', () => {
     expect(linkerdVersionOfChart('1.16.11')).toBeUndefined();
   });
 });
+
+describe('identity mistakes are errors before anything is applied', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { generateMeshCertificates } = require('../../src/core/identity/generate') as typeof import('../../src/core/identity/generate');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { LinkerdMesh, MeshDelivery } = require('../../src/cdk8s') as typeof import('../../src/cdk8s');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { MeshIdentity } = require('../../src/core') as typeof import('../../src/core');
+
+  test("a VM trust anchor that is not the mesh's, or not a root, is refused", async () => {
+    const mine = await generateMeshCertificates();
+    const other = await generateMeshCertificates();
+    const chart = new Chart(Testing.app(), 'ids');
+    const mesh = new LinkerdMesh(chart, 'mesh', {
+      identity: MeshIdentity.supplied({
+        trustAnchorPem: mine.trustAnchor.certificatePem,
+        issuerCertificatePem: mine.issuer.certificatePem,
+        issuerKeyPem: mine.issuer.keyPem,
+      }),
+      delivery: MeshDelivery.flux(),
+      gatewayApi: { managedBy: 'linkerd-crds-chart' },
+    });
+    const { trustAnchorPem: _t, ...rest } = seedHostProps();
+    expect(() => new ExternalWorkloadHost(chart, 'vm1', { ...rest, mesh, trustAnchorPem: other.trustAnchor.certificatePem } as ExternalWorkloadHostProps)).toThrow(
+      /\[ids\/vm1\] trustAnchorPem: received "certificate CN=root\.linkerd\.cluster\.local \(SHA-256 [0-9A-F:.]+"; expected one of the mesh's trust anchors/,
+    );
+    expect(() => new ExternalWorkloadHost(chart, 'vm2', { ...rest, mesh, trustAnchorPem: mine.issuer.certificatePem } as ExternalWorkloadHostProps)).toThrow(
+      /trustAnchorPem: received "certificate CN=identity\.linkerd\.cluster\.local"; expected a trust anchor: a self-signed CA certificate/,
+    );
+    // the mesh's own anchor (the default) is accepted
+    expect(() => new ExternalWorkloadHost(chart, 'vm3', { ...rest, mesh } as ExternalWorkloadHostProps)).not.toThrow();
+  });
+
+  test('two hosts with the same ExternalWorkload name and namespace fail synthesis (one SPIFFE identity for both)', () => {
+    const { app, chart, mesh } = setup();
+    new ExternalWorkloadHost(chart, 'a', props(mesh, { nodeName: 'vm-a' }));
+    new ExternalWorkloadHost(chart, 'b', props(mesh, { nodeName: 'vm-b' }));
+    expect(() => app.synth()).toThrow(/\[mesh-expansion\/a\] name, namespace: received "mixed-env\/external-workload", also used by mesh-expansion\/b; expected one ExternalWorkload/);
+  });
+});

@@ -136,3 +136,42 @@ test('supplied certificates are checked against the trust domain at plan time', 
   expect(msg).toContain('[app/mesh] identity.issuerCertificatePem:');
   expect(msg).toContain('identity.linkerd.prod.example');
 });
+
+describe('mistakes caught before anything is applied', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Issues } = require('../../src/core/errors') as typeof import('../../src/core/errors');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { validateMeshProps } = require('../../src/core/mesh/plan') as typeof import('../../src/core/mesh/plan');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { checkCidr } = require('../../src/core/validation') as typeof import('../../src/core/validation');
+  const check = (props: Record<string, unknown>) => {
+    const issues = new Issues('mesh');
+    validateMeshProps({ gatewayApi: { managedBy: 'linkerd-crds-chart' }, ...props } as never, issues);
+    return { errors: issues.errors.map((e) => `${e.field}: ${e.allowed}`), warnings: issues.warnings.map((w) => `${w.field}: ${w.allowed}`) };
+  };
+
+  test('chart versions: "banana" and a stable-format version on the edge repository are errors; a newer edge version is a warning', () => {
+    expect(check({ version: 'banana' }).errors).toEqual([expect.stringMatching(/^version: expected an edge chart version "YYYY\.M\.P"/)]);
+    expect(check({ version: '1.16.11' }).errors).toHaveLength(1);
+    expect(check({ version: '2026.8.3' })).toEqual({ errors: [], warnings: [] });
+    expect(check({ version: '2026.7.1' })).toEqual({ errors: [], warnings: [] });
+    expect(check({ version: '2027.1.1' }).warnings).toEqual([expect.stringMatching(/^version: expected a release this library is tested with \(up to 2026\.8\.3\)/)]);
+    expect(check({ version: '1.16.11', repository: 'https://helm.linkerd.io/stable' })).toEqual({ errors: [], warnings: [] });
+    expect(check({ version: 'banana', repository: 'https://charts.example.com/linkerd' }).errors).toHaveLength(1);
+  });
+
+  test('a plain-HTTP chart repository is a warning', () => {
+    expect(check({ repository: 'http://charts.example.com/linkerd' }).warnings).toEqual([expect.stringMatching(/^repository: expected an https:\/\/ \(or oci:\/\/\) repository/)]);
+  });
+
+  test('a CIDR with host bits set is a warning naming the network it means', () => {
+    const issues = new Issues('x');
+    expect(checkCidr(issues, 'apiServerCidrs[0]', '10.0.0.1/8')).toBe(true);
+    expect(checkCidr(issues, 'clusterNetworks[0]', 'fd00::1/8')).toBe(true);
+    expect(checkCidr(issues, 'ok', '10.0.0.0/8')).toBe(true);
+    expect(issues.warnings.map((w) => `${w.field}: ${w.allowed}`)).toEqual([
+      'apiServerCidrs[0]: expected a network address: host bits are set, so this means 10.0.0.0/8; write that',
+      'clusterNetworks[0]: expected a network address: host bits are set, so this means fd00::/8; write that',
+    ]);
+  });
+});

@@ -5,10 +5,12 @@
  * The same props drive the cluster objects (`ExternalWorkload`), the provisioning plan, the shell
  * bundle and the cloud-init user-data, for cdk8s and Pulumi alike.
  */
+import { X509Certificate } from 'crypto';
 import * as path from 'path';
 import { DEFAULT_IGNORE_INBOUND_PORTS, DEFAULT_IGNORE_OUTBOUND_PORTS, LINKERD_DEFAULT_VERSION, PROXY_PORTS } from '../constants';
 import { Issues } from '../errors';
 import { resolveExternalWorkload, type ExternalWorkloadProps, type ResolvedExternalWorkload } from '../external-workload/external-workload';
+import { pemCertificates } from '../identity/certificates';
 import { meshProxyImage, type MeshInfo } from '../mesh-info';
 import { checkDns1123Label, checkDuration, checkSpiffeId, isDns1123Subdomain, isPortNumber, PORT_NUMBER_RULE } from '../validation';
 
@@ -450,12 +452,19 @@ export function spireReleaseUrl(version: string, arch: HostArch): string {
  *
  * @param scope construct path for messages
  * @param opts.ipsKnown false when workload IPs are not plain values yet (Pulumi Outputs)
+ * @param opts.meshTrustAnchorsPem the mesh's trust anchors when known (the host's must be one of them)
  */
 export function resolveHost(
   scope: string,
   props: ExternalWorkloadHostProps,
   mesh: MeshInfo,
-  opts: { readonly ipsKnown?: boolean } = {},
+  opts: {
+    readonly ipsKnown?: boolean;
+    /** The mesh's trust anchors, when known: the host's must be among them. */
+    readonly meshTrustAnchorsPem?: string;
+    /** false while the anchor is a stand-in (a Pulumi Output not known yet); it is checked once known. */
+    readonly checkTrustAnchor?: boolean;
+  } = {},
 ): ResolvedHost {
   const workload = resolveExternalWorkload(scope, props, mesh, opts);
   const issues = new Issues(scope);
@@ -474,6 +483,8 @@ export function resolveHost(
     issues.error('trustAnchorPem', props.trustAnchorPem, 'expected the trust anchor certificate in PEM ("-----BEGIN CERTIFICATE-----...")');
   } else if (PRIVATE_KEY_RE.test(props.trustAnchorPem)) {
     issues.error('trustAnchorPem', props.trustAnchorPem, 'expected only certificates: the private key goes to trustAnchorKeyPem (Pulumi) or the key file (bundle), never here');
+  } else if (opts.checkTrustAnchor !== false) {
+    checkHostTrustAnchor(issues, props.trustAnchorPem, opts.meshTrustAnchorsPem);
   }
 
   const root = props.root ?? '/';
@@ -619,4 +630,35 @@ export function resolveHost(
 
 function uniq(list: readonly number[]): number[] {
   return [...new Set(list)];
+}
+
+/**
+ * The trust anchor a host is given must be a root (a self-signed CA) and, when the mesh's anchors are
+ * known, one of them: a VM that trusts another root cannot talk to the mesh, and one whose SPIRE signs
+ * under another root hands out identities nobody in the cluster accepts.
+ */
+export function checkHostTrustAnchor(issues: Issues, hostAnchorPem: string, meshAnchorsPem?: string): void {
+  const certs = pemCertificates(hostAnchorPem);
+  let parsed: X509Certificate[];
+  try {
+    parsed = certs.map((c) => new X509Certificate(c));
+  } catch {
+    issues.error('trustAnchorPem', hostAnchorPem, 'expected PEM certificates that parse');
+    return;
+  }
+  for (const cert of parsed) {
+    const selfSigned = cert.ca && cert.subject === cert.issuer && cert.verify(cert.publicKey);
+    issues.check(selfSigned, 'trustAnchorPem', `certificate ${cert.subject.replace(/\n/g, ', ')}`, 'expected a trust anchor: a self-signed CA certificate (not an issuer or a leaf)');
+  }
+  const meshCerts = meshAnchorsPem === undefined ? [] : pemCertificates(meshAnchorsPem);
+  if (meshCerts.length === 0) return; // the mesh's anchors are not known (yet)
+  const meshPrints = new Set(meshCerts.map((c) => new X509Certificate(c).fingerprint256));
+  for (const cert of parsed) {
+    issues.check(
+      meshPrints.has(cert.fingerprint256),
+      'trustAnchorPem',
+      `certificate ${cert.subject.replace(/\n/g, ', ')} (SHA-256 ${cert.fingerprint256})`,
+      "expected one of the mesh's trust anchors: this VM would not trust the cluster's proxies, nor they its identity",
+    );
+  }
 }

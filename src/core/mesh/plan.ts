@@ -141,6 +141,28 @@ export function jaegerNamespaceOf(props: Pick<LinkerdMeshProps, 'jaeger'>): stri
   return (typeof props.jaeger === 'object' && props.jaeger.namespace) || DEFAULT_JAEGER_NAMESPACE;
 }
 
+/** Chart versions of the edge repository (`YYYY.M.P`) and of any other (semver, optional pre-release). */
+const EDGE_CHART_VERSION = /^(\d{4})\.(\d{1,2})\.(\d+)$/;
+const SEMVER_CHART_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+
+/**
+ * A chart version must be one the repository could have released: the edge repository numbers
+ * `YYYY.M.P` (2026.8.3 is edge-26.8.3), others semver. A well-formed edge version newer than the one
+ * this library is tested with is a warning.
+ */
+function checkChartVersion(issues: Issues, version: unknown, repository: string): void {
+  const edge = repository.replace(/\/+$/, '') === LINKERD_EDGE_HELM_REPO;
+  const ok = typeof version === 'string' && (edge ? EDGE_CHART_VERSION.test(version) : SEMVER_CHART_VERSION.test(version));
+  if (!issues.check(ok, 'version', version, edge ? 'expected an edge chart version "YYYY.M.P" such as "2026.8.3" (the release edge-26.8.3)' : 'expected a chart version such as "1.16.11"')) return;
+  if (edge) {
+    const [y, m, p] = (version as string).split('.').map(Number);
+    const [dy, dm, dp] = LINKERD_DEFAULT_CHART_VERSION.split('.').map(Number);
+    if ((y - dy || m - dm || p - dp) > 0) {
+      issues.warn('version', version, `expected a release this library is tested with (up to ${LINKERD_DEFAULT_CHART_VERSION}); newer ones may change chart values`);
+    }
+  }
+}
+
 /** Five cron fields of digits, `*`, `/`, `,` and `-` (what the CronJob's schedule takes, without macros). */
 const CRON_SCHEDULE = /^[0-9*/,-]+( [0-9*/,-]+){4}$/;
 
@@ -151,7 +173,10 @@ export function validateMeshProps(props: MeshSettings, issues: Issues, checkJaeg
   if (props.namespace !== undefined) checkDns1123Label(issues, 'namespace', props.namespace);
   if (props.trustDomain !== undefined) checkTrustDomain(issues, 'trustDomain', props.trustDomain);
   if (props.clusterDomain !== undefined) checkDns1123Subdomain(issues, 'clusterDomain', props.clusterDomain);
-  if (props.version !== undefined) issues.check(typeof props.version === 'string' && NO_SPACE.test(props.version), 'version', props.version, 'expected a chart version such as "2026.8.3"');
+  if (props.version !== undefined) checkChartVersion(issues, props.version, props.repository ?? LINKERD_EDGE_HELM_REPO);
+  if (typeof props.repository === 'string' && props.repository.startsWith('http://')) {
+    issues.warn('repository', props.repository, 'expected an https:// (or oci://) repository: over plain HTTP anyone on the path can swap the charts');
+  }
   if (props.repository !== undefined) {
     issues.check(
       typeof props.repository === 'string' && REPOSITORY.test(props.repository),

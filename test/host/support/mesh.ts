@@ -1,13 +1,10 @@
 /** Host props and test keys for the host and external workload tests. */
+import * as fs from 'fs';
+import * as path from 'path';
 import type { ExternalWorkloadHostProps } from '../../../src/core/host/props';
 
-/** A test certificate (not a real key pair: the plan only carries it). */
-export const TRUST_ANCHOR_PEM = [
-  '-----BEGIN CERTIFICATE-----',
-  'MIIBjjCCATOgAwIBAgIQdGVzdC10cnVzdC1hbmNob3IwCgYIKoZIzj0EAwIwJTEj',
-  'MCEGA1UEAxMacm9vdC5saW5rZXJkLmNsdXN0ZXIubG9jYWwwHhcNMjQwMTAxMDAw',
-  '-----END CERTIFICATE-----',
-].join('\n');
+/** A real trust anchor (a self-signed CA, the mesh-expansion example's): hosts check that theirs is a root. */
+export const TRUST_ANCHOR_PEM = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'mesh-expansion', 'trust-anchor.crt'), 'utf8').trim();
 
 /** A test private key, recognisable in any output it must never reach. */
 export const TRUST_ANCHOR_KEY_PEM = [
