@@ -171,3 +171,33 @@ describe('known upstream defects', () => {
     expect(externalWorkloadUpstreamWarnings({ linkerdVersion: 'edge-27.1.1' }, 'vm')).toEqual([]);
   });
 });
+
+describe("the proxy's inbound port, where the destination controller reads it", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { planHost } = require('../../src/core/host') as typeof import('../../src/core/host');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const host = require('../../src/core/host/props') as typeof import('../../src/core/host/props');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const support = require('../host/support/mesh') as typeof import('../host/support/mesh');
+  const meshInfo = () => defaultMesh();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { expectConformant: conformant } = require('../support/conformance') as typeof import('../support/conformance');
+
+  test('a non-default inbound port is advertised as the port named linkerd-proxy; the default adds nothing', () => {
+    const custom = host.resolveHost('vm', support.seedHostProps({ proxy: { inboundPort: 4999, binary: { kind: 'image' } } }), meshInfo());
+    const manifest = externalWorkloadManifest(custom.workload);
+    conformant(manifest);
+    expect(manifest.spec.ports).toEqual([{ name: 'http', port: 80 }, { name: 'linkerd-proxy', port: 4999 }]);
+    // the VM's proxy listens there: the same value reaches the proxy's environment and the redirect
+    const plan = planHost('vm', support.seedHostProps({ proxy: { inboundPort: 4999, binary: { kind: 'image' } } }), meshInfo());
+    const all = plan.steps.map((s) => s.create).join('\n');
+    expect(all).toContain('LINKERD2_PROXY_INBOUND_LISTEN_ADDR');
+    expect(all).toMatch(/REDIRECT --to-port 4999/);
+    const plain = host.resolveHost('vm', support.seedHostProps(), meshInfo());
+    expect(externalWorkloadManifest(plain.workload).spec.ports).toEqual([{ name: 'http', port: 80 }]);
+  });
+
+  test('users may not name a port linkerd-proxy', () => {
+    expect(() => host.resolveHost('vm', support.seedHostProps({ ports: [{ name: 'linkerd-proxy', port: 80 }] }), meshInfo())).toThrow(/ports\[0\]\.name: received "linkerd-proxy"; expected another name/);
+  });
+});

@@ -6,7 +6,10 @@
  * object; {@link resolveExternalWorkload} is the only place defaults are applied.
  */
 import { isIP } from 'net';
-import { LINKERD_DEFAULT_VERSION } from '../constants';
+import { LINKERD_DEFAULT_VERSION, PROXY_PORTS } from '../constants';
+
+/** Name of the ExternalWorkload port that carries the proxy's inbound port (linkerd2 `pkg/k8s/labels.go`: `ProxyPortName`). */
+export const PROXY_PORT_NAME = 'linkerd-proxy';
 import type { ExternalWorkload, ExternalWorkloadSpecPorts } from '../crds/external-workload';
 import { Issues, type ValidationIssue } from '../errors';
 import { cleanMetadata, type KubeObject, type L4Protocol } from '../k8s';
@@ -95,6 +98,13 @@ export interface ResolvedExternalWorkload {
   readonly serverName: string;
   /** SPIFFE trust domain of the identity. */
   readonly spiffeTrustDomain: string;
+  /**
+   * The proxy's inbound port when it is not the default 4143: advertised as the port named
+   * `linkerd-proxy`, which is where the destination controller reads it (linkerd2 edge-26.8.3
+   * `controller/api/destination/endpoint_translator.go`, `getInboundPortFromExternalWorkload`;
+   * `pkg/k8s/labels.go`: `ProxyPortName = "linkerd-proxy"`).
+   */
+  readonly proxyInboundPort?: number;
 }
 
 /** The default SPIFFE trust domain of a mesh's external workloads: `root.<namespace>.<trustDomain>`. */
@@ -180,6 +190,7 @@ function checkPorts(issues: Issues, ports: readonly ExternalWorkloadPort[] | und
     if (p.name !== undefined) {
       issues.check(isIanaSvcName(p.name), `ports[${i}].name`, p.name, 'expected an IANA service name: at most 15 characters, lowercase letters, digits and "-", at least one letter');
       if (names.has(p.name)) issues.error(`ports[${i}].name`, p.name, 'expected port names to be unique');
+      if (p.name === PROXY_PORT_NAME) issues.error(`ports[${i}].name`, p.name, `expected another name: "${PROXY_PORT_NAME}" is the port Linkerd reads the proxy's inbound port from (set proxy.inboundPort on the host)`);
       names.add(p.name);
     }
     if (p.protocol !== undefined) {
@@ -198,6 +209,9 @@ export function externalWorkloadManifest(ew: ResolvedExternalWorkload): External
     port: p.port,
     ...(p.protocol !== undefined ? { protocol: p.protocol } : {}),
   }));
+  if (ew.proxyInboundPort !== undefined && ew.proxyInboundPort !== PROXY_PORTS.inbound) {
+    ports.push({ name: PROXY_PORT_NAME, port: ew.proxyInboundPort });
+  }
   return {
     apiVersion: 'workload.linkerd.io/v1beta1',
     kind: 'ExternalWorkload',

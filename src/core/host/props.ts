@@ -615,7 +615,8 @@ export function resolveHost(
 
   issues.throwIfErrors();
   return {
-    workload,
+    // the destination controller reads a non-default inbound port from a port named linkerd-proxy
+    workload: ports.inboundPort === PROXY_PORTS.inbound ? workload : { ...workload, proxyInboundPort: ports.inboundPort },
     mesh,
     nodeName,
     trustAnchorPem: props.trustAnchorPem.trim(),
