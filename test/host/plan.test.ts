@@ -226,8 +226,8 @@ describe('proxy environment', () => {
   });
 
   test('the SPIRE Workload API address is given under the current and the older name', () => {
-    expect(byName.LINKERD2_PROXY_IDENTITY_SPIRE_WORKLOAD_API_ADDRESS).toBe('unix:///tmp/spire-agent/public/api.sock');
-    expect(byName.LINKERD2_PROXY_IDENTITY_SPIRE_SOCKET).toBe('unix:///tmp/spire-agent/public/api.sock');
+    expect(byName.LINKERD2_PROXY_IDENTITY_SPIRE_WORKLOAD_API_ADDRESS).toBe('unix:///var/lib/spire/agent/public/api.sock');
+    expect(byName.LINKERD2_PROXY_IDENTITY_SPIRE_SOCKET).toBe('unix:///var/lib/spire/agent/public/api.sock');
   });
 
   test('ports are configurable', () => {

@@ -244,6 +244,11 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
       expect(fs.readFileSync(f(`etc/systemd/system/${u}`), 'utf8')).toContain('Restart=on-failure');
     }
     expect(fs.readFileSync(f('etc/passwd'), 'utf8')).toContain('linkerd-proxy:x:2102:2102:');
+    // SPIRE's sockets live in root-owned directories the plan made (not /tmp): the server's only root enters
+    const owner = (p: string) => fs.statSync(f(p)).uid;
+    expect([mode('var/lib/spire/server/private'), owner('var/lib/spire/server/private')]).toEqual(['700', 0]);
+    expect([mode('var/lib/spire/agent/public'), owner('var/lib/spire/agent/public')]).toEqual(['755', 0]);
+    expect(fs.existsSync(f('tmp/spire-agent'))).toBe(false);
   });
 
   test('the join token went through the 0600 config only: never on a command line, and the agent read it there', () => {
@@ -279,7 +284,7 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
       LINKERD2_PROXY_IDENTITY_SERVER_ID: 'spiffe://root.linkerd.cluster.local/external-workload',
       LINKERD2_PROXY_IDENTITY_SERVER_NAME: 'external-workload.cluster.local',
       LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS: TRUST_ANCHOR_PEM,
-      LINKERD2_PROXY_IDENTITY_SPIRE_WORKLOAD_API_ADDRESS: `unix://${path.join(root, 'tmp/spire-agent/public/api.sock')}`,
+      LINKERD2_PROXY_IDENTITY_SPIRE_WORKLOAD_API_ADDRESS: `unix://${path.join(root, 'var/lib/spire/agent/public/api.sock')}`,
       LINKERD2_PROXY_DESTINATION_SVC_ADDR: 'linkerd-dst-headless.linkerd.svc.cluster.local.:8086',
       LINKERD2_PROXY_POLICY_SVC_ADDR: 'linkerd-policy.linkerd.svc.cluster.local.:8090',
     });

@@ -279,8 +279,10 @@ export function hostLayout(root = '/', unitDir = '/etc/systemd/system'): HostLay
     bundlePem: p('/opt/spire/conf/bundle.pem'),
     caCert: p('/opt/spire/certs/ca.crt'),
     caKey: p('/opt/spire/certs/ca.key'),
-    serverSocket: p('/tmp/spire-server/private/api.sock'),
-    agentSocket: p('/tmp/spire-agent/public/api.sock'),
+    // sockets in root-owned directories the plan creates (never /tmp, where any user could create
+    // the directory first and own the socket path)
+    serverSocket: p('/var/lib/spire/server/private/api.sock'),
+    agentSocket: p('/var/lib/spire/agent/public/api.sock'),
     proxyDir: p('/opt/linkerd-proxy'),
     proxyBinDir: p('/opt/linkerd-proxy/bin'),
     proxyWrapper: p('/opt/linkerd-proxy/bin/run-proxy'),
@@ -317,6 +319,7 @@ export function ownedDirectories(h: ResolvedHost): string[] {
   ];
   if (h.spire.kind === 'local') {
     for (const socket of [l.serverSocket, l.agentSocket]) dirs.push(path.posix.dirname(socket), path.posix.dirname(path.posix.dirname(socket)));
+    dirs.push(path.posix.dirname(path.posix.dirname(path.posix.dirname(l.agentSocket))));
   }
   return dirs;
 }

@@ -261,6 +261,9 @@ export function spireServerStep(h: ResolvedHost, s: ResolvedLocalSpire): HostSte
       body: `changed=0
 mkdir -p -- "$SERVER_DATA"
 chmod 0700 -- "$SERVER_DATA"
+# the server's socket: a directory only root can enter
+install -d -o root -g root -m 0755 -- "$(dirname -- "$(dirname -- "$SERVER_SOCKET")")"
+install -d -o root -g root -m 0700 -- "$(dirname -- "$SERVER_SOCKET")"
 ${ifChanged('put_file 0644 "$SERVER_CONF"', conf)}
 ${ifChanged('install_unit "$UNIT"', unitText)}
 ensure_service "$UNIT" "$changed"
@@ -321,6 +324,8 @@ export function spireAgentStep(h: ResolvedHost, s: ResolvedLocalSpire): HostStep
 ${heredocVar('AGENT_CONF_JOIN', joinConf)}
 mkdir -p -- "$AGENT_DATA"
 chmod 0700 -- "$AGENT_DATA"
+# the agent's socket: root-owned directories the proxy user can traverse but not write
+install -d -o root -g root -m 0755 -- "$(dirname -- "$(dirname -- "$AGENT_SOCKET")")" "$(dirname -- "$AGENT_SOCKET")"
 changed=0
 ${ifChanged('install_unit "$UNIT"', unitText)}
 unit_changed="$changed"
