@@ -5,7 +5,10 @@
  * the delete script leaves the nat table as it was.
  */
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
 import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
 import { seedHostProps } from './support/mesh';
 import { defaultMesh } from '../support/mesh';
 import { appendRules, describeAsRoot, run, TestNetns } from './support/netns';
@@ -17,8 +20,13 @@ const NS_IP = '10.231.7.2';
 const PROXY_UID = 2102;
 const APP_UID = 4242;
 
+// the step installs its script and unit under this root; `true` stands in for systemctl
+const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-ipt-root-'));
+afterAll(() => fs.rmSync(ROOT, { recursive: true, force: true }));
 const step = (overrides = {}): HostStep =>
-  planHost('iptables-test', seedHostProps({ traffic: { managementPorts: [] }, ...overrides }), defaultMesh()).steps.find((s) => s.id === 'iptables')!;
+  planHost('iptables-test', seedHostProps({ traffic: { managementPorts: [] }, root: ROOT, serviceManager: { command: 'true' }, ...overrides }), defaultMesh()).steps.find(
+    (s) => s.id === 'iptables',
+  )!;
 
 /** A node one-liner: a TCP server on `port` answering `reply` to every connection. */
 const server = (port: number, reply: string, host = '0.0.0.0') =>
@@ -172,10 +180,30 @@ describeAsRoot('iptables step in a network namespace', [], () => {
     }
   });
 
+  test('after a reboot (the nat table flushed) the unit\'s command brings the same rules back; applying twice changes nothing', () => {
+    ns.exec(['bash', '-c', step().create]);
+    const applied = ns.natTable();
+    const unit = fs.readFileSync(path.join(ROOT, 'etc/systemd/system/linkerd-proxy-iptables.service'), 'utf8');
+    expect(unit).toMatch(/^Before=linkerd-proxy\.service$/m);
+    expect(unit).toMatch(/^WantedBy=multi-user\.target$/m);
+    const execStart = /^ExecStart=(\S+)$/m.exec(unit)![1];
+    expect(execStart).toBe(path.join(ROOT, 'opt/linkerd-proxy/bin/apply-iptables'));
+    // a reboot: the kernel's tables start empty
+    ns.exec(['iptables', '-t', 'nat', '-F']);
+    ns.exec(['iptables', '-t', 'nat', '-X']);
+    expect(ns.natTable()).not.toBe(applied);
+    ns.exec([execStart]);
+    expect(ns.natTable()).toBe(applied);
+    ns.exec([execStart]);
+    expect(ns.natTable()).toBe(applied);
+  });
+
   test('delete leaves the nat table exactly as it was, and connections reach the application again', async () => {
     const out = ns.exec(['bash', '-c', step().delete]);
     expect(out).toContain('removed chain PROXY_INIT_OUTPUT');
     expect(ns.natTable()).toBe(before);
+    expect(fs.existsSync(path.join(ROOT, 'opt/linkerd-proxy/bin/apply-iptables'))).toBe(false);
+    expect(fs.existsSync(path.join(ROOT, 'etc/systemd/system/linkerd-proxy-iptables.service'))).toBe(false);
     expect(await ask(NS_IP, 80)).toBe('app');
     // deleting again is harmless
     ns.exec(['bash', '-c', step().delete]);

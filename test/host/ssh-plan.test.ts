@@ -226,7 +226,7 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
     expect(out).toContain('[spire-workload-entry] created entry linkerd-ew-mixed-env-external-workload');
     expect(out).toContain('[proxy-user] created user linkerd-proxy (uid 2102)');
     expect(out).toContain('[iptables] created chain PROXY_INIT_REDIRECT');
-    expect(standins.execResults()).toEqual(['spire-server.service rc=0', 'spire-agent.service rc=0', 'linkerd-proxy.service rc=0']);
+    expect(standins.execResults()).toEqual(['spire-server.service rc=0', 'spire-agent.service rc=0', 'linkerd-proxy.service rc=0', 'linkerd-proxy-iptables.service rc=0']);
   });
 
   test('files: the key 0600, the agent config 0600 without the used token, units, the proxy user', () => {

@@ -5,7 +5,8 @@
  * they differ) and removed cleanly (the `nat` table is left as it was).
  */
 import type { ResolvedHost } from './props';
-import { deleteScript, shQuote, stepScript } from './shell';
+import { IPTABLES_UNIT, PROXY_UNIT } from './proxy';
+import { deleteScript, ifChanged, shQuote, stepScript } from './shell';
 import type { HostStep } from './types';
 
 /** Chain of the inbound rules. */
@@ -116,31 +117,80 @@ remove_chain() {
 }`,
 };
 
-/** Step: the iptables rules. */
-export function iptablesStep(h: ResolvedHost): HostStep {
+/**
+ * The script that makes the nat table hold exactly the redirect rules (idempotent: applied twice, the
+ * same rule set). The step installs it and runs it; {@link IPTABLES_UNIT} runs it at every boot.
+ */
+export function iptablesApplyScript(h: ResolvedHost): string {
   const r = trafficRules(h);
-  const vars: Array<[string, string]> = [['IPTABLES', h.traffic.iptablesCommand]];
   const list = (name: string, rules: readonly string[]) => `${name}=(\n${rules.map((x) => `  ${shQuote(x)}`).join('\n')}\n)`;
-  return {
-    id: 'iptables',
-    description: `redirect inbound TCP to ${h.proxy.inboundPort} (except ${h.traffic.ignoreInboundPorts.join(',') || 'none'}) and outbound TCP to ${h.proxy.outboundPort} (except uid ${h.proxy.uid}, loopback, ${h.traffic.ignoreOutboundPorts.join(',') || 'no ports'})`,
-    create: stepScript({
-      step: 'iptables',
-      title: `iptables nat chains ${REDIRECT_CHAIN} and ${OUTPUT_CHAIN} (traffic through the proxy)`,
-      vars,
-      functions: IPTABLES_FUNCTIONS,
-      body: `${list('redirect_rules', r.redirect)}
+  return stepScript({
+    step: 'iptables',
+    title: `iptables nat chains ${REDIRECT_CHAIN} and ${OUTPUT_CHAIN} (traffic through the proxy)`,
+    vars: [['IPTABLES', h.traffic.iptablesCommand]],
+    functions: IPTABLES_FUNCTIONS,
+    body: `${list('redirect_rules', r.redirect)}
 ${list('output_rules', r.output)}
 sync_chain ${REDIRECT_CHAIN} "\${redirect_rules[@]}"
 sync_chain ${OUTPUT_CHAIN} "\${output_rules[@]}"
 ${r.jumps.map(([from, to, match]) => `ensure_jump ${from} ${to}${match ? ` ${shQuote(match)}` : ''}`).join('\n')}`,
+  });
+}
+
+/** The oneshot unit ordered before the proxy: the rules come back after a reboot. */
+export function iptablesUnit(h: ResolvedHost): string {
+  return [
+    '[Unit]',
+    `Description=Linkerd proxy traffic redirection for external workload ${h.workload.namespace}/${h.workload.name} (linkerd-constructs)`,
+    'After=network-pre.target',
+    'Wants=network-pre.target',
+    `Before=${PROXY_UNIT}`,
+    '',
+    '[Service]',
+    'Type=oneshot',
+    'RemainAfterExit=yes',
+    `ExecStart=${h.layout.iptablesScript}`,
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+/** Step: the iptables rules, applied now and at every boot. */
+export function iptablesStep(h: ResolvedHost): HostStep {
+  const r = trafficRules(h);
+  const l = h.layout;
+  const script = iptablesApplyScript(h);
+  const unitText = iptablesUnit(h);
+  const vars: Array<[string, string]> = [
+    ['SCRIPT', l.iptablesScript],
+    ['SERVICE_MANAGER', h.serviceManager],
+    ['UNIT_DIR', l.unitDir],
+    ['UNIT', IPTABLES_UNIT],
+  ];
+  return {
+    id: 'iptables',
+    description: `redirect inbound TCP to ${h.proxy.inboundPort} (except ${h.traffic.ignoreInboundPorts.join(',') || 'none'}) and outbound TCP to ${h.proxy.outboundPort} (except uid ${h.proxy.uid}, loopback, ${h.traffic.ignoreOutboundPorts.join(',') || 'no ports'}), now and at every boot (${IPTABLES_UNIT})`,
+    create: stepScript({
+      step: 'iptables',
+      title: `iptables nat chains ${REDIRECT_CHAIN} and ${OUTPUT_CHAIN}, and ${IPTABLES_UNIT} that restores them at boot`,
+      vars,
+      body: `changed=0
+${ifChanged('put_file 0755 "$SCRIPT"', script)}
+${ifChanged('install_unit "$UNIT"', unitText)}
+# converge now (also after someone flushed the table), then keep the unit enabled for every boot
+"$SCRIPT"
+ensure_service "$UNIT" "$changed"`,
     }),
     delete: deleteScript(h, {
       step: 'iptables',
-      title: `iptables: remove ${REDIRECT_CHAIN} and ${OUTPUT_CHAIN} and the jumps into them`,
-      vars,
+      title: `iptables: remove ${IPTABLES_UNIT}, ${REDIRECT_CHAIN} and ${OUTPUT_CHAIN} and the jumps into them`,
+      vars: [['IPTABLES', h.traffic.iptablesCommand], ...vars],
       functions: IPTABLES_FUNCTIONS,
-      body: `${r.jumps.map(([from, to]) => `remove_jump ${from} ${to}`).join('\n')}
+      body: `remove_service "$UNIT"
+remove_path "$SCRIPT"
+${r.jumps.map(([from, to]) => `remove_jump ${from} ${to}`).join('\n')}
 remove_chain ${REDIRECT_CHAIN}
 remove_chain ${OUTPUT_CHAIN}`,
     }),
@@ -150,7 +200,10 @@ remove_chain ${OUTPUT_CHAIN}`,
       ...r.output.map((x) => `${OUTPUT_CHAIN}:${x}`),
       ...r.jumps.map(([from, to, match]) => `jump:${from}:${to}:${match}`),
     ],
-    files: [],
+    files: [
+      { path: l.iptablesScript, mode: '0755', content: script },
+      { path: `${l.unitDir}/${IPTABLES_UNIT}`, mode: '0644', content: unitText },
+    ],
     secrets: [],
   };
 }

@@ -247,6 +247,8 @@ export interface HostLayout {
   readonly proxyBinDir: string;
   /** Wrapper the proxy unit runs (loads the environment). */
   readonly proxyWrapper: string;
+  /** The script that (re)applies the redirect rules; the iptables unit runs it at every boot. */
+  readonly iptablesScript: string;
   /** Configuration of this library on the host. */
   readonly configDir: string;
   /** The proxy's environment file. */
@@ -286,6 +288,7 @@ export function hostLayout(root = '/', unitDir = '/etc/systemd/system'): HostLay
     proxyDir: p('/opt/linkerd-proxy'),
     proxyBinDir: p('/opt/linkerd-proxy/bin'),
     proxyWrapper: p('/opt/linkerd-proxy/bin/run-proxy'),
+    iptablesScript: p('/opt/linkerd-proxy/bin/apply-iptables'),
     configDir: p('/etc/linkerd-external-workload'),
     proxyEnv: p('/etc/linkerd-external-workload/proxy.env'),
     stateDir: p('/var/lib/linkerd-external-workload'),

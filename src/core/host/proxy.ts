@@ -10,6 +10,8 @@ import type { HostStep } from './types';
 
 /** Unit name of the proxy. */
 export const PROXY_UNIT = 'linkerd-proxy.service';
+/** The oneshot unit that re-applies the redirect rules at every boot, before the proxy (iptables.ts). */
+export const IPTABLES_UNIT = 'linkerd-proxy-iptables.service';
 
 /** The SPIRE Workload API address the proxy uses (`unix://<socket>`). */
 export function spireWorkloadApiAddress(h: ResolvedHost): string {
@@ -83,8 +85,8 @@ export function proxyUnit(h: ResolvedHost): string {
   return [
     '[Unit]',
     `Description=Linkerd proxy for external workload ${h.workload.namespace}/${h.workload.name} (linkerd-constructs)`,
-    `After=network-online.target${local ? ` ${SPIRE_AGENT_UNIT}` : ''}`,
-    'Wants=network-online.target',
+    `After=network-online.target ${IPTABLES_UNIT}${local ? ` ${SPIRE_AGENT_UNIT}` : ''}`,
+    `Wants=network-online.target ${IPTABLES_UNIT}`,
     ...(local ? [`Requires=${SPIRE_AGENT_UNIT}`] : []),
     '',
     '[Service]',
