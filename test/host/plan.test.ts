@@ -227,7 +227,8 @@ describe('proxy environment', () => {
 
   test('the SPIRE Workload API address is given under the current and the older name', () => {
     expect(byName.LINKERD2_PROXY_IDENTITY_SPIRE_WORKLOAD_API_ADDRESS).toBe('unix:///var/lib/spire/agent/public/api.sock');
-    expect(byName.LINKERD2_PROXY_IDENTITY_SPIRE_SOCKET).toBe('unix:///var/lib/spire/agent/public/api.sock');
+    // the deprecated name is not written (linkerd2-proxy reads it only as a fallback of the current one)
+    expect(byName.LINKERD2_PROXY_IDENTITY_SPIRE_SOCKET).toBeUndefined();
   });
 
   test('ports are configurable', () => {

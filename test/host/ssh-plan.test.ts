@@ -249,6 +249,8 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
     expect([mode('var/lib/spire/server/private'), owner('var/lib/spire/server/private')]).toEqual(['700', 0]);
     expect([mode('var/lib/spire/agent/public'), owner('var/lib/spire/agent/public')]).toEqual(['755', 0]);
     expect(fs.existsSync(f('tmp/spire-agent'))).toBe(false);
+    // SPIRE's keys live in data directories only root can enter
+    expect([mode('opt/spire/data/server'), mode('opt/spire/data/agent')]).toEqual(['700', '700']);
   });
 
   test('the join token went through the 0600 config only: never on a command line, and the agent read it there', () => {

@@ -31,8 +31,9 @@ export function proxyEnvironment(h: ResolvedHost): Array<[string, string]> {
     ['LINKERD2_PROXY_IDENTITY_SERVER_ID', w.identity],
     ['LINKERD2_PROXY_IDENTITY_SERVER_NAME', w.serverName],
     ['LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS', h.trustAnchorPem],
+    // the current name only: linkerd2-proxy's identity config reads it with
+    // parse_deprecated(ENV_IDENTITY_SPIRE_WORKLOAD_API_ADDRESS, ENV_IDENTITY_SPIRE_SOCKET), the SOCKET name deprecated
     ['LINKERD2_PROXY_IDENTITY_SPIRE_WORKLOAD_API_ADDRESS', spire],
-    ['LINKERD2_PROXY_IDENTITY_SPIRE_SOCKET', spire],
     ['LINKERD2_PROXY_POLICY_WORKLOAD', JSON.stringify({ ns: w.namespace, external_workload: w.name })],
     ['LINKERD2_PROXY_DESTINATION_CONTEXT', JSON.stringify({ ns: w.namespace, nodeName: h.nodeName, external_workload: w.name })],
     ['LINKERD2_PROXY_DESTINATION_SVC_ADDR', e.destinationAddress],
