@@ -98,7 +98,7 @@ export class ExternalWorkloadHost extends Construct implements ExternalWorkloadR
           : [`name, namespace: received "${key}", also used by ${others.map((o) => o.node.path).join(', ')}; expected one ExternalWorkload (and SPIFFE identity) per host`];
       },
     });
-    for (const w of externalWorkloadUpstreamWarnings(props.mesh.info, this.node.path)) {
+    for (const w of [...this.resolved.warnings, ...externalWorkloadUpstreamWarnings(props.mesh.info, this.node.path)]) {
       // eslint-disable-next-line no-console
       console.warn(formatIssue(w));
     }

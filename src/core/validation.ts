@@ -144,6 +144,14 @@ export function isDuration(value: unknown): value is string {
   return typeof value === 'string' && /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value);
 }
 
+/** Milliseconds of a duration accepted by {@link isDuration} (Go's `time.ParseDuration` units). */
+export function durationMs(value: string): number {
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  for (const m of value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * unit[m[2]];
+  return total;
+}
+
 /**
  * The Linkerd identity of a service account:
  * `<sa>.<ns>.serviceaccount.identity.<controlPlaneNamespace>.<trustDomain>`.

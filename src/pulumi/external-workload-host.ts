@@ -189,7 +189,7 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
     // Which resources exist is decided from plain values; validation of plain values happens now.
     const anchorKnown = typeof args.trustAnchorPem === 'string';
     const shape: ResolvedHost = resolveHost(scope, shapeProps(args), mesh.info, { ipsKnown: false, checkTrustAnchor: anchorKnown });
-    for (const w of externalWorkloadUpstreamWarnings(mesh.info, scope)) void pulumi.log.warn(formatIssue(w), this);
+    for (const w of [...shape.warnings, ...externalWorkloadUpstreamWarnings(mesh.info, scope)]) void pulumi.log.warn(formatIssue(w), this);
     const shapePlan = hostProvisioningPlan(shape);
     const local = shape.spire.kind === 'local';
     if (local && args.trustAnchorKeyPem === undefined) {

@@ -378,3 +378,23 @@ describe('shellcheck', () => {
     expect(shellcheck(scripts)).toEqual([]);
   });
 });
+
+describe("SVID lifetime against SPIRE's CA rotation rule", () => {
+  // spiffe/spire pkg/server/ca/manager/manager.go: MaxSVIDTTLForCATTL = min(ca_ttl / 6, 7 days)
+  const warningsOf = (spire: Record<string, unknown>) =>
+    resolveHost('vm', seedHostProps({ spire: { install: { kind: 'url', sha256: 'a'.repeat(64) }, ...spire } as never }), mesh).warnings.map((w) => `${w.field}: ${w.allowed}`);
+
+  test('the defaults respect it (24h SVIDs under a 168h CA); a longer SVID warns with the limit', () => {
+    expect(warningsOf({})).toEqual([]);
+    expect(warningsOf({ svidTtl: '48h' })).toEqual([
+      'spire.svidTtl: expected at most 28h (a sixth of spire.caTtl 168h, at most 168h): SPIRE cuts longer SVIDs short at CA rotation; lower svidTtl or raise caTtl',
+    ]);
+    expect(warningsOf({ svidTtl: '48h', caTtl: '288h' })).toEqual([]);
+    expect(warningsOf({ svidTtl: '200h', caTtl: '2000h' })).toEqual([expect.stringMatching(/at most 168h/)]);
+  });
+
+  test('the server config carries the SVID TTL it was given', () => {
+    const plan = planHost('vm', seedHostProps({ spire: { install: { kind: 'url', sha256: 'a'.repeat(64) }, svidTtl: '12h' } as never }), mesh);
+    expect(plan.steps.flatMap((s) => s.files).find((f) => f.path.endsWith('server.conf'))!.content).toMatch(/default_x509_svid_ttl = "12h"/);
+  });
+});

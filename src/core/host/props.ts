@@ -8,11 +8,11 @@
 import { X509Certificate } from 'crypto';
 import * as path from 'path';
 import { DEFAULT_IGNORE_INBOUND_PORTS, DEFAULT_IGNORE_OUTBOUND_PORTS, LINKERD_DEFAULT_VERSION, PROXY_PORTS } from '../constants';
-import { Issues } from '../errors';
+import { Issues, type ValidationIssue } from '../errors';
 import { resolveExternalWorkload, type ExternalWorkloadProps, type ResolvedExternalWorkload } from '../external-workload/external-workload';
 import { pemCertificates } from '../identity/certificates';
 import { meshProxyImage, type MeshInfo } from '../mesh-info';
-import { checkDns1123Label, checkDuration, checkSpiffeId, isDns1123Subdomain, isPortNumber, PORT_NUMBER_RULE } from '../validation';
+import { checkDns1123Label, checkDuration, durationMs, isDuration, checkSpiffeId, isDns1123Subdomain, isPortNumber, PORT_NUMBER_RULE } from '../validation';
 
 /** SPIRE release installed by default (the release whose reference configuration the tests check against). */
 export const SPIRE_DEFAULT_VERSION = '1.15.3';
@@ -72,7 +72,12 @@ export interface LocalSpireOptions {
   readonly serverPort?: number;
   /** Lifetime of the SPIRE server's CA. @default '168h' */
   readonly caTtl?: string;
-  /** Lifetime of the X.509 SVIDs the proxy gets. @default '48h' */
+  /**
+   * Lifetime of the X.509 SVIDs the proxy gets. SPIRE guarantees an SVID's full lifetime only when it
+   * is at most a sixth of `caTtl` (and at most 7 days); longer ones are cut short at CA rotation, and
+   * synthesis warns.
+   * @default '24h' (a sixth of the default `caTtl` is 28h)
+   */
   readonly svidTtl?: string;
   /** Lifetime of the one-time join token, in seconds. @default 600 */
   readonly joinTokenTtlSeconds?: number;
@@ -388,6 +393,8 @@ export interface ResolvedProxy {
 
 /** Every host prop resolved, validated, with defaults applied. */
 export interface ResolvedHost {
+  /** What the props allow but should not be (printed at synthesis; never errors). */
+  readonly warnings: readonly ValidationIssue[];
   /** The external workload. */
   readonly workload: ResolvedExternalWorkload;
   /** The mesh. */
@@ -570,8 +577,8 @@ export function resolveHost(
     issues.check(isPortNumber(serverPort), 'spire.serverPort', serverPort, PORT_NUMBER_RULE);
     const caTtl = s.caTtl ?? '168h';
     checkDuration(issues, 'spire.caTtl', caTtl);
-    const svidTtl = s.svidTtl ?? '48h';
-    checkDuration(issues, 'spire.svidTtl', svidTtl);
+    const svidTtl = s.svidTtl ?? '24h';
+    if (checkDuration(issues, 'spire.svidTtl', svidTtl) && isDuration(caTtl)) checkSvidTtl(issues, caTtl, svidTtl);
     const joinTokenTtlSeconds = s.joinTokenTtlSeconds ?? 600;
     issues.check(Number.isInteger(joinTokenTtlSeconds) && joinTokenTtlSeconds >= 30 && joinTokenTtlSeconds <= 86400, 'spire.joinTokenTtlSeconds', joinTokenTtlSeconds, 'expected whole seconds from 30 to 86400');
     const logLevel = s.logLevel ?? 'INFO';
@@ -632,11 +639,28 @@ export function resolveHost(
     serviceManager,
     preflight: { checkControlPlane: pf.checkControlPlane ?? true, connectTimeoutSeconds },
     layout,
+    warnings: issues.warnings,
   };
 }
 
 function uniq(list: readonly number[]): number[] {
   return [...new Set(list)];
+}
+
+/**
+ * SPIRE's own rule (spiffe/spire `pkg/server/ca/manager/manager.go`: `MaxSVIDTTLForCATTL` =
+ * min(ca_ttl / 6, 7 days); `cmd/spire-server/cli/run/run.go` warns past it): a longer SVID TTL is cut
+ * short when the CA rotates, so proxies would renew sooner than configured.
+ */
+export function checkSvidTtl(issues: Issues, caTtl: string, svidTtl: string): void {
+  const max = Math.min(durationMs(caTtl) / 6, 7 * 24 * 3_600_000);
+  if (durationMs(svidTtl) > max) {
+    issues.warn(
+      'spire.svidTtl',
+      svidTtl,
+      `expected at most ${Math.floor(max / 3_600_000)}h (a sixth of spire.caTtl ${caTtl}, at most 168h): SPIRE cuts longer SVIDs short at CA rotation; lower svidTtl or raise caTtl`,
+    );
+  }
 }
 
 /**
