@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { ApiObject } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
 import { addApiObjects } from './_objects';
+import { PerApp } from './_synthesis';
 import type { ExternalWorkloadReference, MeshReference } from './mesh-reference';
 import { formatIssue } from '../core/errors';
 import { externalWorkloadInfo, externalWorkloadManifest, externalWorkloadUpstreamWarnings } from '../core/external-workload/external-workload';
@@ -16,6 +17,27 @@ import { hostProvisioningPlan } from '../core/host/plan';
 import { resolveHost, type ExternalWorkloadHostProps as CoreHostProps, type ResolvedHost } from '../core/host/props';
 import type { HostPlan } from '../core/host/types';
 import type { ExternalWorkloadInfo } from '../core/mesh-info';
+
+/** The hosts of one app by `namespace/name` of their ExternalWorkload. */
+class HostsByWorkload {
+  private readonly hosts = new Map<string, ExternalWorkloadHost[]>();
+
+  public add(host: ExternalWorkloadHost): void {
+    const key = `${host.externalWorkload.namespace}/${host.externalWorkload.name}`;
+    this.hosts.set(key, [...(this.hosts.get(key) ?? []), host]);
+  }
+
+  /** The validation message of `host` when another host has its ExternalWorkload name and namespace. */
+  public duplicatesOf(host: ExternalWorkloadHost): string[] {
+    const key = `${host.externalWorkload.namespace}/${host.externalWorkload.name}`;
+    const others = (this.hosts.get(key) ?? []).filter((h) => h !== host);
+    return others.length === 0
+      ? []
+      : [`name, namespace: received "${key}", also used by ${others.map((o) => o.node.path).join(', ')}; expected one ExternalWorkload (and SPIFFE identity) per host`];
+  }
+}
+
+const HOSTS_BY_WORKLOAD = new PerApp(() => new HostsByWorkload());
 
 /** Props of {@link ExternalWorkloadHost}. */
 export interface ExternalWorkloadHostProps extends Omit<CoreHostProps, 'trustAnchorPem'> {
@@ -85,25 +107,16 @@ export class ExternalWorkloadHost extends Construct implements ExternalWorkloadR
     this.resolved = resolveHost(this.node.path, { ...props, trustAnchorPem: trustAnchorPem as string }, props.mesh.info, {
       meshTrustAnchorsPem: typeof meshAnchors === 'string' ? meshAnchors : undefined,
     });
-    // two hosts with one ExternalWorkload name and namespace would share one SPIFFE identity
-    this.node.addValidation({
-      validate: () => {
-        const key = `${this.externalWorkload.namespace}/${this.externalWorkload.name}`;
-        const others = this.node.root.node
-          .findAll()
-          .filter((c): c is ExternalWorkloadHost => c instanceof ExternalWorkloadHost && c !== this)
-          .filter((h) => `${h.externalWorkload.namespace}/${h.externalWorkload.name}` === key);
-        return others.length === 0
-          ? []
-          : [`name, namespace: received "${key}", also used by ${others.map((o) => o.node.path).join(', ')}; expected one ExternalWorkload (and SPIFFE identity) per host`];
-      },
-    });
     for (const w of [...this.resolved.warnings, ...externalWorkloadUpstreamWarnings(props.mesh.info, this.node.path)]) {
       // eslint-disable-next-line no-console
       console.warn(formatIssue(w));
     }
     this.nodeName = this.resolved.nodeName;
     this.externalWorkload = externalWorkloadInfo(this.resolved.workload);
+    // two hosts with one ExternalWorkload name and namespace would share one SPIFFE identity: the
+    // hosts of an app are grouped once (not a tree walk per host per validation pass)
+    HOSTS_BY_WORKLOAD.of(this).add(this);
+    this.node.addValidation({ validate: () => HOSTS_BY_WORKLOAD.of(this).duplicatesOf(this) });
     [this.apiObject] = addApiObjects(this, [externalWorkloadManifest(this.resolved.workload)], 0);
     if (props.mesh.crds) this.apiObject.node.addDependency(props.mesh.crds);
   }

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CliCommand, CliIo } from './command';
-import { AcceptedFinding, AnalysisOptions, analyzeMesh, formatJson, formatMermaid, formatReport, mergeManifests, ParsedManifests, parseFlowQuestion, parseManifests } from '../core/analysis';
+import { AcceptedFinding, AnalysisOptions, analyzeMesh, findingPattern, formatJson, formatMermaid, formatReport, mergeManifests, ParsedManifests, parseFlowQuestion, parseManifests } from '../core/analysis';
 import { gatewayApiFindings } from '../core/mesh/gateway-api';
 import { CIDR_RULE, isCidr, isDns1123Label, isLabelKey, isLabelValue, isPortNumber } from '../core/validation';
 
@@ -69,10 +69,6 @@ interface CheckOptions {
 
 class UsageError extends Error {}
 
-/** `--accept` ids may use `*`. */
-function matchesId(pattern: string, id: string): boolean {
-  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(id);
-}
 
 function parse(argv: string[]): CheckOptions {
   const o: CheckOptions = {
@@ -284,7 +280,7 @@ export const checkCommand: CliCommand = {
     const gatewayApi = gatewayApiFindings(parsed.objects).map((f) => ({
       id: `gateway-api:${f.kind}`,
       message: f.message,
-      accepted: o.accepted.some((a) => matchesId(a.id, `gateway-api:${f.kind}`)),
+      accepted: o.accepted.some((a) => findingPattern(a.id).test(`gateway-api:${f.kind}`)),
     }));
     for (const f of gatewayApi) report(`${f.accepted ? 'accepted' : 'BLOCKED'} ${f.id}: ${f.message}\n`);
     const extra: Record<string, unknown> = {};

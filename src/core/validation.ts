@@ -144,6 +144,15 @@ export function isDuration(value: unknown): value is string {
   return typeof value === 'string' && /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value);
 }
 
+/** Orders two versions given as numeric parts (`[2026, 8, 3]`): negative, zero or positive. */
+export function compareVersionParts(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
 /** Milliseconds of a duration accepted by {@link isDuration} (Go's `time.ParseDuration` units). */
 export function durationMs(value: string): number {
   const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

@@ -20,6 +20,7 @@ import {
   checkLabels,
   checkSpiffeId,
   checkTrustDomain,
+  compareVersionParts,
   IP_RULE,
   isIanaSvcName,
   isIp,
@@ -273,7 +274,7 @@ export function externalWorkloadUpstreamWarnings(mesh: Pick<MeshInfo, 'linkerdVe
   const version = mesh.linkerdVersion ?? LINKERD_DEFAULT_VERSION;
   const v = edgeParts(version);
   const last = edgeParts(EXTERNAL_WORKLOAD_DELETE_CRASH_LAST_AFFECTED)!;
-  const affected = v !== undefined && (v[0] - last[0] || v[1] - last[1] || v[2] - last[2]) <= 0;
+  const affected = v !== undefined && compareVersionParts(v, last) <= 0;
   if (!affected) return [];
   const issues = new Issues(scope);
   issues.warn(

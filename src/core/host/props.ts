@@ -10,7 +10,7 @@ import * as path from 'path';
 import { DEFAULT_IGNORE_INBOUND_PORTS, DEFAULT_IGNORE_OUTBOUND_PORTS, LINKERD_DEFAULT_VERSION, PROXY_PORTS } from '../constants';
 import { Issues, type ValidationIssue } from '../errors';
 import { resolveExternalWorkload, type ExternalWorkloadProps, type ResolvedExternalWorkload } from '../external-workload/external-workload';
-import { pemCertificates } from '../identity/certificates';
+import { hasPemPrivateKey, pemCertificates } from '../identity/certificates';
 import { meshProxyImage, type MeshInfo } from '../mesh-info';
 import { checkDns1123Label, checkDuration, durationMs, isDuration, checkSpiffeId, isDns1123Subdomain, isPortNumber, PORT_NUMBER_RULE } from '../validation';
 
@@ -425,7 +425,6 @@ const SHA256_RE = /^[0-9a-f]{64}$/;
 const COMMAND_RE = /^[A-Za-z0-9_./+-]+$/;
 const USER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
 const CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
-const PRIVATE_KEY_RE = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
 /**
  * Paths reach generated scripts, units and cloud-init: an allow-list, not a deny-list (no quotes,
@@ -494,7 +493,7 @@ export function resolveHost(
     );
   } else if (typeof props.trustAnchorPem !== 'string' || !CERT_RE.test(props.trustAnchorPem)) {
     issues.error('trustAnchorPem', props.trustAnchorPem, 'expected the trust anchor certificate in PEM ("-----BEGIN CERTIFICATE-----...")');
-  } else if (PRIVATE_KEY_RE.test(props.trustAnchorPem)) {
+  } else if (hasPemPrivateKey(props.trustAnchorPem)) {
     issues.error('trustAnchorPem', props.trustAnchorPem, 'expected only certificates: the private key goes to trustAnchorKeyPem (Pulumi) or the key file (bundle), never here');
   } else if (opts.checkTrustAnchor !== false) {
     checkHostTrustAnchor(issues, props.trustAnchorPem, opts.meshTrustAnchorsPem);

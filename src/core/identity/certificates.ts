@@ -332,6 +332,11 @@ export function checkWebhookCertificate(input: WebhookCertificateInput, issues: 
   return s;
 }
 
+/** True when the text holds a PEM private key block of any form (PKCS#8, SEC1, PKCS#1, encrypted). */
+export function hasPemPrivateKey(text: string): boolean {
+  return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text);
+}
+
 /**
  * A private key in PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), whatever PEM form it came in (SEC1
  * `EC PRIVATE KEY`, PKCS#1 `RSA PRIVATE KEY`, or PKCS#8 already): the one form every consumer of our

@@ -4,7 +4,7 @@
  */
 import { CONTROL_PLANE, LABELS } from '../constants';
 import type { KubeObject, Secret } from '../k8s';
-import { issuerDnsName, toPkcs8PrivateKeyPem } from './certificates';
+import { hasPemPrivateKey, issuerDnsName, toPkcs8PrivateKeyPem } from './certificates';
 import type { CertManagerIdentityProps } from './mesh-identity';
 
 /** One admission webhook (or API service) whose serving certificate the mesh provides. */
@@ -93,7 +93,7 @@ export interface WebhookSecretsInput {
  * keys were validated before they got here.
  */
 function pkcs8IfPem(keyPem: string, field: string): string {
-  return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(keyPem) ? toPkcs8PrivateKeyPem(keyPem, field) : keyPem;
+  return hasPemPrivateKey(keyPem) ? toPkcs8PrivateKeyPem(keyPem, field) : keyPem;
 }
 
 /** The `kubernetes.io/tls` Secrets the webhooks mount (chart values `<webhook>.externalSecret=true`). */

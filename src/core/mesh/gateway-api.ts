@@ -11,6 +11,7 @@
  */
 import { Issues } from '../errors';
 import type { KubeObject } from '../k8s';
+import { compareVersionParts } from '../validation';
 
 /** The oldest Gateway API bundle whose `httproutes` and `grpcroutes` serve `v1`. */
 export const GATEWAY_API_MIN_VERSION = 'v1.1.1';
@@ -45,10 +46,6 @@ function parse(version: string): [number, number, number] | undefined {
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
 }
 
-function compare(a: [number, number, number], b: [number, number, number]): number {
-  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
-}
-
 /**
  * Checks a Gateway API bundle version: an error when it is not `vX.Y.Z` or older than
  * {@link GATEWAY_API_MIN_VERSION}; a warning when newer than {@link GATEWAY_API_RECOMMENDED_VERSION}.
@@ -59,13 +56,13 @@ export function checkGatewayApiVersion(issues: Issues, field: string, version: u
     issues.error(field, version, `expected a Gateway API bundle version such as "${GATEWAY_API_RECOMMENDED_VERSION}"`);
     return;
   }
-  if (compare(v, parse(GATEWAY_API_MIN_VERSION)!) < 0) {
+  if (compareVersionParts(v, parse(GATEWAY_API_MIN_VERSION)!) < 0) {
     issues.error(
       field,
       version,
       `expected Gateway API ${GATEWAY_API_MIN_VERSION} or later: Linkerd reads httproutes and grpcroutes at v1 (upgrade to ${GATEWAY_API_RECOMMENDED_VERSION})`,
     );
-  } else if (compare(v, parse(GATEWAY_API_RECOMMENDED_VERSION)!) > 0) {
+  } else if (compareVersionParts(v, parse(GATEWAY_API_RECOMMENDED_VERSION)!) > 0) {
     issues.warn(field, version, `expected a Gateway API version known to work with this Linkerd release (${GATEWAY_API_MIN_VERSION} to ${GATEWAY_API_RECOMMENDED_VERSION}); newer ones are untested here`);
   }
 }

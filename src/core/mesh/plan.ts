@@ -27,6 +27,7 @@ import type { KubeObject, Namespace } from '../k8s';
 import { linkerdVersionOfChart, meshInfoWithDefaults, type MeshInfo } from '../mesh-info';
 import {
   checkCidr,
+  compareVersionParts,
   checkDns1123Label,
   checkDns1123Subdomain,
   checkOneOf,
@@ -155,9 +156,7 @@ function checkChartVersion(issues: Issues, version: unknown, repository: string)
   const ok = typeof version === 'string' && (edge ? EDGE_CHART_VERSION.test(version) : SEMVER_CHART_VERSION.test(version));
   if (!issues.check(ok, 'version', version, edge ? 'expected an edge chart version "YYYY.M.P" such as "2026.8.3" (the release edge-26.8.3)' : 'expected a chart version such as "1.16.11"')) return;
   if (edge) {
-    const [y, m, p] = (version as string).split('.').map(Number);
-    const [dy, dm, dp] = LINKERD_DEFAULT_CHART_VERSION.split('.').map(Number);
-    if ((y - dy || m - dm || p - dp) > 0) {
+    if (compareVersionParts((version as string).split('.').map(Number), LINKERD_DEFAULT_CHART_VERSION.split('.').map(Number)) > 0) {
       issues.warn('version', version, `expected a release this library is tested with (up to ${LINKERD_DEFAULT_CHART_VERSION}); newer ones may change chart values`);
     }
   }
