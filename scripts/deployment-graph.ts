@@ -78,6 +78,7 @@ export async function recordExampleGraph(): Promise<GraphNode[]> {
       issuerKeyPem: certs.issuer.keyPem,
       vmAddresses: ['192.0.2.10', '192.0.2.11'],
       sshPrivateKey: 'not-a-key (mocks never connect)',
+      apiServerUrl: 'https://203.0.113.1:6443',
       spireSha256: '0'.repeat(64),
     },
     { transformations: [graph.transformation] },

@@ -9,13 +9,14 @@
  * provisioning bundle and cloud-init user-data to `<outdir>/hosts/<machine>/`. On a VM:
  *
  * ```sh
- * sudo LINKERD_EW_TRUST_ANCHOR_KEY_FILE=/root/ca.key bash bundle.sh create
+ * kubectl -n mixed-env get secret <vm>-readiness-token -o jsonpath='{.data.token}' | base64 -d > api-token   # where kubectl runs
+ * sudo LINKERD_EW_TRUST_ANCHOR_KEY_FILE=/root/ca.key LINKERD_EW_API_TOKEN_FILE=/root/api-token bash bundle.sh create
  * ```
  */
 import * as path from 'path';
 import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { APP_LABELS, APP_PORT, HOSTS, NAMESPACE, seedWorkloads, TRUST_ANCHOR_PEM } from './workloads';
+import { API_SERVER, APP_LABELS, APP_PORT, HOSTS, NAMESPACE, seedWorkloads, TRUST_ANCHOR_PEM } from './workloads';
 import { meshInfoWithDefaults } from 'linkerd-constructs';
 import { ExternalWorkloadHost, LinkerdNetworkPolicies, MeshAuthorization, MeshExpansionService, type MeshReference } from 'linkerd-constructs/cdk8s';
 
@@ -44,6 +45,8 @@ export function meshExpansion(scope: Construct, mesh: MeshReference): ExternalWo
         trustAnchorPem: TRUST_ANCHOR_PEM,
         spire: { install: { kind: 'path', serverBinary: '/opt/spire/bin/spire-server', agentBinary: '/opt/spire/bin/spire-agent' } },
         proxy: { binary: { kind: 'image' } },
+        // the VM keeps its ExternalWorkload's Ready condition in step with its proxy (Linkerd routes only to Ready ones)
+        readiness: API_SERVER,
       }),
   );
 

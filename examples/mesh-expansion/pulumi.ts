@@ -30,6 +30,8 @@ export interface MeshExpansionConfig {
   readonly sshPrivateKey: pulumi.Input<string>;
   /** sha256 of the SPIRE release archive the VMs install (from SPIRE's release page). */
   readonly spireSha256: pulumi.Input<string>;
+  /** HTTPS URL of the Kubernetes API server as the VMs reach it: each reports its readiness there. */
+  readonly apiServerUrl: pulumi.Input<string>;
 }
 
 /** What the program creates. */
@@ -102,6 +104,9 @@ export function program(config: MeshExpansionConfig, options: pulumi.ComponentRe
           trustAnchorKeyPem: config.trustAnchorKeyPem,
           spire: { install: { kind: 'url', sha256: config.spireSha256 } },
           proxy: { binary: { kind: 'image' } },
+          // the VM keeps its ExternalWorkload's Ready condition in step with its proxy, with a token that
+          // may only patch that status (its CA: the cluster CA in the token Secret)
+          readiness: { apiServerUrl: config.apiServerUrl },
         },
         { ...options, dependsOn: [namespace] },
       ),
@@ -167,6 +172,7 @@ export function programFromStackConfig(): Record<string, unknown> {
     vmAddresses: [c.require('vm1Address'), c.require('vm2Address')],
     sshPrivateKey: c.requireSecret('sshPrivateKey'),
     spireSha256: c.require('spireSha256'),
+    apiServerUrl: c.require('apiServerUrl'),
   });
   return { identities: out.identities, workloadIps: out.hosts.map((h) => h.workloadIps) };
 }

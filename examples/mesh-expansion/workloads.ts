@@ -13,6 +13,14 @@ export const NAMESPACE = 'mixed-env';
 export const APP_LABELS = { app: 'legacy-app' };
 /** The trust anchor certificate of the mesh (public; the seed's `ca.crt`). Its key never enters this repository. */
 export const TRUST_ANCHOR_PEM = fs.readFileSync(path.join(__dirname, 'trust-anchor.crt'), 'utf8');
+/**
+ * The Kubernetes API server as the VMs reach it, and its CA (the kubeconfig's `server` and decoded
+ * `certificate-authority-data`): each VM reports its readiness there. Replace both with your cluster's.
+ */
+export const API_SERVER = {
+  apiServerUrl: 'https://203.0.113.1:6443',
+  apiServerCaPem: fs.readFileSync(path.join(__dirname, 'api-server-ca.crt'), 'utf8'),
+};
 
 /** One VM of the walkthrough. */
 export interface ExampleHost {

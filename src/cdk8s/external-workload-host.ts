@@ -15,6 +15,7 @@ import { externalWorkloadInfo, externalWorkloadManifest, externalWorkloadUpstrea
 import { renderCloudInit, renderShellBundle } from '../core/host/bundle';
 import { hostProvisioningPlan } from '../core/host/plan';
 import { resolveHost, type ExternalWorkloadHostProps as CoreHostProps, type ResolvedHost } from '../core/host/props';
+import { readinessRbacManifests } from '../core/host/readiness';
 import type { HostPlan } from '../core/host/types';
 import type { ExternalWorkloadInfo } from '../core/mesh-info';
 
@@ -117,7 +118,11 @@ export class ExternalWorkloadHost extends Construct implements ExternalWorkloadR
     // hosts of an app are grouped once (not a tree walk per host per validation pass)
     HOSTS_BY_WORKLOAD.of(this).add(this);
     this.node.addValidation({ validate: () => HOSTS_BY_WORKLOAD.of(this).duplicatesOf(this) });
-    [this.apiObject] = addApiObjects(this, [externalWorkloadManifest(this.resolved.workload)], 0);
+    const r = this.resolved.readiness;
+    // the reporter's credential: a ServiceAccount whose Role may only read and patch this workload's
+    // status, and its token Secret (filled by the cluster's token controller, empty in the manifest)
+    const objects = addApiObjects(this, [externalWorkloadManifest(this.resolved.workload), ...(r ? readinessRbacManifests(this.resolved.workload, r) : [])], 0, 'by-kind');
+    this.apiObject = objects[0];
     if (props.mesh.crds) this.apiObject.node.addDependency(props.mesh.crds);
   }
 

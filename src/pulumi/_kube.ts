@@ -59,6 +59,10 @@ export function kubeResource(
       return new k8s.core.v1.Service(name, args as k8s.core.v1.ServiceArgs, opts);
     case 'v1/ServiceAccount':
       return new k8s.core.v1.ServiceAccount(name, args as k8s.core.v1.ServiceAccountArgs, opts);
+    case 'rbac.authorization.k8s.io/v1/Role':
+      return new k8s.rbac.v1.Role(name, args as k8s.rbac.v1.RoleArgs, opts);
+    case 'rbac.authorization.k8s.io/v1/RoleBinding':
+      return new k8s.rbac.v1.RoleBinding(name, args as unknown as k8s.rbac.v1.RoleBindingArgs, opts);
     case 'networking.k8s.io/v1/NetworkPolicy':
       return new k8s.networking.v1.NetworkPolicy(name, args as k8s.networking.v1.NetworkPolicyArgs, opts);
     case 'apps/v1/Deployment':

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'crypto';
 import * as command from '@pulumi/command';
+import type * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { kubeResource, resourceName } from './_kube';
 import type { ExternalWorkloadReference, MeshReference } from './mesh-reference';
@@ -22,7 +23,9 @@ import {
   type ResolvedHost,
   type SpireInstall,
 } from '../core/host/props';
+import { API_TOKEN_SECRET, readinessRbacManifests, type ReadinessOptions } from '../core/host/readiness';
 import { remoteCommandLine } from '../core/host/remote';
+import { TRUST_ANCHOR_KEY_SECRET } from '../core/host/spire';
 import type { HostPlan, HostStep } from '../core/host/types';
 import type { ExternalWorkloadInfo } from '../core/mesh-info';
 
@@ -64,8 +67,19 @@ export interface HostConnectionArgs {
   readonly sudo?: boolean;
 }
 
+/** {@link ReadinessOptions} with the URL and CA as Inputs; the CA defaults to the token Secret's `ca.crt`. */
+export interface PulumiReadinessOptions extends Omit<ReadinessOptions, 'apiServerUrl' | 'apiServerCaPem'> {
+  /** HTTPS URL of the Kubernetes API server as the VM reaches it, e.g. `https://203.0.113.10:6443`. */
+  readonly apiServerUrl: pulumi.Input<string>;
+  /**
+   * The API server's CA certificate(s), PEM.
+   * @default the cluster CA the token controller puts in the ServiceAccount's token Secret (`ca.crt`)
+   */
+  readonly apiServerCaPem?: pulumi.Input<string>;
+}
+
 /** Args of {@link ExternalWorkloadHost}. */
-export interface ExternalWorkloadHostArgs extends Omit<CoreHostProps, 'workloadIps' | 'trustAnchorPem' | 'spire' | 'proxy'> {
+export interface ExternalWorkloadHostArgs extends Omit<CoreHostProps, 'workloadIps' | 'trustAnchorPem' | 'spire' | 'proxy' | 'readiness'> {
   /** The mesh: facts, CRDs and control plane to depend on, and its trust anchor. */
   readonly mesh: MeshReference;
   /** How to reach the host. */
@@ -80,6 +94,14 @@ export interface ExternalWorkloadHostArgs extends Omit<CoreHostProps, 'workloadI
   readonly spire: PulumiSpireOptions;
   /** The proxy. */
   readonly proxy?: PulumiProxyOptions;
+  /**
+   * How the VM reports its readiness (the `ExternalWorkload`'s `Ready` condition, which Linkerd routes
+   * on): a ServiceAccount, a Role that may only `get` and `patch` this workload's status, their
+   * binding and a token Secret are created; the token reaches the host as a secret, on standard input.
+   * `false`: the status is set some other way.
+   * @default not configured: a warning says the workload never becomes Ready
+   */
+  readonly readiness?: PulumiReadinessOptions | false;
 }
 
 const PLACEHOLDER = {
@@ -89,6 +111,7 @@ const PLACEHOLDER = {
   url: 'https://placeholder.invalid/binary',
   image: 'placeholder.invalid/proxy:placeholder',
   ip: '192.0.2.1',
+  apiServerUrl: 'https://placeholder.invalid',
 };
 
 /** The value when it is a plain value, else the placeholder (for the plain "shape" of the plan). */
@@ -109,6 +132,7 @@ function shapeProps(args: ExternalWorkloadHostArgs): CoreHostProps {
     proxySha256: plainOr((args.proxy?.binary as { sha256?: pulumi.Input<string> } | undefined)?.sha256, PLACEHOLDER.sha256),
     proxyImage: plainOr((args.proxy?.binary as { image?: pulumi.Input<string> } | undefined)?.image, PLACEHOLDER.image),
     workloadIps: [PLACEHOLDER.ip],
+    ...(args.readiness ? { apiServerUrl: plainOr(args.readiness.apiServerUrl, PLACEHOLDER.apiServerUrl), apiServerCaPem: PLACEHOLDER.pem } : {}),
   });
 }
 
@@ -125,11 +149,13 @@ interface PlainValues {
   readonly proxySha256?: string;
   readonly proxyImage?: string;
   readonly workloadIps: string[];
+  readonly apiServerUrl?: string;
+  readonly apiServerCaPem?: string;
 }
 
 /** Builds the core props from the args and the (resolved or placeholder) values. */
 function coreProps(args: ExternalWorkloadHostArgs, v: PlainValues): CoreHostProps {
-  const { mesh: _mesh, connection: _connection, trustAnchorKeyPem: _key, spire, proxy, ...rest } = args;
+  const { mesh: _mesh, connection: _connection, trustAnchorKeyPem: _key, spire, proxy, readiness, ...rest } = args;
   let coreSpire: CoreHostProps['spire'];
   if (spire.kind === 'existing-agent') {
     coreSpire = spire;
@@ -152,6 +178,11 @@ function coreProps(args: ExternalWorkloadHostArgs, v: PlainValues): CoreHostProp
     trustAnchorPem: v.trustAnchorPem,
     spire: coreSpire,
     proxy: proxy ? { ...proxy, binary } : undefined,
+    ...(readiness === undefined
+      ? {}
+      : {
+        readiness: readiness === false ? false : { ...readiness, apiServerUrl: v.apiServerUrl as string, apiServerCaPem: v.apiServerCaPem as string },
+      }),
   };
 }
 
@@ -180,6 +211,8 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
   public readonly ready: pulumi.Resource;
   /** The plan with its final values (scripts hold no secret). */
   public readonly plan: pulumi.Output<HostPlan>;
+  /** The readiness reporter's ServiceAccount, Role, RoleBinding and token Secret (empty without `readiness`). */
+  public readonly readinessResources: readonly pulumi.Resource[];
 
   public constructor(name: string, args: ExternalWorkloadHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('linkerd-constructs:index:ExternalWorkloadHost', name, {}, opts);
@@ -188,7 +221,11 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
 
     // Which resources exist is decided from plain values; validation of plain values happens now.
     const anchorKnown = typeof args.trustAnchorPem === 'string';
-    const shape: ResolvedHost = resolveHost(scope, shapeProps(args), mesh.info, { ipsKnown: false, checkTrustAnchor: anchorKnown });
+    const shape: ResolvedHost = resolveHost(scope, shapeProps(args), mesh.info, {
+      ipsKnown: false,
+      checkTrustAnchor: anchorKnown,
+      checkReadinessCa: false,
+    });
     for (const w of [...shape.warnings, ...externalWorkloadUpstreamWarnings(mesh.info, scope)]) void pulumi.log.warn(formatIssue(w), this);
     const shapePlan = hostProvisioningPlan(shape);
     const local = shape.spire.kind === 'local';
@@ -205,6 +242,14 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
     this.workloadIps = ips;
     this.externalWorkload = externalWorkloadInfo(shape.workload, { ipsKnown: false });
 
+    // readiness: the reporter's credential exists before the values, since the CA may come from its token Secret
+    const credential = shape.readiness ? this.readinessCredential(name, shape, mesh) : undefined;
+    const readinessArgs = args.readiness === false ? undefined : args.readiness;
+    const readinessValues = pulumi.all([
+      pulumi.output(readinessArgs?.apiServerUrl),
+      readinessArgs?.apiServerCaPem !== undefined ? pulumi.output(readinessArgs.apiServerCaPem) : (credential?.caPem ?? pulumi.output(undefined)),
+    ]);
+
     const install = spireInstall(args);
     const values = pulumi.all([
       pulumi.output(args.trustAnchorPem ?? mesh.trustAnchorPem),
@@ -216,8 +261,8 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
       pulumi.output((args.proxy?.binary as { image?: pulumi.Input<string> } | undefined)?.image),
       ips,
     ]);
-    const withAnchors = pulumi.all([values, pulumi.output(mesh.trustAnchorPem)]);
-    const resolved = withAnchors.apply(([known, meshAnchors]) =>
+    const withAnchors = pulumi.all([values, pulumi.output(mesh.trustAnchorPem), readinessValues]);
+    const resolved = withAnchors.apply(([known, meshAnchors, [apiServerUrl, apiServerCaPem]]) =>
       resolveHost(
         scope,
         coreProps(args, {
@@ -229,6 +274,8 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
           proxySha256: known[5],
           proxyImage: known[6],
           workloadIps: known[7],
+          apiServerUrl,
+          apiServerCaPem,
         }),
         mesh.info,
         { meshTrustAnchorsPem: meshAnchors },
@@ -254,7 +301,10 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
       ...(c.privateKey !== undefined ? { privateKey: pulumi.secret(c.privateKey) } : {}),
       ...(c.hostKey !== undefined ? { hostKey: c.hostKey } : {}),
     };
-    const key = args.trustAnchorKeyPem !== undefined ? pulumi.secret(args.trustAnchorKeyPem) : undefined;
+    // every secret input of the plan, by name: each reaches its step on standard input, with logging off
+    const secretInputs: Record<string, pulumi.Output<string>> = {};
+    if (args.trustAnchorKeyPem !== undefined) secretInputs[TRUST_ANCHOR_KEY_SECRET] = pulumi.secret(args.trustAnchorKeyPem);
+    if (credential) secretInputs[API_TOKEN_SECRET] = credential.token;
     const steps: Record<string, command.remote.Command> = {};
     let previous: pulumi.Resource | undefined;
     let upload: command.remote.CopyToRemote | undefined;
@@ -263,6 +313,8 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
       const deps: pulumi.Resource[] = [];
       if (previous) deps.push(previous);
       if (shapeStep.id === 'preflight' || shapeStep.id === 'spire-upstream-ca' || shapeStep.id === 'proxy-service') deps.push(mesh.controlPlane);
+      // the reporter patches the ExternalWorkload's status with the bound token
+      if (shapeStep.id === 'readiness' && credential) deps.push(this.resource, ...credential.resources);
       if (shapeStep.id === 'proxy-install' && shape.proxy.binary.kind === 'upload') {
         upload = new command.remote.CopyToRemote(
           `${name}-proxy-upload`,
@@ -275,7 +327,8 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
         );
         deps.push(upload);
       }
-      const secret = shapeStep.secrets.length > 0;
+      const key = shapeStep.secrets.length > 0 ? secretInputs[shapeStep.secrets[0]] : undefined;
+      const secret = key !== undefined;
       const triggers = step.apply((s) => [...s.triggers]);
       const script = step.apply((s) => remoteCommandLine(s.create, { sudo: c.sudo }));
       const cmd = new command.remote.Command(
@@ -285,8 +338,8 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
           create: script,
           update: script,
           delete: step.apply((s) => remoteCommandLine(s.delete, { sudo: c.sudo })),
-          triggers: secret && key ? pulumi.all([triggers, key.apply((k) => `${shapeStep.secrets[0]}-sha256=${sha256(k)}`)]).apply(([t, k]) => [...t, k]) : triggers,
-          ...(secret && key ? { stdin: key, logging: command.types.enums.remote.Logging.None } : {}),
+          triggers: secret ? pulumi.all([triggers, key.apply((k) => `${shapeStep.secrets[0]}-sha256=${sha256(k)}`)]).apply(([t, k]) => [...t, k]) : triggers,
+          ...(secret ? { stdin: key, logging: command.types.enums.remote.Logging.None } : {}),
           addPreviousOutputInEnv: false,
         },
         { parent: this, dependsOn: deps },
@@ -297,11 +350,39 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
     this.steps = steps;
     this.ready = previous!;
 
+    this.readinessResources = credential?.resources ?? [];
     this.registerOutputs({
       externalWorkload: this.externalWorkload,
       workloadIps: this.workloadIps,
       identity: this.externalWorkload.identity,
       steps: Object.keys(steps),
     });
+  }
+
+  /**
+   * The reporter's ServiceAccount, Role (get, patch on this workload's status only), RoleBinding and
+   * token Secret. pulumi-kubernetes waits until the token controller has filled a
+   * `kubernetes.io/service-account-token` Secret (pulumi/pulumi-kubernetes pull request 2048), so its
+   * `data.token` is known when the readiness step runs; the Secret is created after its ServiceAccount.
+   */
+  private readinessCredential(
+    name: string,
+    shape: ResolvedHost,
+    mesh: MeshReference,
+  ): { resources: pulumi.Resource[]; token: pulumi.Output<string>; caPem: pulumi.Output<string | undefined> } {
+    const [sa, role, binding, tokenSecret] = readinessRbacManifests(shape.workload, shape.readiness!);
+    const saRes = kubeResource(resourceName(name, sa), sa, { parent: this, dependsOn: [mesh.crds] });
+    const roleRes = kubeResource(resourceName(name, role), role, { parent: this, dependsOn: [mesh.crds] });
+    const bindingRes = kubeResource(resourceName(name, binding), binding, { parent: this, dependsOn: [saRes, roleRes] });
+    const secretRes = kubeResource(resourceName(name, tokenSecret), tokenSecret, { parent: this, dependsOn: [saRes] }) as k8s.core.v1.Secret;
+    const data = secretRes.data as pulumi.Output<Record<string, string> | undefined>;
+    const decoded = (key: string) => data.apply((d) => (d?.[key] !== undefined ? Buffer.from(d[key], 'base64').toString('utf8') : undefined));
+    const token = pulumi.secret(
+      decoded('token').apply((t) => {
+        if (!t) throw new Error(`[ExternalWorkloadHost ${name}] readiness: the token Secret ${tokenSecret.metadata.namespace}/${tokenSecret.metadata.name} has no data.token; is the cluster's token controller running?`);
+        return t.trim();
+      }),
+    );
+    return { resources: [saRes, roleRes, bindingRes, secretRes], token, caPem: decoded('ca.crt') };
   }
 }

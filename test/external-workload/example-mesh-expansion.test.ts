@@ -118,6 +118,7 @@ describe('Pulumi program', () => {
         vmAddresses: ['192.0.2.10', '192.0.2.11'],
         sshPrivateKey: SSH_KEY,
         spireSha256: 'a'.repeat(64),
+        apiServerUrl: 'https://203.0.113.1:6443',
       },
       { transformations: [graph.transformation] },
     );
@@ -132,7 +133,7 @@ describe('Pulumi program', () => {
     expect(names('MeshExpansionService')).toEqual(['legacy-app', 'legacy-app-cluster']);
     expect(names('MeshAuthorization')).toEqual(['in-cluster-endpoint', 'external-workload-endpoint', 'external-workload-2-endpoint']);
     expect(names('LinkerdNetworkPolicies')).toEqual(['network-policies']);
-    expect(env.byType('command:remote:Command')).toHaveLength(20);
+    expect(env.byType('command:remote:Command')).toHaveLength(22);
     expect(out.identities).toEqual(['spiffe://root.linkerd.cluster.local/external-workload', 'spiffe://root.linkerd.cluster.local/mixed-env/external-workload-2']);
   });
 

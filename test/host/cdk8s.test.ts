@@ -52,6 +52,27 @@ describe('ExternalWorkloadHost (cdk8s)', () => {
     expectConformant(objects.filter((o) => o.kind === 'ExternalWorkload'));
   });
 
+  test('readiness: emits the reporter\'s ServiceAccount, Role (get, patch on this status only), RoleBinding and an empty token Secret; none without it', () => {
+    const { chart, mesh } = setup();
+    new ExternalWorkloadHost(chart, 'vm', props(mesh));
+    const objects = Testing.synth(chart);
+    const rbac = objects.filter((o) => ['ServiceAccount', 'Role', 'RoleBinding', 'Secret'].includes(o.kind));
+    expect(rbac.map((o) => `${o.kind} ${o.metadata.name}`)).toEqual([
+      'ServiceAccount external-workload-readiness',
+      'Role external-workload-readiness',
+      'RoleBinding external-workload-readiness',
+      'Secret external-workload-readiness-token',
+    ]);
+    expectConformant(rbac);
+    expect(rbac[1].rules).toEqual([{ apiGroups: ['workload.linkerd.io'], resources: ['externalworkloads/status'], resourceNames: ['external-workload'], verbs: ['get', 'patch'] }]);
+    // nothing secret in the manifest: the token controller fills the Secret in the cluster
+    expect(rbac[3]).not.toHaveProperty('data');
+    expect(rbac[3]).not.toHaveProperty('stringData');
+    const other = setup();
+    new ExternalWorkloadHost(other.chart, 'vm', props(other.mesh, { readiness: false }));
+    expect(Testing.synth(other.chart).map((o) => o.kind)).toEqual(['ConfigMap', 'ExternalWorkload']);
+  });
+
   test('implements ExternalWorkloadReference: name, namespace, identity, labels, ports, IPs', () => {
     const { chart, mesh } = setup();
     const host = new ExternalWorkloadHost(chart, 'vm', props(mesh));

@@ -48,6 +48,7 @@ const VARIANTS: Array<[string, Partial<ExternalWorkloadHostProps>]> = [
   ['proxy.binary.image', { proxy: { binary: { kind: 'image' } } }],
   ['proxy.binary.containerTool', { proxy: { binary: { kind: 'image' } } }],
   ['trustAnchorPem', {}],
+  ['readiness.apiServerUrl', {}], ['readiness.apiServerCaPem', {}],
 ];
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));

@@ -69,6 +69,7 @@ describe('step order and shape', () => {
       'proxy-install',
       'proxy-service',
       'iptables',
+      'readiness',
     ]);
     expect(plan.workload).toBe('mixed-env/external-workload');
     expect(plan.nodeName).toBe('my-vm');
@@ -83,21 +84,27 @@ describe('step order and shape', () => {
 
   test('with an existing SPIRE agent there is no SPIRE server, agent, entry or secret', () => {
     const plan = planHost('t', seedHostProps({ spire: { kind: 'existing-agent', socketPath: '/run/spire/sockets/agent.sock' } }), mesh);
-    expect(plan.steps.map((s) => s.id)).toEqual(['preflight', 'proxy-user', 'proxy-install', 'proxy-service', 'iptables']);
-    expect(plan.secrets).toEqual([]);
+    expect(plan.steps.map((s) => s.id)).toEqual(['preflight', 'proxy-user', 'proxy-install', 'proxy-service', 'iptables', 'readiness']);
+    expect(plan.secrets.map((s) => s.name)).toEqual(['api-token']);
     const env = Object.fromEntries(proxyEnvironment(resolve({ spire: { kind: 'existing-agent', socketPath: '/run/spire/sockets/agent.sock' } })));
     expect(env.LINKERD2_PROXY_IDENTITY_SPIRE_WORKLOAD_API_ADDRESS).toBe('unix:///run/spire/sockets/agent.sock');
     expect(plan.steps[0].create).toContain('/run/spire/sockets/agent.sock');
   });
 
-  test('only the upstream CA step reads a secret, from standard input, and writes it with mode 0600', () => {
+  test('only the upstream CA and readiness steps read a secret, from standard input, and write it with mode 0600', () => {
     const plan = planHost('t', seedHostProps(), mesh);
     const readers = plan.steps.filter((s) => s.secrets.length > 0);
-    expect(readers.map((s) => s.id)).toEqual(['spire-upstream-ca']);
+    expect(readers.map((s) => s.id)).toEqual(['spire-upstream-ca', 'readiness']);
     expect(readers[0].secrets).toEqual(['trust-anchor-key']);
     expect(readers[0].files).toContainEqual({ path: '/opt/spire/certs/ca.key', mode: '0600', secret: 'trust-anchor-key' });
     expect(readers[0].create).toContain('key="$(cat)"');
-    expect(plan.secrets).toEqual([expect.objectContaining({ name: 'trust-anchor-key', bundleEnv: 'LINKERD_EW_TRUST_ANCHOR_KEY_FILE' })]);
+    expect(readers[1].secrets).toEqual(['api-token']);
+    expect(readers[1].files).toContainEqual({ path: '/var/lib/linkerd-external-workload/readiness/token', mode: '0600', secret: 'api-token' });
+    expect(readers[1].create).toContain('token="$(cat)"');
+    expect(plan.secrets).toEqual([
+      expect.objectContaining({ name: 'trust-anchor-key', bundleEnv: 'LINKERD_EW_TRUST_ANCHOR_KEY_FILE' }),
+      expect.objectContaining({ name: 'api-token', bundleEnv: 'LINKERD_EW_API_TOKEN_FILE', bundleDefaultPath: '/etc/linkerd-external-workload/secrets/api-token' }),
+    ]);
     const agent = plan.steps.find((s) => s.id === 'spire-agent')!;
     expect(agent.files).toContainEqual(expect.objectContaining({ path: '/opt/spire/conf/agent.conf', mode: '0600' }));
   });
@@ -321,7 +328,7 @@ describe('shell bundle and cloud-init', () => {
   test('`bundle.sh list` prints the steps in order; an unknown action exits 2', () => {
     const list = spawnSync('bash', ['-c', bundle, 'bundle.sh', 'list'], { encoding: 'utf8' });
     expect(list.status).toBe(0);
-    expect(list.stdout.trim().split('\n')).toEqual(plan.steps.map((s, i) => `${i + 1}. ${s.id}: ${s.description}${s.secrets.length ? ' (reads trust-anchor-key)' : ''}`));
+    expect(list.stdout.trim().split('\n')).toEqual(plan.steps.map((s, i) => `${i + 1}. ${s.id}: ${s.description}${s.secrets.length ? ` (reads ${s.secrets[0]})` : ''}`));
     const bad = spawnSync('bash', ['-c', bundle, 'bundle.sh', 'upgrade'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('usage:');

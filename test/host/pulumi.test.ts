@@ -3,6 +3,8 @@
  * ExternalWorkload), their inputs (scripts are the plan's, secrets only as secrets, never in plain
  * text), and the captured dependsOn graph.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
 import { KEY_BODY_LINE, seedHostProps, TRUST_ANCHOR_KEY_PEM, TRUST_ANCHOR_PEM } from './support/mesh';
 import { ValidationError } from '../../src/core/errors';
@@ -11,7 +13,7 @@ import { ExternalWorkloadHost, type ExternalWorkloadHostArgs } from '../../src/p
 import type { MeshReference } from '../../src/pulumi/mesh-reference';
 import { expectConformant } from '../support/conformance';
 import { defaultMesh } from '../support/mesh';
-import { GraphRecorder, isSecretOutput, pulumiTestEnv, resolveOutput, type PulumiTestEnv } from '../support/pulumi';
+import { GraphRecorder, isSecretOutput, MOCK_CLUSTER_CA_PEM, MOCK_SERVICE_ACCOUNT_TOKEN, pulumiTestEnv, resolveOutput, type PulumiTestEnv } from '../support/pulumi';
 
 const SSH_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAU1NILUtFWS1NQVRFUklBTC1uZXZlci1wbGFpbg==\n-----END OPENSSH PRIVATE KEY-----';
 const SSH_KEY_BODY = 'b3BlbnNzaC1rZXktdjEAAAAAU1NILUtFWS1NQVRFUklBTC1uZXZlci1wbGFpbg==';
@@ -52,11 +54,12 @@ function args(mesh: MeshReference, overrides: Partial<ExternalWorkloadHostArgs> 
     trustAnchorKeyPem: TRUST_ANCHOR_KEY_PEM,
     spire: { version: pulumi.output('1.15.3'), install: { kind: 'url', sha256: pulumi.output('a'.repeat(64)) } },
     proxy: { binary: { kind: 'url', url: 'https://downloads.example.com/linkerd2-proxy', sha256: 'b'.repeat(64) } },
+    readiness: { apiServerUrl: pulumi.output('https://203.0.113.10:6443') },
     ...overrides,
   };
 }
 
-const STEPS = ['preflight', 'spire-install', 'spire-upstream-ca', 'spire-server', 'spire-agent', 'spire-workload-entry', 'proxy-user', 'proxy-install', 'proxy-service', 'iptables'];
+const STEPS = ['preflight', 'spire-install', 'spire-upstream-ca', 'spire-server', 'spire-agent', 'spire-workload-entry', 'proxy-user', 'proxy-install', 'proxy-service', 'iptables', 'readiness'];
 
 describe('ExternalWorkloadHost (Pulumi)', () => {
   test('creates the component, the ExternalWorkload and one remote.Command per plan step', async () => {
@@ -102,7 +105,7 @@ describe('ExternalWorkloadHost (Pulumi)', () => {
     expect(await isSecretOutput(ca.connection)).toBe(true);
     expect(await isSecretOutput(host.steps['spire-server'].connection)).toBe(true);
     expect(env.byName('vm-spire-upstream-ca').inputs.logging).toBe('none');
-    for (const id of STEPS.filter((s) => s !== 'spire-upstream-ca')) {
+    for (const id of STEPS.filter((s) => s !== 'spire-upstream-ca' && s !== 'readiness')) {
       expect(env.byName(`vm-${id}`).inputs.stdin).toBeUndefined();
       expect(env.byName(`vm-${id}`).inputs.logging).toBeUndefined();
     }
@@ -148,6 +151,63 @@ describe('ExternalWorkloadHost (Pulumi)', () => {
     expect(graph.nodes.filter((n) => n.type !== 'linkerd-constructs:index:ExternalWorkloadHost').every((n) => n.parent === 'vm')).toBe(true);
   });
 
+  test('readiness: a ServiceAccount whose Role may only get and patch this workload\'s status, its binding and token Secret; the token reaches the step as a secret on stdin', async () => {
+    const graph = new GraphRecorder();
+    const host = new ExternalWorkloadHost('vm', args(meshRef()), { transformations: [graph.transformation] });
+    await env.settle();
+    await graph.settle();
+    const sa = env.byType('kubernetes:core/v1:ServiceAccount');
+    expect(sa.map((r) => r.inputs.metadata)).toEqual([expect.objectContaining({ name: 'external-workload-readiness', namespace: 'mixed-env' })]);
+    const role = env.byType('kubernetes:rbac.authorization.k8s.io/v1:Role');
+    expect(role.map((r) => r.inputs.rules)).toEqual([
+      [{ apiGroups: ['workload.linkerd.io'], resources: ['externalworkloads/status'], resourceNames: ['external-workload'], verbs: ['get', 'patch'] }],
+    ]);
+    const binding = env.byType('kubernetes:rbac.authorization.k8s.io/v1:RoleBinding');
+    expect(binding.map((r) => [r.inputs.roleRef, r.inputs.subjects])).toEqual([
+      [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'external-workload-readiness' }, [{ kind: 'ServiceAccount', name: 'external-workload-readiness', namespace: 'mixed-env' }]],
+    ]);
+    const secret = env.byType('kubernetes:core/v1:Secret');
+    expect(secret.map((r) => [r.inputs.type, r.inputs.metadata.annotations])).toEqual([
+      ['kubernetes.io/service-account-token', { 'kubernetes.io/service-account.name': 'external-workload-readiness' }],
+    ]);
+    expect(host.readinessResources).toHaveLength(4);
+    // the token: secret, on standard input, logging off, its trigger a secret hash
+    const step = host.steps.readiness;
+    expect(await isSecretOutput(step.stdin)).toBe(true);
+    expect(await resolveOutput(step.stdin)).toBe(MOCK_SERVICE_ACCOUNT_TOKEN);
+    expect(env.byName('vm-readiness').inputs.logging).toBe('none');
+    expect(await isSecretOutput(step.triggers)).toBe(true);
+    const plainStrings = JSON.stringify(env.resources.filter((r) => r.name !== 'vm-readiness').map((r) => r.inputs));
+    expect(plainStrings).not.toContain(MOCK_SERVICE_ACCOUNT_TOKEN);
+    // the CA defaults to the token Secret's ca.crt
+    expect(env.byName('vm-readiness').inputs.create).toContain(MOCK_CLUSTER_CA_PEM.trim().split('\n')[1]);
+    // order: the Secret after its ServiceAccount, the binding after both, the step after the redirect rules, the object and the credential
+    const saName = sa[0].name;
+    expect(graph.dependsOn(secret[0].name)).toEqual([saName]);
+    expect(graph.dependsOn(binding[0].name).sort()).toEqual([saName, role[0].name].sort());
+    expect(graph.dependsOn('vm-readiness')).toEqual(expect.arrayContaining(['vm-iptables', 'vm-externalworkload-mixed-env-external-workload', secret[0].name, binding[0].name]));
+  });
+
+  test('readiness: an explicit CA Output is used; readiness: false creates no credential and no step', async () => {
+    const ca = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'mesh-expansion', 'trust-anchor.crt'), 'utf8');
+    const host = new ExternalWorkloadHost('vm', args(meshRef(), { readiness: { apiServerUrl: 'https://api.example.com:6443', apiServerCaPem: pulumi.output(ca) } }));
+    await env.settle();
+    const plan = await resolveOutput(host.plan);
+    expect(plan.steps.find((s) => s.id === 'readiness')!.create).toContain('https://api.example.com:6443/apis/workload.linkerd.io/v1beta1/namespaces/mixed-env/externalworkloads/external-workload/status');
+    env.reset();
+    const none = new ExternalWorkloadHost('vm2', args(meshRef(), { readiness: false }));
+    await env.settle();
+    expect(Object.keys(none.steps)).not.toContain('readiness');
+    expect(env.byType('kubernetes:core/v1:ServiceAccount')).toEqual([]);
+    expect(env.byType('kubernetes:core/v1:Secret')).toEqual([]);
+  });
+
+  test('readiness: a bad URL fails at construction', () => {
+    expect(() => new ExternalWorkloadHost('bad', args(meshRef(), { readiness: { apiServerUrl: 'https://x$(id):6443' } }))).toThrow(/\[ExternalWorkloadHost bad\] readiness.apiServerUrl: received "https:\/\/x\$\(id\):6443"; expected an https:\/\/ URL/);
+    expect(() => new ExternalWorkloadHost('bad2', args(meshRef(), { readiness: { apiServerUrl: 'http://203.0.113.10:6443' } }))).toThrow(/readiness.apiServerUrl/);
+    // a CA given as an Output is checked by the same resolveHost once it is known (test/host/readiness.test.ts)
+  });
+
   test('an uploaded proxy binary is copied with remote.CopyToRemote before the install step', async () => {
     const graph = new GraphRecorder();
     new ExternalWorkloadHost('vm', args(meshRef(), { proxy: { binary: { kind: 'upload', localPath: __filename } } }), { transformations: [graph.transformation] });
@@ -163,8 +223,8 @@ describe('ExternalWorkloadHost (Pulumi)', () => {
   test('an existing SPIRE agent needs no key and creates no SPIRE steps', async () => {
     const host = new ExternalWorkloadHost('vm', args(meshRef(), { trustAnchorKeyPem: undefined, spire: { kind: 'existing-agent', socketPath: '/run/spire/agent.sock' } }));
     await env.settle();
-    expect(Object.keys(host.steps)).toEqual(['preflight', 'proxy-user', 'proxy-install', 'proxy-service', 'iptables']);
-    expect(env.resources.filter((r) => r.inputs.stdin !== undefined)).toEqual([]);
+    expect(Object.keys(host.steps)).toEqual(['preflight', 'proxy-user', 'proxy-install', 'proxy-service', 'iptables', 'readiness']);
+    expect(env.resources.filter((r) => r.inputs.stdin !== undefined).map((r) => r.name)).toEqual(['vm-readiness']);
   });
 
   test('bad plain props fail at construction, naming the prop; a missing key is named without printing anything secret', () => {

@@ -13,6 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { KEY_BODY_LINE, seedHostProps, TRUST_ANCHOR_KEY_PEM, TRUST_ANCHOR_PEM } from './support/mesh';
 import { defaultMesh } from '../support/mesh';
+import { makeApiServerPki, startApiServer } from './support/api-server';
 import { appendRules, describeAsRoot, run, TestNetns } from './support/netns';
 import { writeStandins, type Standins } from './support/standins';
 import { planHost, remoteCommandLine, renderShellBundle, type HostPlan } from '../../src/core/host';
@@ -21,6 +22,8 @@ import { planHost, remoteCommandLine, renderShellBundle, type HostPlan } from '.
 const HOST_IP = '10.231.7.5';
 const NS_IP = '10.231.7.6';
 const SSH_PORT = 2222;
+const API_PORT = 16443;
+const API_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.c3NoLXBsYW4tcmVhZGluZXNzLXRva2Vu.c2lnbmF0dXJl';
 
 interface Result {
   readonly status: number | null;
@@ -72,6 +75,7 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
   let sshOpts: string[];
   let before: string[];
   let natBefore: string;
+  let api: Awaited<ReturnType<typeof startApiServer>>;
   const outside: ChildProcess[] = [];
   const hostsDir = `/etc/netns/${ns.name}`;
   let createdNetnsEtc = false;
@@ -80,8 +84,9 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
     const r = spawnSync('ssh', [...sshOpts, `root@${NS_IP}`, commandLine], { input, encoding: 'utf8', timeout: 120_000 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
+  const secretValues: Record<string, string> = { 'trust-anchor-key': `${TRUST_ANCHOR_KEY_PEM}\n`, 'api-token': `${API_TOKEN}\n` };
   /** Runs one step the way remote.Command does: its command line, the secret (if any) on stdin. */
-  const runStep = (script: string, secrets: readonly string[]): Result => ssh(remoteCommandLine(script), secrets.length > 0 ? `${TRUST_ANCHOR_KEY_PEM}\n` : '');
+  const runStep = (script: string, secrets: readonly string[]): Result => ssh(remoteCommandLine(script), secrets.length > 0 ? secretValues[secrets[0]] : '');
   const runAll = (p: HostPlan, kind: 'create' | 'delete'): Result[] => {
     const steps = kind === 'create' ? p.steps : [...p.steps].reverse();
     return steps.map((s) => {
@@ -104,6 +109,7 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
     fs.writeFileSync(path.join(root, 'etc/shadow'), 'root:*:19000:0:99999:7:::\n', { mode: 0o640 });
     fs.writeFileSync(path.join(root, 'etc/gshadow'), 'root:*::\n', { mode: 0o640 });
     standins = writeStandins(path.join(work, 'standins'), root, path.join(root, 'etc/systemd/system'));
+    const pki = makeApiServerPki(work, HOST_IP);
     plan = planHost(
       'ssh-test',
       seedHostProps({
@@ -112,6 +118,7 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
         proxy: { binary: { kind: 'path', path: standins.proxy } },
         serviceManager: { command: standins.systemctl },
         traffic: { managementPorts: [SSH_PORT] },
+        readiness: { apiServerUrl: `https://${HOST_IP}:${API_PORT}`, apiServerCaPem: pki.caPem, intervalSeconds: 1 },
       }),
       defaultMesh(),
     );
@@ -131,6 +138,9 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
       child.stdout.on('data', (d) => d.toString().includes('listening') && resolve());
       child.on('exit', (code) => reject(new Error(`control plane stand-in exited ${code}`)));
     });
+    // the API server, outside the VM too: the readiness reporter PATCHes the ExternalWorkload's status there
+    api = await startApiServer({ ip: HOST_IP, port: API_PORT, keyFile: pki.keyFile, certFile: pki.certFile, token: API_TOKEN, logFile: path.join(work, 'api-requests.jsonl') });
+    outside.push(api.child);
 
     // sshd in the namespace, with its own keys and config
     const sshDir = path.join(work, 'ssh');
@@ -226,8 +236,30 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
     expect(out).toContain('[spire-workload-entry] created entry linkerd-ew-mixed-env-external-workload');
     expect(out).toContain('[proxy-user] created user linkerd-proxy (uid 2102)');
     expect(out).toContain('[iptables] created chain PROXY_INIT_REDIRECT');
-    expect(standins.execResults()).toEqual(['spire-server.service rc=0', 'spire-agent.service rc=0', 'linkerd-proxy.service rc=0', 'linkerd-proxy-iptables.service rc=0']);
+    expect(standins.execResults()).toEqual([
+      'spire-server.service rc=0',
+      'spire-agent.service rc=0',
+      'linkerd-proxy.service rc=0',
+      'linkerd-proxy-iptables.service rc=0',
+      'linkerd-proxy-readiness.service started',
+    ]);
   });
+
+  test('readiness: the reporter, as the proxy user past the redirect rules, tells the API server the proxy is not ready (the stand-in proxy serves no /ready)', async () => {
+    const end = Date.now() + 20_000;
+    while (api.requests().length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    const [first] = api.requests();
+    expect(first).toMatchObject({
+      method: 'PATCH',
+      url: '/apis/workload.linkerd.io/v1beta1/namespaces/mixed-env/externalworkloads/external-workload/status',
+      authorization: `Bearer ${API_TOKEN}`,
+      contentType: 'application/merge-patch+json',
+    });
+    expect(first.body.status.conditions).toEqual([expect.objectContaining({ type: 'Ready', status: 'False', reason: 'ProxyNotReady' })]);
+    // the redirect rules were in place: only the proxy user's traffic leaves them
+    expect(appendRules(ns.natTable())).toContain('-A PROXY_INIT_OUTPUT -p tcp -j REDIRECT --to-ports 4140');
+    expect(standins.calls().filter((c) => c.argv.join(' ').includes(API_TOKEN))).toEqual([]);
+  }, 30_000);
 
   test('files: the key 0600, the agent config 0600 without the used token, units, the proxy user', () => {
     const f = (p: string) => path.join(root, p);
@@ -251,6 +283,11 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
     expect(fs.existsSync(f('tmp/spire-agent'))).toBe(false);
     // SPIRE's keys live in data directories only root can enter
     expect([mode('opt/spire/data/server'), mode('opt/spire/data/agent')]).toEqual(['700', '700']);
+    // the ServiceAccount token: 0600 in a 0700 directory, both the proxy user's (the reporter runs as it)
+    expect([mode('var/lib/linkerd-external-workload/readiness'), owner('var/lib/linkerd-external-workload/readiness')]).toEqual(['700', 2102]);
+    expect([mode('var/lib/linkerd-external-workload/readiness/token'), owner('var/lib/linkerd-external-workload/readiness/token')]).toEqual(['600', 2102]);
+    expect(fs.readFileSync(f('var/lib/linkerd-external-workload/readiness/token'), 'utf8')).toBe(`${API_TOKEN}\n`);
+    expect(fs.readFileSync(f('etc/systemd/system/linkerd-proxy-readiness.service'), 'utf8')).toContain('User=linkerd-proxy');
   });
 
   test('the join token went through the 0600 config only: never on a command line, and the agent read it there', () => {
@@ -306,7 +343,9 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
     const callsBefore = standins.calls().length;
     const keyFile = path.join(work, 'trust-anchor.key');
     fs.writeFileSync(keyFile, `${TRUST_ANCHOR_KEY_PEM}\n`, { mode: 0o600 });
-    const r = ssh(`LINKERD_EW_TRUST_ANCHOR_KEY_FILE=${keyFile} bash -s -- create`, renderShellBundle(plan));
+    const tokenFile = path.join(work, 'api-token');
+    fs.writeFileSync(tokenFile, `${API_TOKEN}\n`, { mode: 0o600 });
+    const r = ssh(`LINKERD_EW_TRUST_ANCHOR_KEY_FILE=${keyFile} LINKERD_EW_API_TOKEN_FILE=${tokenFile} bash -s -- create`, renderShellBundle(plan));
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`==> [3/${plan.steps.length}] spire-upstream-ca`);
@@ -326,6 +365,11 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
     expect(out).toContain('[iptables] removed chain PROXY_INIT_REDIRECT');
     expect(out).toContain('[proxy-user] removed user linkerd-proxy');
     expect(out).toContain('[spire-workload-entry] deleted entry linkerd-ew-mixed-env-external-workload');
+    expect(out).toContain('[readiness] stopped: linkerd-proxy-readiness.service');
+    // the reporter's last word, before anything it needs was removed: not ready, the host is leaving
+    const last = api.requests().slice(-1)[0];
+    expect(last.body.status.conditions).toEqual([expect.objectContaining({ type: 'Ready', status: 'False', reason: 'HostShutdown' })]);
+    expect(standins.execResults().slice(-1)).toEqual(['linkerd-proxy-readiness.service stopped']);
     expect(tree(root, shadowBackup)).toEqual(before);
     expect(ns.natTable()).toBe(natBefore);
     expect(fs.readdirSync(path.join(standins.stateDir, 'entries'))).toEqual([]);

@@ -12,6 +12,8 @@
  * expect(env.byType('kubernetes:helm.sh/v4:Chart')).toHaveLength(2);
  * ```
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
 
 /** A resource as the mock monitor saw it. */
@@ -54,6 +56,22 @@ export async function isSecretOutput(value: pulumi.Input<unknown>): Promise<bool
   return pulumi.isSecret(pulumi.output(value));
 }
 
+/** The token the mocked token controller puts in every ServiceAccount token Secret. */
+export const MOCK_SERVICE_ACCOUNT_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.bW9jay1zZXJ2aWNlLWFjY291bnQtdG9rZW4.c2lnbmF0dXJl';
+/** The cluster CA the mocked token controller puts beside it (any CA certificate: the committed example anchor). */
+export const MOCK_CLUSTER_CA_PEM = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'mesh-expansion', 'trust-anchor.crt'), 'utf8');
+
+/**
+ * What Kubernetes' token controller does with a `kubernetes.io/service-account-token` Secret (and what
+ * pulumi-kubernetes waits for before the Secret counts as created): it fills `data.token`,
+ * `data.ca.crt` and `data.namespace`.
+ */
+function tokenControllerState(r: MockedResource): Record<string, any> {
+  if (r.type !== 'kubernetes:core/v1:Secret' || r.inputs.type !== 'kubernetes.io/service-account-token') return {};
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  return { data: { 'token': b64(MOCK_SERVICE_ACCOUNT_TOKEN), 'ca.crt': b64(MOCK_CLUSTER_CA_PEM), 'namespace': b64(String(r.inputs.metadata?.namespace ?? '')) } };
+}
+
 /**
  * Installs mocks that record resources and echo inputs back as state.
  * Functions of `@pulumi/tls` are not invokes (they are resources), so no call results are needed;
@@ -70,7 +88,7 @@ export async function pulumiTestEnv(options: {
       newResource(args: pulumi.runtime.MockResourceArgs) {
         const r: MockedResource = { type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true };
         resources.push(r);
-        const extra = options.stateFor?.(r) ?? {};
+        const extra = { ...tokenControllerState(r), ...(options.stateFor?.(r) ?? {}) };
         return { id: `${args.name}-id`, state: { ...args.inputs, ...extra } };
       },
       call(args: pulumi.runtime.MockCallArgs) {

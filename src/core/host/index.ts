@@ -6,6 +6,8 @@ export { shQuote } from './shell';
 export * from './spire';
 export * from './proxy';
 export * from './iptables';
+export * from './readiness';
+export * from './readiness-reporter';
 export * from './preflight';
 export * from './plan';
 export * from './bundle';

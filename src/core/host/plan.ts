@@ -6,17 +6,19 @@
  * const plan = planHost('vm-1', props, mesh);   // validate, resolve, plan
  * plan.steps.map((s) => s.id);
  * // preflight, spire-install, spire-upstream-ca, spire-server, spire-agent, spire-workload-entry,
- * // proxy-user, proxy-install, proxy-service, iptables
+ * // proxy-user, proxy-install, proxy-service, iptables, readiness (when configured)
  * ```
  *
- * The iptables rules come last (and go first on delete), so inbound traffic is only redirected while
- * a proxy is there to take it.
+ * The iptables rules come after the proxy (and go before it on delete), so inbound traffic is only
+ * redirected while a proxy is there to take it; the readiness reporter comes last and goes first, so
+ * the workload is marked Ready=False before anything it needs is removed.
  */
 import type { MeshInfo } from '../mesh-info';
 import { iptablesStep } from './iptables';
 import { preflightStep } from './preflight';
 import { resolveHost, type ExternalWorkloadHostProps, type ResolvedHost } from './props';
 import { proxyInstallStep, proxyServiceStep, proxyUserStep } from './proxy';
+import { apiTokenSecret, readinessStep } from './readiness-reporter';
 import { spireAgentStep, spireInstallStep, spireServerStep, spireUpstreamCaStep, spireWorkloadEntryStep, trustAnchorKeySecret } from './spire';
 import type { HostPlan, HostStep } from './types';
 
@@ -33,6 +35,10 @@ export function hostProvisioningPlan(h: ResolvedHost): HostPlan {
     secrets.push(trustAnchorKeySecret(h));
   }
   steps.push(proxyUserStep(h), proxyInstallStep(h), proxyServiceStep(h), iptablesStep(h));
+  if (h.readiness) {
+    steps.push(readinessStep(h, h.readiness));
+    secrets.push(apiTokenSecret(h, h.readiness));
+  }
   for (const s of steps) {
     for (const [kind, script] of [['create', s.create], ['delete', s.delete]] as const) {
       const bytes = Buffer.byteLength(script);

@@ -12,6 +12,7 @@ import { Issues, type ValidationIssue } from '../errors';
 import { resolveExternalWorkload, type ExternalWorkloadProps, type ResolvedExternalWorkload } from '../external-workload/external-workload';
 import { hasPemPrivateKey, pemCertificates } from '../identity/certificates';
 import { meshProxyImage, type MeshInfo } from '../mesh-info';
+import { resolveReadiness, type ReadinessOptions, type ResolvedReadiness } from './readiness';
 import { checkDns1123Label, checkDuration, durationMs, isDuration, checkSpiffeId, isDns1123Subdomain, isPortNumber, PORT_NUMBER_RULE } from '../validation';
 
 /** SPIRE release installed by default (the release whose reference configuration the tests check against). */
@@ -210,6 +211,14 @@ export interface ExternalWorkloadHostProps extends ExternalWorkloadProps {
   /** Checks before anything changes. @default all checks */
   readonly preflight?: PreflightOptions;
   /**
+   * How the VM reports its readiness: a reporter on the VM keeps the `ExternalWorkload`'s `Ready`
+   * condition in step with the proxy's `/ready` (Linkerd routes only to Ready workloads), with a
+   * ServiceAccount that may only read and patch this workload's status. `false`: the status is set
+   * some other way.
+   * @default not configured: synthesis warns that the workload never becomes Ready
+   */
+  readonly readiness?: ReadinessOptions | false;
+  /**
    * Directory every path of the plan is placed under (for tests or image building).
    * @default '/'
    */
@@ -268,6 +277,14 @@ export interface HostLayout {
   readonly etcDir: string;
   /** Default path of the trust anchor key file the bundle reads. */
   readonly trustAnchorKeyDefault: string;
+  /** The readiness reporter. */
+  readonly readinessScript: string;
+  /** The reporter's directory (proxy user, 0700): its token and its state. */
+  readonly readinessDir: string;
+  /** The API server's CA, for the reporter. */
+  readonly apiServerCa: string;
+  /** Default path of the ServiceAccount token file the bundle reads. */
+  readonly apiTokenDefault: string;
 }
 
 /** Paths of the plan for a root prefix. */
@@ -301,6 +318,10 @@ export function hostLayout(root = '/', unitDir = '/etc/systemd/system'): HostLay
     unitDir: p(unitDir),
     etcDir: p('/etc'),
     trustAnchorKeyDefault: p('/etc/linkerd-external-workload/secrets/trust-anchor.key'),
+    readinessScript: p('/opt/linkerd-proxy/bin/report-readiness'),
+    readinessDir: p('/var/lib/linkerd-external-workload/readiness'),
+    apiServerCa: p('/etc/linkerd-external-workload/api-server-ca.crt'),
+    apiTokenDefault: p('/etc/linkerd-external-workload/secrets/api-token'),
   };
 }
 
@@ -323,6 +344,7 @@ export function ownedDirectories(h: ResolvedHost): string[] {
     path.posix.dirname(l.trustAnchorKeyDefault),
     l.configDir,
     l.uploadDir,
+    l.readinessDir,
     l.stateDir,
   ];
   if (h.spire.kind === 'local') {
@@ -419,6 +441,8 @@ export interface ResolvedHost {
   readonly preflight: Required<PreflightOptions>;
   /** Paths on the host. */
   readonly layout: HostLayout;
+  /** Readiness reporting, when configured. */
+  readonly readiness?: ResolvedReadiness;
 }
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
@@ -476,6 +500,8 @@ export function resolveHost(
     readonly meshTrustAnchorsPem?: string;
     /** false while the anchor is a stand-in (a Pulumi Output not known yet); it is checked once known. */
     readonly checkTrustAnchor?: boolean;
+    /** false while the API server's CA is a stand-in; it is checked once known. */
+    readonly checkReadinessCa?: boolean;
   } = {},
 ): ResolvedHost {
   const workload = resolveExternalWorkload(scope, props, mesh, opts);
@@ -624,6 +650,7 @@ export function resolveHost(
   const connectTimeoutSeconds = pf.connectTimeoutSeconds ?? 5;
   issues.check(Number.isInteger(connectTimeoutSeconds) && connectTimeoutSeconds >= 1 && connectTimeoutSeconds <= 120, 'preflight.connectTimeoutSeconds', connectTimeoutSeconds, 'expected whole seconds from 1 to 120');
   checkDns1123Label(issues, 'mesh.namespace', mesh.namespace);
+  const readiness = resolveReadiness(issues, props.readiness, workload, opts.checkReadinessCa !== false);
 
   issues.throwIfErrors();
   return {
@@ -638,6 +665,7 @@ export function resolveHost(
     serviceManager,
     preflight: { checkControlPlane: pf.checkControlPlane ?? true, connectTimeoutSeconds },
     layout,
+    ...(readiness ? { readiness } : {}),
     warnings: issues.warnings,
   };
 }

@@ -9,7 +9,8 @@
  *  - linkerd2-proxy: records its uid and every `LINKERD2_PROXY_*` variable (JSON);
  *  - systemctl: `daemon-reload`, `enable`, `disable`, `is-enabled`, `is-active`, `start`, `restart`,
  *    `stop`; `start`/`restart` run the unit's `ExecStart` as its `User=` (resolved in the isolated
- *    root's /etc/passwd) and record the exit code.
+ *    root's /etc/passwd) and record the exit code; a `Restart=always` unit runs in the background
+ *    until `stop`, which sends it SIGTERM and waits for it, as systemd does.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -125,8 +126,8 @@ now=0
 for a in "$@"; do [ "$a" = --now ] && now=1; done
 run_unit() {
   [ -f "$UNIT_DIR/$unit" ] || { echo "Unit $unit not found." >&2; exit 5; }
-  touch "$STATE/units/$unit.active"
   local exec user uid gid rc
+  local -a as=()
   exec="$(sed -n 's/^ExecStart=//p' "$UNIT_DIR/$unit")"
   user="$(sed -n 's/^User=//p' "$UNIT_DIR/$unit")"
   read -r -a cmd <<<"$exec"
@@ -134,21 +135,41 @@ run_unit() {
     uid="$(awk -F: -v u="$user" '$1 == u { print $3 }' "$PASSWD")"
     gid="$(awk -F: -v u="$user" '$1 == u { print $4 }' "$PASSWD")"
     [ -n "$uid" ] || { echo "user $user unknown" >&2; exit 1; }
-    setpriv --reuid="$uid" --regid="$gid" --clear-groups -- timeout 20 "\${cmd[@]}" </dev/null >>"$STATE/exec.log" 2>&1
-  else
-    timeout 20 "\${cmd[@]}" </dev/null >>"$STATE/exec.log" 2>&1
+    as=(setpriv --reuid="$uid" --regid="$gid" --clear-groups --)
   fi
+  if grep -q '^Restart=always$' "$UNIT_DIR/$unit"; then
+    # a long-running service: started in the background, stopped with SIGTERM (as systemd does)
+    stop_unit
+    setsid "\${as[@]}" "\${cmd[@]}" </dev/null >>"$STATE/exec.log" 2>&1 &
+    printf '%s\n' "$!" >"$STATE/units/$unit.pid"
+    touch "$STATE/units/$unit.active"
+    printf '%s started\n' "$unit" >>"$STATE/exec-results"
+    return
+  fi
+  touch "$STATE/units/$unit.active"
+  timeout 20 "\${as[@]}" "\${cmd[@]}" </dev/null >>"$STATE/exec.log" 2>&1
   rc=$?
-  printf '%s rc=%s\\n' "$unit" "$rc" >>"$STATE/exec-results"
+  printf '%s rc=%s\n' "$unit" "$rc" >>"$STATE/exec-results"
+}
+stop_unit() {
+  local pidf="$STATE/units/$unit.pid" pid i
+  if [ -f "$pidf" ]; then
+    pid="$(cat "$pidf")"
+    kill -TERM "$pid" 2>/dev/null
+    for ((i = 0; i < 150; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    rm -f "$pidf"
+    printf '%s stopped\n' "$unit" >>"$STATE/exec-results"
+  fi
+  rm -f "$STATE/units/$unit.active"
 }
 case "$verb" in
   daemon-reload) ;;
   enable) touch "$STATE/units/$unit.enabled"; [ "$now" = 1 ] && run_unit ;;
-  disable) rm -f "$STATE/units/$unit.enabled"; [ "$now" = 1 ] && rm -f "$STATE/units/$unit.active" ;;
+  disable) rm -f "$STATE/units/$unit.enabled"; [ "$now" = 1 ] && stop_unit ;;
   is-enabled) [ -f "$STATE/units/$unit.enabled" ]; exit $? ;;
   is-active) [ -f "$STATE/units/$unit.active" ]; exit $? ;;
   start | restart) run_unit ;;
-  stop) rm -f "$STATE/units/$unit.active" ;;
+  stop) stop_unit ;;
   *) echo "systemctl stand-in: unknown verb $verb" >&2; exit 2 ;;
 esac
 exit 0
