@@ -8,6 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { exampleApps, synthAll } from '../scripts/synth-examples';
 import { expectConformant } from './support/conformance';
 import { temporaryFolders } from './support/tmp';
+import { secretsHoldingPrivateKeys } from '../src/core/identity/certificates';
 
 const tmp = temporaryFolders('lc-synth-');
 
@@ -49,4 +50,13 @@ test('every Kubernetes object the examples write passes the conformance suite', 
     .filter((o) => o);
   expect(objects.length).toBeGreaterThan(0);
   expectConformant(objects);
+});
+
+test("the examples show the secret-free way: no file they write holds a private key (in a Secret's data, or a PEM block anywhere)", () => {
+  const files = listFiles(first).filter((f) => f.endsWith('.yaml'));
+  const withKeys = files.filter((f) => {
+    const docs = parseAllDocuments(fs.readFileSync(path.join(first, f), 'utf8')).map((d) => d.toJS());
+    return secretsHoldingPrivateKeys(docs).length > 0 || /-----BEGIN [A-Z ]*PRIVATE KEY-----\s+[A-Za-z0-9+/=]{20,}/.test(fs.readFileSync(path.join(first, f), 'utf8'));
+  });
+  expect(withKeys).toEqual([]);
 });

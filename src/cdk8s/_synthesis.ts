@@ -57,6 +57,7 @@ export class SynthesisState {
   private depth = 0;
   private renders?: { readonly synthesis: number; readonly pass: number; readonly map: Map<ApiObject, unknown> };
   private readonly passListeners: Array<() => void> = [];
+  private readonly writeListeners: Array<() => void> = [];
 
   private constructor(root: IConstruct) {
     // cdk8s validates the root first in every pass (its construct list is in pre-order)
@@ -78,7 +79,10 @@ export class SynthesisState {
         enumerable: false,
         writable: true,
         value: function synthesis(this: unknown, ...args: unknown[]): unknown {
-          return state.during(() => (original as (...a: unknown[]) => unknown).apply(this, args));
+          const result = state.during(() => (original as (...a: unknown[]) => unknown).apply(this, args));
+          // synth() wrote the files (synthYaml() writes none)
+          if (method === 'synth' && state.depth === 0) for (const listener of state.writeListeners) listener();
+          return result;
         },
       });
     }
@@ -92,6 +96,14 @@ export class SynthesisState {
    */
   public onPass(listener: () => void): void {
     this.passListeners.push(listener);
+  }
+
+  /**
+   * Calls `listener` after each `app.synth()` has written its files (e.g. to protect the files that
+   * hold private keys). Not called for `synthYaml()` or `Testing.synth()`, which write nothing.
+   */
+  public afterWrite(listener: () => void): void {
+    this.writeListeners.push(listener);
   }
 
   /** The current validation pass. */

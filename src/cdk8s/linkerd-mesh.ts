@@ -1,6 +1,8 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { protectKeyFiles } from './_key-files';
 import { addApiObjects } from './_objects';
+import { PerApp, SynthesisState } from './_synthesis';
 import { MeshDelivery } from './mesh-delivery';
 import type { MeshReference } from './mesh-reference';
 import { formatIssue } from '../core/errors';
@@ -37,6 +39,25 @@ const RELEASE_IDS: Record<MeshReleaseId, string> = {
 };
 
 const MESHES = Symbol.for('linkerd-constructs.LinkerdMesh');
+
+/** Once per app: after `app.synth()` wrote the files, protect and name the ones that hold private keys. */
+class KeyFileGuard {
+  private watching = false;
+
+  public watch(mesh: Construct): void {
+    const root = mesh.node.root;
+    if (this.watching || !(root instanceof App)) return;
+    this.watching = true;
+    SynthesisState.of(mesh).afterWrite(() => {
+      for (const message of protectKeyFiles(root.outdir, root.outputFileExtension, mesh.node.path)) {
+        // eslint-disable-next-line no-console
+        console.warn(message);
+      }
+    });
+  }
+}
+
+const KEY_FILE_GUARD = new PerApp(() => new KeyFileGuard());
 
 /**
  * Linkerd, installed and secured: the `linkerd` namespace, the identity (trust anchor and issuer),
@@ -90,7 +111,9 @@ export class LinkerdMesh extends Construct implements MeshReference {
     this.info = plan.info;
     this.namespace = plan.info.namespace;
     this.trustDomain = plan.info.trustDomain;
-    this.trustAnchorPem = plan.identity.mode === 'supplied' ? plan.identity.trustAnchorPem : undefined;
+    this.trustAnchorPem = plan.identity.mode === 'cert-manager' ? undefined : plan.identity.trustAnchorPem;
+    // keys inline (a supplied issuer or webhook keys): the files that hold them become 0600, with a warning
+    if (plan.identity.mode === 'supplied' || plan.webhooks.mode === 'supplied') KEY_FILE_GUARD.of(this).watch(this);
 
     const argo = delivery.kind === 'argocd';
     const wave = (objs: readonly KubeObject[]) => (argo ? objs.map(withSyncWave) : objs);

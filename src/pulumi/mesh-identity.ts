@@ -29,7 +29,7 @@ export interface GeneratedIdentityArgs {
 export type PulumiMeshIdentityMode = 'supplied' | 'generated' | 'cert-manager';
 
 /**
- * The mesh identity for the Pulumi `LinkerdMesh`: the three modes of the core `MeshIdentity`, with
+ * The mesh identity for the Pulumi `LinkerdMesh`: the supplied, generated and cert-manager modes of the core `MeshIdentity`, with
  * PEMs as `pulumi.Input`s, plus {@link MeshIdentity.generated}.
  */
 export class MeshIdentity {

@@ -157,30 +157,33 @@ export interface MeshCertificatesReport {
 }
 
 /**
- * Checks a trust anchor and issuer the way Linkerd needs them:
- *  - the trust anchor parses, is a CA, and has an ECDSA P-256 or RSA 2048/4096 key;
- *  - the issuer is one certificate, a CA, with an ECDSA P-256 key, signed by (one of) the anchor(s);
- *  - the issuer key parses, is ECDSA P-256 and matches the issuer certificate;
- *  - the issuer is named `identity.linkerd.<trustDomain>` (a DNS SAN; Linkerd verifies it by that name);
- *  - no certificate is expired (error) or expires within 60 days (warning).
- *
- * Issues are recorded on `issues` under `<fieldPrefix>trustAnchorPem` etc.; key material never
- * appears in them.
+ * A CA bundle the API server will trust for a webhook: one or more certificates that parse, no
+ * private key, none expired.
  */
-export function checkMeshCertificates(
-  input: MeshCertificatesInput,
-  issues: Issues,
-  fieldPrefix = '',
-  now: Date = new Date(),
-): MeshCertificatesReport {
-  const fAnchor = `${fieldPrefix}trustAnchorPem`;
-  const fIssuer = `${fieldPrefix}issuerCertificatePem`;
-  const fKey = `${fieldPrefix}issuerKeyPem`;
+export function checkCaBundle(pem: string, issues: Issues, field: string, now: Date = new Date()): void {
+  if (hasPemPrivateKey(String(pem))) {
+    issues.error(field, 'a PEM holding a private key', 'expected only certificates: the CA bundle is public; the keys stay in the Secrets');
+    return;
+  }
+  const blocks = pemCertificates(String(pem ?? ''));
+  if (blocks.length === 0) issues.error(field, pem, 'expected the CA certificate(s) that signed the webhooks\' serving certificates, PEM');
+  for (const block of blocks) {
+    try {
+      checkValidity(issues, field, 'CA bundle certificate', summarizeCertificate(new X509Certificate(block)), now);
+    } catch (e) {
+      issues.error(field, `an unparsable certificate (${(e as Error).message})`, 'expected PEM certificates');
+    }
+  }
+}
 
-  // trust anchors
+/**
+ * Checks trust anchors alone (the part of {@link checkMeshCertificates} that needs no issuer): each
+ * parses, is a CA, has an ECDSA P-256 or RSA 2048/4096 key, and is not expired. Returns the parsed ones.
+ */
+export function checkTrustAnchors(trustAnchorPem: string, issues: Issues, fAnchor: string, now: Date = new Date()): X509Certificate[] {
   const anchors: X509Certificate[] = [];
-  const anchorBlocks = pemCertificates(input.trustAnchorPem);
-  if (anchorBlocks.length === 0) issues.error(fAnchor, input.trustAnchorPem, TRUST_ANCHOR_RULE);
+  const anchorBlocks = pemCertificates(trustAnchorPem);
+  if (anchorBlocks.length === 0) issues.error(fAnchor, trustAnchorPem, TRUST_ANCHOR_RULE);
   for (const [i, block] of anchorBlocks.entries()) {
     const field = anchorBlocks.length > 1 ? `${fAnchor} (certificate ${i + 1})` : fAnchor;
     let cert: X509Certificate;
@@ -201,6 +204,31 @@ export function checkMeshCertificates(
     checkValidity(issues, field, 'trust anchor', s, now);
     anchors.push(cert);
   }
+  return anchors;
+}
+
+/**
+ * Checks a trust anchor and issuer the way Linkerd needs them:
+ *  - the trust anchor parses, is a CA, and has an ECDSA P-256 or RSA 2048/4096 key;
+ *  - the issuer is one certificate, a CA, with an ECDSA P-256 key, signed by (one of) the anchor(s);
+ *  - the issuer key parses, is ECDSA P-256 and matches the issuer certificate;
+ *  - the issuer is named `identity.linkerd.<trustDomain>` (a DNS SAN; Linkerd verifies it by that name);
+ *  - no certificate is expired (error) or expires within 60 days (warning).
+ *
+ * Issues are recorded on `issues` under `<fieldPrefix>trustAnchorPem` etc.; key material never
+ * appears in them.
+ */
+export function checkMeshCertificates(
+  input: MeshCertificatesInput,
+  issues: Issues,
+  fieldPrefix = '',
+  now: Date = new Date(),
+): MeshCertificatesReport {
+  const fAnchor = `${fieldPrefix}trustAnchorPem`;
+  const fIssuer = `${fieldPrefix}issuerCertificatePem`;
+  const fKey = `${fieldPrefix}issuerKeyPem`;
+
+  const anchors = checkTrustAnchors(input.trustAnchorPem, issues, fAnchor, now);
 
   // issuer certificate
   let issuer: X509Certificate | undefined;
@@ -359,4 +387,27 @@ export function toPkcs8PrivateKeyPem(keyPem: string, field = 'keyPem'): string {
     );
   }
   return key.export({ type: 'pkcs8', format: 'pem' }) as string;
+}
+
+/**
+ * `namespace/name` of every Secret among `objects` whose `data` (base64) or `stringData` holds a PEM
+ * private key: what must never reach a file meant for Git.
+ */
+export function secretsHoldingPrivateKeys(objects: readonly unknown[]): string[] {
+  const found: string[] = [];
+  for (const o of objects) {
+    const obj = o as {
+      kind?: unknown;
+      metadata?: { name?: string; namespace?: string };
+      data?: Record<string, unknown>;
+      stringData?: Record<string, unknown>;
+    } | null;
+    if (!obj || obj.kind !== 'Secret') continue;
+    const values = [
+      ...Object.values(obj.data ?? {}).map((v) => (typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : '')),
+      ...Object.values(obj.stringData ?? {}).map((v) => (typeof v === 'string' ? v : '')),
+    ];
+    if (values.some(hasPemPrivateKey)) found.push(`${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`);
+  }
+  return found;
 }

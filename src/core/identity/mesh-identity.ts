@@ -1,12 +1,15 @@
 /**
- * Where the mesh's identity (trust anchor + issuer) comes from. Three modes:
+ * Where the mesh's identity (trust anchor + issuer) comes from. Four modes:
  *
  *  1. {@link MeshIdentity.supplied}: PEMs you hold (trust anchor, issuer certificate and key);
  *  2. {@link MeshIdentity.fromDirectory}: the files `linkerd-constructs certs` wrote once (mode 1 read
  *     from disk; synthesis never generates keys). In Pulumi, `MeshIdentity.generated()` of
  *     `linkerd-constructs/pulumi` generates them with `@pulumi/tls` instead, stable in state;
  *  3. {@link MeshIdentity.certManager}: cert-manager issues and rotates the issuer from a
- *     self-signed trust anchor, and trust-manager distributes the anchor.
+ *     self-signed trust anchor, and trust-manager distributes the anchor;
+ *  4. {@link MeshIdentity.existingSecret}: the trust anchor (public) you give, the issuer in a
+ *     `linkerd-identity-issuer` Secret something else puts in the cluster (External Secrets Operator,
+ *     Sealed Secrets, Vault, a person): the chart's own existing-secret mode. No key in the output.
  */
 import { Issues } from '../errors';
 import { checkDuration } from '../validation';
@@ -26,6 +29,15 @@ export interface SuppliedIdentityProps {
    * never in Helm values or messages.
    */
   readonly issuerKeyPem: string;
+}
+
+/** The trust anchor of an identity whose issuer Secret is managed elsewhere. */
+export interface ExistingSecretIdentityProps {
+  /**
+   * Trust anchor certificate(s), PEM (public). Several while rotating the anchor. The issuer in the
+   * Secret must be signed by one of them.
+   */
+  readonly trustAnchorPem: string;
 }
 
 /** Options of the cert-manager identity (Linkerd's "automatically rotating control plane TLS credentials"). */
@@ -60,7 +72,7 @@ export interface CertManagerIdentityProps {
 }
 
 /** How the mesh identity is provided. */
-export type MeshIdentityMode = 'supplied' | 'cert-manager';
+export type MeshIdentityMode = 'supplied' | 'cert-manager' | 'existing-secret';
 
 /** The mesh identity: build one with {@link MeshIdentity.supplied}, {@link MeshIdentity.fromDirectory} or {@link MeshIdentity.certManager}. */
 export class MeshIdentity {
@@ -104,10 +116,21 @@ export class MeshIdentity {
     return new MeshIdentity('cert-manager', undefined, props, undefined);
   }
 
+  /**
+   * Mode 4, for GitOps repositories: the issuer certificate and key live in a `kubernetes.io/tls`
+   * Secret `linkerd-identity-issuer` (keys `tls.crt`, `tls.key`, `ca.crt`) in the control plane
+   * namespace that something else manages (an External Secrets Operator `ExternalSecret`, a
+   * SealedSecret, Vault); the mesh emits no Secret and no key, only the public trust anchor. The
+   * chart runs in its existing-secret mode (`identity.issuer.scheme: kubernetes.io/tls`).
+   */
+  public static existingSecret(props: ExistingSecretIdentityProps): MeshIdentity {
+    return new MeshIdentity('existing-secret', { trustAnchorPem: props.trustAnchorPem, issuerCertificatePem: '', issuerKeyPem: '' }, undefined, undefined);
+  }
+
   private constructor(
     /** How the identity is provided. */
     public readonly mode: MeshIdentityMode,
-    /** The PEMs (modes 1 and 2). */
+    /** The PEMs (modes 1 and 2; mode 4: only the trust anchor). */
     public readonly supplied: SuppliedIdentityProps | undefined,
     /** The cert-manager options (mode 3). */
     public readonly certManager: CertManagerIdentityProps | undefined,

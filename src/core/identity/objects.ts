@@ -96,6 +96,14 @@ function pkcs8IfPem(keyPem: string, field: string): string {
   return hasPemPrivateKey(keyPem) ? toPkcs8PrivateKeyPem(keyPem, field) : keyPem;
 }
 
+/**
+ * `namespace/name` of each `kubernetes.io/tls` Secret the webhooks mount (keys `tls.crt`, `tls.key`,
+ * `ca.crt`): what `WebhookCertificates.existingSecrets` expects something else to provide.
+ */
+export function webhookSecretNames(namespace: string, vizNamespace?: string): string[] {
+  return [...CONTROL_PLANE_WEBHOOKS, ...(vizNamespace ? VIZ_WEBHOOKS : [])].map((w) => `${w.chart === 'viz' ? vizNamespace : namespace}/${w.secretName}`);
+}
+
 /** The `kubernetes.io/tls` Secrets the webhooks mount (chart values `<webhook>.externalSecret=true`). */
 export function webhookSecrets(namespace: string, vizNamespace: string | undefined, input: WebhookSecretsInput): Secret[] {
   const targets = [...CONTROL_PLANE_WEBHOOKS, ...(vizNamespace ? VIZ_WEBHOOKS : [])];

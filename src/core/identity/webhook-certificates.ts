@@ -29,7 +29,7 @@ export interface SuppliedWebhookCertificatesProps {
 }
 
 /** How the webhook certificates are provided. */
-export type WebhookCertificatesMode = 'supplied' | 'cert-manager' | 'chart';
+export type WebhookCertificatesMode = 'supplied' | 'cert-manager' | 'chart' | 'existing-secrets';
 
 /** Webhook certificates: {@link WebhookCertificates.supplied}, {@link WebhookCertificates.fromDirectory}, {@link WebhookCertificates.certManager} or {@link WebhookCertificates.chartGenerated}. */
 export class WebhookCertificates {
@@ -53,6 +53,15 @@ export class WebhookCertificates {
    */
   public static certManager(): WebhookCertificates {
     return new WebhookCertificates('cert-manager', undefined, undefined);
+  }
+
+  /**
+   * The webhooks' `kubernetes.io/tls` Secrets are managed elsewhere (External Secrets Operator,
+   * Sealed Secrets...): the mesh emits none and no key, only the CA bundle the API server trusts.
+   * The Secrets the chart mounts are listed by `webhookSecretNames(namespace, vizNamespace)`.
+   */
+  public static existingSecrets(props: { readonly caBundlePem: string }): WebhookCertificates {
+    return new WebhookCertificates('existing-secrets', { certificatePem: '', keyPem: '', caBundlePem: props.caBundlePem }, undefined);
   }
 
   /**

@@ -13,7 +13,7 @@ import {
   LINKERD_EDGE_HELM_REPO,
 } from '../constants';
 import { Issues, type ValidationIssue } from '../errors';
-import { checkMeshCertificates, checkWebhookCertificate } from '../identity/certificates';
+import { checkCaBundle, checkMeshCertificates, checkTrustAnchors, checkWebhookCertificate } from '../identity/certificates';
 import type { CertManagerIdentityProps } from '../identity/mesh-identity';
 import {
   certManagerIdentityObjects,
@@ -49,13 +49,15 @@ export type ResolvedIdentity =
     readonly issuerCertificatePem: string;
     readonly issuerKeyPem: string;
   }
-  | { readonly mode: 'cert-manager'; readonly certManager: CertManagerIdentityProps };
+  | { readonly mode: 'cert-manager'; readonly certManager: CertManagerIdentityProps }
+  | { readonly mode: 'existing-secret'; readonly trustAnchorPem: string };
 
 /** The webhook certificates, resolved. */
 export type ResolvedWebhooks =
   | { readonly mode: 'supplied'; readonly certificatePem: string; readonly keyPem: string; readonly caBundlePem: string }
   | { readonly mode: 'cert-manager' }
-  | { readonly mode: 'chart' };
+  | { readonly mode: 'chart' }
+  | { readonly mode: 'existing-secrets'; readonly caBundlePem: string };
 
 /** Releases of the mesh. */
 export type MeshReleaseId = 'cni' | 'crds' | 'control-plane' | 'viz' | 'jaeger';
@@ -245,7 +247,9 @@ export function resolveMeshCertificates(props: Pick<LinkerdMeshProps, 'identity'
   const identity: ResolvedIdentity =
     id.mode === 'cert-manager'
       ? { mode: 'cert-manager', certManager: id.certManager ?? {} }
-      : { mode: 'supplied', ...id.supplied! };
+      : id.mode === 'existing-secret'
+        ? { mode: 'existing-secret', trustAnchorPem: id.supplied!.trustAnchorPem }
+        : { mode: 'supplied', ...id.supplied! };
   let wc = props.webhookCertificates;
   if (!wc) {
     if (id.mode === 'cert-manager') wc = WebhookCertificates.certManager();
@@ -255,7 +259,9 @@ export function resolveMeshCertificates(props: Pick<LinkerdMeshProps, 'identity'
   const webhooks: ResolvedWebhooks =
     wc.mode === 'supplied'
       ? { mode: 'supplied', certificatePem: wc.supplied!.certificatePem, keyPem: wc.supplied!.keyPem, caBundlePem: wc.supplied!.caBundlePem ?? wc.supplied!.certificatePem }
-      : { mode: wc.mode };
+      : wc.mode === 'existing-secrets'
+        ? { mode: 'existing-secrets', caBundlePem: wc.supplied!.caBundlePem ?? '' }
+        : { mode: wc.mode };
   return { identity, webhooks };
 }
 
@@ -285,11 +291,14 @@ export function planLinkerdMesh(
       'chart-generated webhook certificates',
       `expected certificates that stay the same across renders with ${options.delivery} delivery (the chart generates new ones on every render, ` +
         'so every synthesis would differ and restart the control plane): WebhookCertificates.fromDirectory(dir) (written by ' +
-        '`linkerd-constructs certs`), WebhookCertificates.supplied({...}), WebhookCertificates.certManager(), or Flux delivery',
+        '`linkerd-constructs certs`), WebhookCertificates.supplied({...}), WebhookCertificates.certManager(), ' +
+        'WebhookCertificates.existingSecrets({ caBundlePem }) (Secrets managed elsewhere), or Flux delivery',
     );
   }
   if (options.checkCertificates !== false) {
     if (identity.mode === 'supplied') checkMeshCertificates({ ...identity, trustDomain }, issues, 'identity.', options.now);
+    if (identity.mode === 'existing-secret') checkTrustAnchors(identity.trustAnchorPem, issues, 'identity.trustAnchorPem', options.now);
+    if (webhooks.mode === 'existing-secrets') checkCaBundle(webhooks.caBundlePem, issues, 'webhookCertificates.caBundlePem');
     if (webhooks.mode === 'supplied') {
       checkWebhookCertificate({ ...webhooks, hostnames: webhookHostnames(namespace, vizNs) }, issues, 'webhookCertificates.', options.now);
     }
@@ -297,8 +306,12 @@ export function planLinkerdMesh(
   issues.throwIfErrors();
 
   const values = meshChartValues(props, {
-    identity: identity.mode === 'supplied' ? { mode: 'supplied', trustAnchorPem: identity.trustAnchorPem } : { mode: 'cert-manager' },
-    webhooks: webhooks.mode === 'supplied' ? { mode: 'supplied', caBundlePem: webhooks.caBundlePem } : { mode: webhooks.mode },
+    // an issuer (or webhook) Secret managed elsewhere takes the same chart values as one we emit
+    identity: identity.mode === 'cert-manager' ? { mode: 'cert-manager' } : { mode: 'supplied', trustAnchorPem: identity.trustAnchorPem },
+    webhooks:
+      webhooks.mode === 'supplied' || webhooks.mode === 'existing-secrets'
+        ? { mode: 'supplied', caBundlePem: webhooks.caBundlePem }
+        : { mode: webhooks.mode },
   });
 
   const namespaces: Namespace[] = [controlPlaneNamespace(namespace)];
@@ -309,7 +322,9 @@ export function planLinkerdMesh(
   const identityObjects: KubeObject[] =
     identity.mode === 'supplied'
       ? [identityIssuerSecret(namespace, identity)]
-      : certManagerIdentityObjects(namespace, trustDomain, identity.certManager);
+      : identity.mode === 'cert-manager'
+        ? certManagerIdentityObjects(namespace, trustDomain, identity.certManager)
+        : [];
   const webhookObjects: KubeObject[] =
     webhooks.mode === 'supplied'
       ? webhookSecrets(namespace, vizNs, webhooks)
