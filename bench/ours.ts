@@ -25,7 +25,7 @@ export function buildOurs(mesh: BenchMesh, outdir: string, layout: Layout = 'cha
         mesh: reference,
         ...hostWorkloadProps(h),
         trustAnchorPem: TRUST_ANCHOR_PEM,
-        spire: { install: { kind: 'path', ...SPIRE_BINARIES } },
+        spire: { kind: 'local', install: { kind: 'path', ...SPIRE_BINARIES } },
         proxy: { binary: { kind: 'image' } },
       });
       hosts.set(h.name, host);

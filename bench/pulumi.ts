@@ -77,7 +77,7 @@ export function buildPulumi(mesh: BenchMesh, prefix = 'bench'): { components: nu
           ...hostWorkloadProps(h),
           connection: { host: h.ip, user: 'root', privateKey: pulumi.secret('bench-ssh-key') },
           trustAnchorKeyPem: pulumi.secret('bench-trust-anchor-key'),
-          spire: { install: { kind: 'url', sha256: '0'.repeat(64) } },
+          spire: { kind: 'local', install: { kind: 'url', sha256: '0'.repeat(64) } },
           proxy: { binary: { kind: 'image' } },
         },
         { dependsOn: [namespace] },

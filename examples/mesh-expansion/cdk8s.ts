@@ -43,7 +43,7 @@ export function meshExpansion(scope: Construct, mesh: MeshReference): ExternalWo
         identity: h.identity,
         serverName: h.serverName,
         trustAnchorPem: TRUST_ANCHOR_PEM,
-        spire: { install: { kind: 'path', serverBinary: '/opt/spire/bin/spire-server', agentBinary: '/opt/spire/bin/spire-agent' } },
+        spire: { kind: 'local', install: { kind: 'path', serverBinary: '/opt/spire/bin/spire-server', agentBinary: '/opt/spire/bin/spire-agent' } },
         proxy: { binary: { kind: 'image' } },
         // the VM keeps its ExternalWorkload's Ready condition in step with its proxy (Linkerd routes only to Ready ones)
         readiness: API_SERVER,

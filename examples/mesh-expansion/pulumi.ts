@@ -102,7 +102,7 @@ export function program(config: MeshExpansionConfig, options: pulumi.ComponentRe
           serverName: h.serverName,
           connection: { host: config.vmAddresses[i], user: 'root', privateKey: config.sshPrivateKey },
           trustAnchorKeyPem: config.trustAnchorKeyPem,
-          spire: { install: { kind: 'url', sha256: config.spireSha256 } },
+          spire: { kind: 'local', install: { kind: 'url', sha256: config.spireSha256 } },
           proxy: { binary: { kind: 'image' } },
           // the VM keeps its ExternalWorkload's Ready condition in step with its proxy, with a token that
           // may only patch that status (its CA: the cluster CA in the token Secret)

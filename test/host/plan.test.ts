@@ -38,7 +38,7 @@ function allPlans(): Record<string, HostPlan> {
   return {
     'local-url': planHost('a', seedHostProps(), mesh),
     'local-path': planHost('b', seedHostProps({
-      spire: { install: { kind: 'path', serverBinary: '/usr/local/bin/spire-server', agentBinary: '/usr/local/bin/spire-agent' } },
+      spire: { kind: 'local', install: { kind: 'path', serverBinary: '/usr/local/bin/spire-server', agentBinary: '/usr/local/bin/spire-agent' } },
       proxy: { binary: { kind: 'path', path: '/usr/local/bin/linkerd2-proxy' } },
       root: '/srv/image-root',
     }), mesh),
@@ -50,7 +50,7 @@ function allPlans(): Record<string, HostPlan> {
     'upload-no-ignored-ports': planHost('d', seedHostProps({
       proxy: { binary: { kind: 'upload', localPath: '/tmp/linkerd2-proxy', sha256: 'c'.repeat(64) }, uid: 3000, user: 'l5d' },
       traffic: { ignoreInboundPorts: [], ignoreOutboundPorts: [], managementPorts: [] },
-      spire: { install: { kind: 'url', sha256: 'd'.repeat(64), arch: 'arm64' }, version: '1.9.6' },
+      spire: { kind: 'local', install: { kind: 'url', sha256: 'd'.repeat(64), arch: 'arm64' }, version: '1.9.6' },
     }), mesh),
   };
 }
@@ -137,7 +137,7 @@ describe('step order and shape', () => {
   test('every path is under the root prefix; user-given binaries are used as given', () => {
     const h = resolve({
       root: '/srv/image-root',
-      spire: { install: { kind: 'path', serverBinary: '/usr/local/bin/spire-server', agentBinary: '/usr/local/bin/spire-agent' } },
+      spire: { kind: 'local', install: { kind: 'path', serverBinary: '/usr/local/bin/spire-server', agentBinary: '/usr/local/bin/spire-agent' } },
     });
     const plan = hostProvisioningPlan(h);
     const paths = plan.steps.flatMap((s) => s.files.map((f) => f.path));
@@ -197,7 +197,7 @@ describe('SPIRE configuration', () => {
     });
 
     test('every key and plugin the server and agent configs use is documented by SPIRE', () => {
-      for (const plan of [resolve(), resolve({ spire: { install: { kind: 'path', serverBinary: '/a/s', agentBinary: '/a/g' }, logLevel: 'DEBUG' } })]) {
+      for (const plan of [resolve(), resolve({ spire: { kind: 'local', install: { kind: 'path', serverBinary: '/a/s', agentBinary: '/a/g' }, logLevel: 'DEBUG' } })]) {
         const ls = plan.spire as ResolvedLocalSpire;
         const serverKeys = hclKeyPaths(spireServerConfig(plan, ls));
         const agentKeys = hclKeyPaths(spireAgentConfig(plan, ls, 'x'));
@@ -286,7 +286,7 @@ describe('iptables rules', () => {
 
 describe('validation: errors name the prop, the value and what is allowed, before anything runs', () => {
   test('a missing install source, a bad sha256 and a root proxy user are all reported at once', () => {
-    const e = validationErrorOf(() => resolve({ spire: { install: { kind: 'url', sha256: 'nope' } }, proxy: { uid: 0, binary: { kind: 'url', url: 'ftp://x', sha256: 'b'.repeat(64) } } }));
+    const e = validationErrorOf(() => resolve({ spire: { kind: 'local', install: { kind: 'url', sha256: 'nope' } }, proxy: { uid: 0, binary: { kind: 'url', url: 'ftp://x', sha256: 'b'.repeat(64) } } }));
     expect(e.message).toContain('spire.install.sha256: received "nope"; expected the sha256 of the release archive');
     expect(e.message).toContain('proxy.uid: received 0; expected a uid from 1 to 65533');
     expect(e.message).toContain('proxy.binary.url: received "ftp://x"; expected an http(s):// or file:// URL');
@@ -388,8 +388,11 @@ describe('shellcheck', () => {
 
 describe("SVID lifetime against SPIRE's CA rotation rule", () => {
   // spiffe/spire pkg/server/ca/manager/manager.go: MaxSVIDTTLForCATTL = min(ca_ttl / 6, 7 days)
+  // (the local server's own warning, its blast radius, is tested in test/host/spire-topology.test.ts)
   const warningsOf = (spire: Record<string, unknown>) =>
-    resolveHost('vm', seedHostProps({ spire: { install: { kind: 'url', sha256: 'a'.repeat(64) }, ...spire } as never }), mesh).warnings.map((w) => `${w.field}: ${w.allowed}`);
+    resolveHost('vm', seedHostProps({ spire: { kind: 'local', install: { kind: 'url', sha256: 'a'.repeat(64) }, ...spire } as never }), mesh)
+      .warnings.filter((w) => w.field !== 'spire.kind')
+      .map((w) => `${w.field}: ${w.allowed}`);
 
   test('the defaults respect it (24h SVIDs under a 168h CA); a longer SVID warns with the limit', () => {
     expect(warningsOf({})).toEqual([]);
@@ -401,7 +404,7 @@ describe("SVID lifetime against SPIRE's CA rotation rule", () => {
   });
 
   test('the server config carries the SVID TTL it was given', () => {
-    const plan = planHost('vm', seedHostProps({ spire: { install: { kind: 'url', sha256: 'a'.repeat(64) }, svidTtl: '12h' } as never }), mesh);
+    const plan = planHost('vm', seedHostProps({ spire: { kind: 'local', install: { kind: 'url', sha256: 'a'.repeat(64) }, svidTtl: '12h' } as never }), mesh);
     expect(plan.steps.flatMap((s) => s.files).find((f) => f.path.endsWith('server.conf'))!.content).toMatch(/default_x509_svid_ttl = "12h"/);
   });
 });

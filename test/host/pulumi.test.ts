@@ -52,7 +52,7 @@ function args(mesh: MeshReference, overrides: Partial<ExternalWorkloadHostArgs> 
     serverName: 'external-workload.cluster.local',
     connection: { host: pulumi.output('192.0.2.10'), user: 'root', privateKey: SSH_KEY },
     trustAnchorKeyPem: TRUST_ANCHOR_KEY_PEM,
-    spire: { version: pulumi.output('1.15.3'), install: { kind: 'url', sha256: pulumi.output('a'.repeat(64)) } },
+    spire: { kind: 'local', version: pulumi.output('1.15.3'), install: { kind: 'url', sha256: pulumi.output('a'.repeat(64)) } },
     proxy: { binary: { kind: 'url', url: 'https://downloads.example.com/linkerd2-proxy', sha256: 'b'.repeat(64) } },
     readiness: { apiServerUrl: pulumi.output('https://203.0.113.10:6443') },
     ...overrides,
@@ -85,7 +85,7 @@ describe('ExternalWorkloadHost (Pulumi)', () => {
     new ExternalWorkloadHost('vm', args(meshRef()));
     await env.settle();
     // the same host as plain props (the seed's, with the SPIRE version the args resolve to)
-    const plan = planHost('x', seedHostProps({ spire: { version: '1.15.3', install: { kind: 'url', sha256: 'a'.repeat(64) } } }), defaultMesh());
+    const plan = planHost('x', seedHostProps({ spire: { kind: 'local', version: '1.15.3', install: { kind: 'url', sha256: 'a'.repeat(64) } } }), defaultMesh());
     plan.steps.forEach((s) => {
       const r = env.byName(`vm-${s.id}`);
       expect(r.inputs.create).toBe(remoteCommandLine(s.create));
@@ -228,8 +228,8 @@ describe('ExternalWorkloadHost (Pulumi)', () => {
   });
 
   test('bad plain props fail at construction, naming the prop; a missing key is named without printing anything secret', () => {
-    expect(() => new ExternalWorkloadHost('bad', args(meshRef(), { spire: { install: { kind: 'url', sha256: 'short' } } }))).toThrow(ValidationError);
-    expect(() => new ExternalWorkloadHost('bad2', args(meshRef(), { spire: { install: { kind: 'url', sha256: 'short' } } }))).toThrow(
+    expect(() => new ExternalWorkloadHost('bad', args(meshRef(), { spire: { kind: 'local', install: { kind: 'url', sha256: 'short' } } }))).toThrow(ValidationError);
+    expect(() => new ExternalWorkloadHost('bad2', args(meshRef(), { spire: { kind: 'local', install: { kind: 'url', sha256: 'short' } } }))).toThrow(
       '[ExternalWorkloadHost bad2] spire.install.sha256: received "short"',
     );
     expect(() => new ExternalWorkloadHost('bad3', args(meshRef(), { trustAnchorKeyPem: undefined }))).toThrow(/\[ExternalWorkloadHost bad3\] trustAnchorKeyPem: received undefined; expected the trust anchor's private key/);

@@ -114,7 +114,7 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
       'ssh-test',
       seedHostProps({
         root,
-        spire: { install: { kind: 'path', serverBinary: standins.spireServer, agentBinary: standins.spireAgent } },
+        spire: { kind: 'local', install: { kind: 'path', serverBinary: standins.spireServer, agentBinary: standins.spireAgent } },
         proxy: { binary: { kind: 'path', path: standins.proxy } },
         serviceManager: { command: standins.systemctl },
         traffic: { managementPorts: [SSH_PORT] },
@@ -212,7 +212,7 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
     const r = runStep(elsewhere.steps[0].create, []);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('[preflight] error: no SPIRE agent socket at /nonexistent.sock');
-    const cp = planHost('ssh-test', seedHostProps({ root, spire: { install: { kind: 'path', serverBinary: standins.spireServer, agentBinary: standins.spireAgent } }, proxy: { binary: { kind: 'path', path: standins.proxy } }, serviceManager: { command: standins.systemctl } }), defaultMesh({ namespace: 'elsewhere' }));
+    const cp = planHost('ssh-test', seedHostProps({ root, spire: { kind: 'local', install: { kind: 'path', serverBinary: standins.spireServer, agentBinary: standins.spireAgent } }, proxy: { binary: { kind: 'path', path: standins.proxy } }, serviceManager: { command: standins.systemctl } }), defaultMesh({ namespace: 'elsewhere' }));
     const r2 = runStep(cp.steps[0].create, []);
     expect(r2.status).toBe(1);
     expect(r2.stderr).toContain('[preflight] error: cannot resolve linkerd-dst-headless.elsewhere.svc.cluster.local (destination service)');

@@ -27,7 +27,7 @@ const withTools = why ? describe.skip : describe;
 
 const HOSTS: Array<[string, Partial<ExternalWorkloadHostProps>]> = [
   ['SPIRE downloaded, proxy downloaded', {}],
-  ['SPIRE binaries given, proxy from the image', { spire: { install: { kind: 'path', serverBinary: '/opt/spire/bin/spire-server', agentBinary: '/opt/spire/bin/spire-agent' } }, proxy: { binary: { kind: 'image' } } }],
+  ['SPIRE binaries given, proxy from the image', { spire: { kind: 'local', install: { kind: 'path', serverBinary: '/opt/spire/bin/spire-server', agentBinary: '/opt/spire/bin/spire-agent' } }, proxy: { binary: { kind: 'image' } } }],
   ['an existing SPIRE agent', { spire: { kind: 'existing-agent', socketPath: '/run/spire/agent.sock' } }],
 ];
 

@@ -12,3 +12,4 @@ export * from './preflight';
 export * from './plan';
 export * from './bundle';
 export * from './remote';
+export * from './spire-server-host';

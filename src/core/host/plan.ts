@@ -19,7 +19,17 @@ import { preflightStep } from './preflight';
 import { resolveHost, type ExternalWorkloadHostProps, type ResolvedHost } from './props';
 import { proxyInstallStep, proxyServiceStep, proxyUserStep } from './proxy';
 import { apiTokenSecret, readinessStep } from './readiness-reporter';
-import { spireAgentStep, spireInstallStep, spireServerStep, spireUpstreamCaStep, spireWorkloadEntryStep, trustAnchorKeySecret } from './spire';
+import {
+  joinTokenSecret,
+  spireAgentInstallStep,
+  spireAgentStep,
+  spireInstallStep,
+  spireRemoteAgentStep,
+  spireServerStep,
+  spireUpstreamCaStep,
+  spireWorkloadEntryStep,
+  trustAnchorKeySecret,
+} from './spire';
 import type { HostPlan, HostStep } from './types';
 
 /** Largest script the plan emits: a single command-line argument is limited to 128 KiB on Linux. */
@@ -33,6 +43,10 @@ export function hostProvisioningPlan(h: ResolvedHost): HostPlan {
     const s = h.spire;
     steps.push(spireInstallStep(h, s), spireUpstreamCaStep(h), spireServerStep(h, s), spireAgentStep(h, s), spireWorkloadEntryStep(h, s));
     secrets.push(trustAnchorKeySecret(h));
+  } else if (h.spire.kind === 'agent') {
+    // agent only: the VM holds no key that signs for the mesh; its entry lives on the server host
+    steps.push(spireAgentInstallStep(h, h.spire), spireRemoteAgentStep(h, h.spire));
+    secrets.push(joinTokenSecret(h, h.spire));
   }
   steps.push(proxyUserStep(h), proxyInstallStep(h), proxyServiceStep(h), iptablesStep(h));
   if (h.readiness) {

@@ -23,7 +23,7 @@ export function requiredTools(h: ResolvedHost): Array<[string, string]> {
     ['groupadd', 'creates the proxy group'],
   ];
   const b = h.proxy.binary;
-  const spireUrl = h.spire.kind === 'local' && h.spire.install.kind === 'url';
+  const spireUrl = h.spire.kind !== 'existing-agent' && h.spire.install.kind === 'url';
   if (spireUrl) tools.push(['tar', 'unpacks the SPIRE archive']);
   if (spireUrl || b.kind === 'url' || b.kind === 'upload') tools.push(['sha256sum', 'verifies downloads']);
   if (b.kind === 'image') tools.push([b.containerTool ?? 'docker', 'extracts the proxy binary from its image']);
@@ -37,8 +37,9 @@ function hostPort(address: string): [string, string] {
 
 /** Step: the preflight checks. */
 export function preflightStep(h: ResolvedHost): HostStep {
-  const needsDownload = (h.spire.kind === 'local' && h.spire.install.kind === 'url') || h.proxy.binary.kind === 'url';
-  const arch = h.spire.kind === 'local' && h.spire.install.kind === 'url' ? h.spire.install.arch : undefined;
+  const spireArchive = h.spire.kind !== 'existing-agent' && h.spire.install.kind === 'url' ? h.spire.install : undefined;
+  const needsDownload = spireArchive !== undefined || h.proxy.binary.kind === 'url';
+  const arch = spireArchive?.arch;
   const [dstHost, dstPort] = hostPort(h.mesh.endpoints.destinationAddress);
   const [polHost, polPort] = hostPort(h.mesh.endpoints.policyAddress);
   const vars: Array<[string, string | number]> = [
@@ -63,6 +64,15 @@ log "architecture: $arch"`);
     checks.push(`if ! command -v curl >/dev/null 2>&1 && ! command -v wget >/dev/null 2>&1; then
   fail "neither curl nor wget is installed: one is needed to download binaries"
 fi`);
+  }
+  if (h.spire.kind === 'agent') {
+    vars.push(['SPIRE_SERVER', h.spire.server.address], ['SPIRE_PORT', h.spire.server.port]);
+    checks.push(`# the trust domain's SPIRE server (the agent attests there), reached like the control plane
+# shellcheck disable=SC2016 # $1 and $2 expand in the probing shell
+if ! timeout "$TIMEOUT" bash -c 'exec 3<>"/dev/tcp/$1/$2"' probe "$SPIRE_SERVER" "$SPIRE_PORT" 2>/dev/null; then
+  fail "cannot connect to the SPIRE server $SPIRE_SERVER:$SPIRE_PORT within $TIMEOUT s (spire.server)"
+fi
+log "SPIRE server: $SPIRE_SERVER:$SPIRE_PORT accepts connections"`);
   }
   if (h.spire.kind === 'existing-agent') {
     vars.push(['AGENT_SOCKET', h.spire.socketPath]);

@@ -13,7 +13,7 @@ import { resolveExternalWorkload, type ExternalWorkloadProps, type ResolvedExter
 import { hasPemPrivateKey, pemCertificates } from '../identity/certificates';
 import { meshProxyImage, type MeshInfo } from '../mesh-info';
 import { resolveReadiness, type ReadinessOptions, type ResolvedReadiness } from './readiness';
-import { checkDns1123Label, checkDuration, durationMs, isDuration, checkSpiffeId, isDns1123Subdomain, isPortNumber, PORT_NUMBER_RULE } from '../validation';
+import { checkDns1123Label, checkDuration, durationMs, isDuration, checkSpiffeId, isDns1123Subdomain, isIp, isPortNumber, PORT_NUMBER_RULE } from '../validation';
 
 /** SPIRE release installed by default (the release whose reference configuration the tests check against). */
 export const SPIRE_DEFAULT_VERSION = '1.15.3';
@@ -59,10 +59,56 @@ export interface SpirePathInstall {
 /** How SPIRE gets onto the host. */
 export type SpireInstall = SpireUrlInstall | SpirePathInstall;
 
-/** A SPIRE server and agent on the host, as in the seed (the server signs with the mesh's trust anchor). */
+/** Use a `spire-agent` binary already on the host. */
+export interface SpireAgentPathInstall {
+  /** Use a binary already installed. */
+  readonly kind: 'path';
+  /** Absolute path of `spire-agent` on the host (used as given, not under `root`). */
+  readonly agentBinary: string;
+}
+
+/**
+ * The SPIRE server a workload VM's agent joins: what a `SpireServerHost` exposes (cdk8s and Pulumi),
+ * or the facts of a server you run.
+ */
+export interface SpireServerReference {
+  /** Address (IP or DNS name) the VMs reach the server on. */
+  readonly address: string;
+  /** Port of the server's agent API. */
+  readonly port: number;
+  /** SPIFFE trust domain the server issues identities in. */
+  readonly trustDomain: string;
+  /** Machine name of the server host (for messages and the bundle's join scripts). */
+  readonly nodeName: string;
+}
+
+/**
+ * Only a SPIRE agent on the VM (the default to choose): it joins the trust domain's one SPIRE server
+ * (a `SpireServerHost`) with a one-time join token made per deploy on that server, and bootstraps
+ * with the server's trust bundle, which is the mesh's trust anchor (the server's upstream root). The
+ * VM holds no key that can sign for the mesh.
+ */
+export interface SpireAgentOptions {
+  /** A SPIRE agent joining a server elsewhere. */
+  readonly kind: 'agent';
+  /** The server to join. */
+  readonly server: SpireServerReference;
+  /** SPIRE version (pinned). @default {@link SPIRE_DEFAULT_VERSION} */
+  readonly version?: string;
+  /** Where `spire-agent` comes from: the release archive (URL + sha256) or a path. */
+  readonly install: SpireUrlInstall | SpireAgentPathInstall;
+  /** SPIRE log level. @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+/**
+ * A SPIRE server and agent on the VM itself, as in seed 000's tutorial: the server signs with the
+ * mesh's trust anchor key, so root on this VM can mint any identity of the mesh. An explicit opt-in
+ * (`kind: 'local'`) for labs; synthesis warns with that blast radius. Use `kind: 'agent'`.
+ */
 export interface LocalSpireOptions {
-  /** A local SPIRE server and agent. @default 'local' */
-  readonly kind?: 'local';
+  /** A local SPIRE server and agent (opt-in: the VM holds the trust anchor key). */
+  readonly kind: 'local';
   /** SPIRE version (pinned). @default {@link SPIRE_DEFAULT_VERSION} */
   readonly version?: string;
   /** Where the binaries come from. Required unless given per host: a URL + sha256, or paths. */
@@ -95,7 +141,7 @@ export interface ExistingSpireAgentOptions {
 }
 
 /** Where the proxy's identity comes from. */
-export type SpireOptions = LocalSpireOptions | ExistingSpireAgentOptions;
+export type SpireOptions = SpireAgentOptions | ExistingSpireAgentOptions | LocalSpireOptions;
 
 /** Download the proxy binary. */
 export interface ProxyUrlBinary {
@@ -347,8 +393,9 @@ export function ownedDirectories(h: ResolvedHost): string[] {
     l.readinessDir,
     l.stateDir,
   ];
-  if (h.spire.kind === 'local') {
-    for (const socket of [l.serverSocket, l.agentSocket]) dirs.push(path.posix.dirname(socket), path.posix.dirname(path.posix.dirname(socket)));
+  if (h.spire.kind !== 'existing-agent') {
+    const sockets = h.spire.kind === 'local' ? [l.serverSocket, l.agentSocket] : [l.agentSocket];
+    for (const socket of sockets) dirs.push(path.posix.dirname(socket), path.posix.dirname(path.posix.dirname(socket)));
     dirs.push(path.posix.dirname(path.posix.dirname(path.posix.dirname(l.agentSocket))));
   }
   return dirs;
@@ -378,6 +425,26 @@ export interface ResolvedLocalSpire {
   readonly svidTtl: string;
   /** Join token lifetime in seconds. */
   readonly joinTokenTtlSeconds: number;
+  /** SPIRE log level. */
+  readonly logLevel: string;
+}
+
+/** Resolved agent-only settings. */
+export interface ResolvedSpireAgent {
+  /** Only an agent, joining a server elsewhere. */
+  readonly kind: 'agent';
+  /** SPIRE version. */
+  readonly version: string;
+  /** Where `spire-agent` comes from. */
+  readonly install: Required<SpireUrlInstall> | SpireAgentPathInstall;
+  /** Path of spire-agent. */
+  readonly agentBinary: string;
+  /** SPIFFE trust domain. */
+  readonly trustDomain: string;
+  /** SPIFFE id the agent is attested as (`spiffe://<trust domain>/agent/<nodeName>`). */
+  readonly agentId: string;
+  /** The server. */
+  readonly server: SpireServerReference;
   /** SPIRE log level. */
   readonly logLevel: string;
 }
@@ -426,7 +493,7 @@ export interface ResolvedHost {
   /** Trust anchor PEM (trimmed). */
   readonly trustAnchorPem: string;
   /** Identity source. */
-  readonly spire: ResolvedLocalSpire | ResolvedExistingAgent;
+  readonly spire: ResolvedLocalSpire | ResolvedExistingAgent | ResolvedSpireAgent;
   /** The proxy. */
   readonly proxy: ResolvedProxy;
   /** Redirection settings (management ports merged into the inbound list). */
@@ -583,14 +650,27 @@ export function resolveHost(
 
   // SPIRE
   const s = props.spire as SpireOptions | undefined;
-  let spire: ResolvedLocalSpire | ResolvedExistingAgent;
-  if (s === undefined || s === null) {
-    issues.error('spire', s, 'expected { install: { kind: "url", sha256 } }, { install: { kind: "path", serverBinary, agentBinary } } or { kind: "existing-agent", socketPath }');
+  let spire: ResolvedLocalSpire | ResolvedExistingAgent | ResolvedSpireAgent;
+  if (s === undefined || s === null || (s as { kind?: unknown }).kind === undefined) {
+    issues.error(
+      'spire.kind',
+      s === undefined || s === null ? s : (s as { kind?: unknown }).kind,
+      'expected "agent" (join a SpireServerHost: the VM holds no key that signs for the mesh), "existing-agent" (a SPIRE agent you run), ' +
+        'or "local" (opt-in: a SPIRE server on the VM signing with the trust anchor key)',
+    );
     spire = { kind: 'existing-agent', socketPath: '/', trustDomain: workload.spiffeTrustDomain };
+  } else if (s.kind === 'agent') {
+    spire = resolveSpireAgent(issues, s, workload.spiffeTrustDomain, nodeName, layout);
   } else if (s.kind === 'existing-agent') {
     checkAbsolutePath(issues, 'spire.socketPath', s.socketPath);
     spire = { kind: 'existing-agent', socketPath: s.socketPath, trustDomain: workload.spiffeTrustDomain };
-  } else if (s.kind === undefined || s.kind === 'local') {
+  } else if (s.kind === 'local') {
+    issues.warn(
+      'spire.kind',
+      'local',
+      'expected "agent": with a local SPIRE server this VM holds the mesh\'s trust anchor key, and root on it can sign a certificate for every identity ' +
+        'of the mesh, in the cluster too; use a SpireServerHost and spire: { kind: "agent", server } (docs/mesh-expansion.md, "SPIRE topology")',
+    );
     const version = s.version ?? SPIRE_DEFAULT_VERSION;
     issues.check(typeof version === 'string' && /^\d+\.\d+\.\d+$/.test(version), 'spire.version', version, 'expected a SPIRE release version such as "1.15.3"');
     const trustDomain = workload.spiffeTrustDomain;
@@ -667,6 +747,61 @@ export function resolveHost(
     layout,
     ...(readiness ? { readiness } : {}),
     warnings: issues.warnings,
+  };
+}
+
+/** The agent-only SPIRE settings: one agent per VM, attested as `spiffe://<trust domain>/agent/<nodeName>`. */
+function resolveSpireAgent(
+  issues: Issues,
+  s: SpireAgentOptions,
+  workloadTrustDomain: string,
+  nodeName: string,
+  layout: HostLayout,
+): ResolvedSpireAgent {
+  const version = s.version ?? SPIRE_DEFAULT_VERSION;
+  issues.check(typeof version === 'string' && /^\d+\.\d+\.\d+$/.test(version), 'spire.version', version, 'expected a SPIRE release version such as "1.15.3"');
+  const server = s.server as SpireServerReference | undefined;
+  let trustDomain = workloadTrustDomain;
+  if (!server || typeof server !== 'object') {
+    issues.error('spire.server', server, 'expected the SPIRE server to join: a SpireServerHost, or { address, port, trustDomain, nodeName }');
+  } else {
+    issues.check(isDns1123Subdomain(server.address) || isIp(server.address), 'spire.server.address', server.address, 'expected an IP address or a DNS name');
+    issues.check(isPortNumber(server.port), 'spire.server.port', server.port, PORT_NUMBER_RULE);
+    issues.check(
+      server.trustDomain === workloadTrustDomain,
+      'spire.server.trustDomain',
+      server.trustDomain,
+      `expected the workload's SPIFFE trust domain "${workloadTrustDomain}": the server issues identities in its own trust domain only`,
+    );
+    trustDomain = server.trustDomain;
+  }
+  const logLevel = s.logLevel ?? 'INFO';
+  issues.check(['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel), 'spire.logLevel', logLevel, 'expected one of "DEBUG", "INFO", "WARN", "ERROR"');
+  const install = s.install as SpireAgentOptions['install'] | undefined;
+  let agentBinary = path.posix.join(layout.spireBinDir, 'spire-agent');
+  let resolvedInstall: ResolvedSpireAgent['install'] = { kind: 'path', agentBinary: '/' };
+  if (install?.kind === 'url') {
+    const arch = install.arch ?? 'amd64';
+    issues.check(arch === 'amd64' || arch === 'arm64', 'spire.install.arch', arch, 'expected "amd64" or "arm64"');
+    const url = install.url ?? spireReleaseUrl(version, arch);
+    issues.check(/^(https?|file):\/\/\S+$/.test(url), 'spire.install.url', url, 'expected an http(s):// or file:// URL');
+    issues.check(SHA256_RE.test(String(install.sha256)), 'spire.install.sha256', install.sha256, 'expected the sha256 of the release archive: 64 lowercase hex digits');
+    resolvedInstall = { kind: 'url', sha256: install.sha256, url, arch };
+  } else if (install?.kind === 'path') {
+    if (checkAbsolutePath(issues, 'spire.install.agentBinary', install.agentBinary)) agentBinary = install.agentBinary;
+    resolvedInstall = install;
+  } else {
+    issues.error('spire.install', install, 'expected { kind: "url", sha256, url?, arch? } or { kind: "path", agentBinary }');
+  }
+  return {
+    kind: 'agent',
+    version,
+    install: resolvedInstall,
+    agentBinary,
+    trustDomain,
+    agentId: `spiffe://${trustDomain}/agent/${nodeName}`,
+    server: server ?? { address: '', port: 0, trustDomain, nodeName: '' },
+    logLevel,
   };
 }
 

@@ -15,7 +15,7 @@ export const IPTABLES_UNIT = 'linkerd-proxy-iptables.service';
 
 /** The SPIRE Workload API address the proxy uses (`unix://<socket>`). */
 export function spireWorkloadApiAddress(h: ResolvedHost): string {
-  return `unix://${h.spire.kind === 'local' ? h.layout.agentSocket : h.spire.socketPath}`;
+  return `unix://${h.spire.kind === 'existing-agent' ? h.spire.socketPath : h.layout.agentSocket}`;
 }
 
 /**
@@ -82,13 +82,13 @@ exec ${shQuote(h.proxy.binaryPath)}
 
 /** The proxy's service unit (restart on failure, runs as the proxy user). */
 export function proxyUnit(h: ResolvedHost): string {
-  const local = h.spire.kind === 'local';
+  // the plan runs a SPIRE agent (local, or agent-only): the proxy needs it
   return [
     '[Unit]',
     `Description=Linkerd proxy for external workload ${h.workload.namespace}/${h.workload.name} (linkerd-constructs)`,
-    `After=network-online.target ${IPTABLES_UNIT}${local ? ` ${SPIRE_AGENT_UNIT}` : ''}`,
+    `After=network-online.target ${IPTABLES_UNIT}${h.spire.kind !== 'existing-agent' ? ` ${SPIRE_AGENT_UNIT}` : ''}`,
     `Wants=network-online.target ${IPTABLES_UNIT}`,
-    ...(local ? [`Requires=${SPIRE_AGENT_UNIT}`] : []),
+    ...(h.spire.kind !== 'existing-agent' ? [`Requires=${SPIRE_AGENT_UNIT}`] : []),
     '',
     '[Service]',
     `User=${h.proxy.user}`,

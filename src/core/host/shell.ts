@@ -195,5 +195,10 @@ export function stepScript(parts: ScriptParts): string {
  * ({@link ownedDirectories}), so a deleted plan leaves the host as it found it.
  */
 export function deleteScript(h: ResolvedHost, parts: ScriptParts): string {
-  return stepScript({ ...parts, body: `${parts.body.trim()}\nprune_dirs ${ownedDirectories(h).map(shQuote).join(' ')}` });
+  return deleteScriptPruning(ownedDirectories(h), parts);
+}
+
+/** A delete script that removes `dirs` (deepest first) when they are left empty. */
+export function deleteScriptPruning(dirs: readonly string[], parts: ScriptParts): string {
+  return stepScript({ ...parts, body: `${parts.body.trim()}\nprune_dirs ${dirs.map(shQuote).join(' ')}` });
 }

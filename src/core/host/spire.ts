@@ -4,8 +4,8 @@
  * {@link spireAgentConfig}) so tests can check every key against SPIRE's reference configuration.
  */
 import { hclAttr, hclBlock, renderHcl, type HclBody } from './hcl';
-import { TRUST_ANCHOR_KEY_FILE_ENV, type ResolvedHost, type ResolvedLocalSpire } from './props';
-import { deleteScript, heredocVar, ifChanged, stepScript } from './shell';
+import { TRUST_ANCHOR_KEY_FILE_ENV, type ResolvedHost, type ResolvedLocalSpire, type ResolvedSpireAgent } from './props';
+import { deleteScript, heredocVar, ifChanged, stepScript, type ScriptParts } from './shell';
 import type { HostSecret, HostStep } from './types';
 
 /** Unit name of the SPIRE server. */
@@ -46,15 +46,16 @@ export function spireServerConfig(h: ResolvedHost, s: ResolvedLocalSpire): HclBo
  *
  * @param joinToken a value for `join_token` (the plan passes {@link JOIN_TOKEN_PLACEHOLDER}, replaced on the host)
  */
-export function spireAgentConfig(h: ResolvedHost, s: ResolvedLocalSpire, joinToken?: string): HclBody {
+export function spireAgentConfig(h: ResolvedHost, s: ResolvedLocalSpire | ResolvedSpireAgent, joinToken?: string): HclBody {
   const l = h.layout;
+  const [address, port] = s.kind === 'agent' ? [s.server.address, s.server.port] : ['127.0.0.1', s.serverPort];
   return [
     hclBlock('agent', [
       hclAttr('data_dir', l.spireAgentData),
       hclAttr('log_level', s.logLevel),
       hclAttr('trust_domain', s.trustDomain),
-      hclAttr('server_address', '127.0.0.1'),
-      hclAttr('server_port', String(s.serverPort)),
+      hclAttr('server_address', address),
+      hclAttr('server_port', String(port)),
       hclAttr('socket_path', l.agentSocket),
       hclAttr('trust_bundle_path', l.bundlePem),
       ...(joinToken !== undefined ? [hclAttr('join_token', joinToken)] : []),
@@ -110,47 +111,63 @@ export function spireAgentUnit(h: ResolvedHost, s: ResolvedLocalSpire): string {
   });
 }
 
-/** Step: install SPIRE (verified archive) or check the given binaries. */
-export function spireInstallStep(h: ResolvedHost, s: ResolvedLocalSpire): HostStep {
-  const l = h.layout;
-  const marker = `${l.spireDir}/.linkerd-ew-installed`;
-  if (s.install.kind === 'path') {
-    const vars: Array<[string, string]> = [['SERVER_BIN', s.serverBinary], ['AGENT_BIN', s.agentBinary]];
+/** What {@link spireInstallStepFor} installs or checks. */
+export interface SpireInstallSpec {
+  /** SPIRE version. */
+  readonly version: string;
+  /** Archive (URL + sha256), or binaries already on the host. */
+  readonly install: { readonly kind: 'url'; readonly url: string; readonly sha256: string } | { readonly kind: 'path' };
+  /** The binaries: name in the archive's `bin/` and path on the host. */
+  readonly binaries: ReadonlyArray<{ readonly name: 'spire-server' | 'spire-agent'; readonly path: string }>;
+  /** Directory the archive's binaries go to. */
+  readonly binDir: string;
+  /** Marker file recording the installed archive's sha256. */
+  readonly marker: string;
+}
+
+/** Step: install SPIRE (verified archive) or check the given binaries (the plan's delete script builder). */
+export function spireInstallStepFor(spec: SpireInstallSpec, del: (parts: ScriptParts) => string): HostStep {
+  const paths = spec.binaries.map((b) => b.path);
+  const names = spec.binaries.map((b) => b.name).join(' and ');
+  const binVars: Array<[string, string]> = spec.binaries.map((b, i) => [`BIN_${i}`, b.path]);
+  const binList = binVars.map(([v]) => `"$${v}"`).join(' ');
+  if (spec.install.kind === 'path') {
     return {
       id: 'spire-install',
-      description: `check the SPIRE binaries ${s.serverBinary} and ${s.agentBinary}`,
+      description: `check the SPIRE binaries ${paths.join(' and ')}`,
       create: stepScript({
         step: 'spire-install',
-        title: 'SPIRE: use the binaries already installed on the host',
-        vars,
-        body: `for bin in "$SERVER_BIN" "$AGENT_BIN"; do
-  [ -x "$bin" ] || fail "$bin is not an executable file (spire.install.serverBinary / agentBinary)"
+        title: `SPIRE: use the ${names} binaries already installed on the host`,
+        vars: binVars,
+        body: `for bin in ${binList}; do
+  [ -x "$bin" ] || fail "$bin is not an executable file (spire.install)"
   log "using $bin"
 done`,
       }),
-      delete: deleteScript(h, { step: 'spire-install', title: 'SPIRE: binaries were given; nothing to remove', vars, body: 'log "the SPIRE binaries were installed by someone else: left in place"' }),
-      triggers: [`spire.serverBinary=${s.serverBinary}`, `spire.agentBinary=${s.agentBinary}`],
+      delete: del({ step: 'spire-install', title: 'SPIRE: binaries were given; nothing to remove', vars: binVars, body: 'log "the SPIRE binaries were installed by someone else: left in place"' }),
+      triggers: spec.binaries.map((b) => `spire.${b.name}=${b.path}`),
       files: [],
       secrets: [],
     };
   }
   const vars: Array<[string, string]> = [
-    ['SPIRE_VERSION', s.version],
-    ['URL', s.install.url],
-    ['SHA256', s.install.sha256],
-    ['BIN_DIR', l.spireBinDir],
-    ['SERVER_BIN', s.serverBinary],
-    ['AGENT_BIN', s.agentBinary],
-    ['MARKER', marker],
+    ['SPIRE_VERSION', spec.version],
+    ['URL', spec.install.url],
+    ['SHA256', spec.install.sha256],
+    ['BIN_DIR', spec.binDir],
+    ['MARKER', spec.marker],
+    ...binVars,
   ];
+  const installs = spec.binaries.map((b, i) => `install -m 0755 -- "$work/x/bin/${b.name}" "$BIN_${i}"`).join('\n');
+  const present = binVars.map(([v]) => `[ -x "$${v}" ]`).join(' && ');
   return {
     id: 'spire-install',
-    description: `install SPIRE ${s.version} from ${s.install.url} (sha256 verified)`,
+    description: `install SPIRE ${spec.version} (${names}) from ${spec.install.url} (sha256 verified)`,
     create: stepScript({
       step: 'spire-install',
-      title: `SPIRE ${s.version}: download, verify, install`,
+      title: `SPIRE ${spec.version}: download, verify, install ${names}`,
       vars,
-      body: `if [ -x "$SERVER_BIN" ] && [ -x "$AGENT_BIN" ] && [ -f "$MARKER" ] && [ "$(cat -- "$MARKER")" = "$SHA256" ]; then
+      body: `if ${present} && [ -f "$MARKER" ] && [ "$(cat -- "$MARKER")" = "$SHA256" ]; then
   log "unchanged: SPIRE $SPIRE_VERSION is installed"
   exit 0
 fi
@@ -161,29 +178,39 @@ download "$URL" "$work/spire.tar.gz"
 check_sha256 "$work/spire.tar.gz" "$SHA256" "$URL"
 mkdir -p -- "$work/x"
 tar -xzf "$work/spire.tar.gz" -C "$work/x" --strip-components=1
-for bin in spire-server spire-agent; do
+for bin in ${spec.binaries.map((b) => b.name).join(' ')}; do
   [ -x "$work/x/bin/$bin" ] || fail "the archive has no bin/$bin"
 done
 mkdir -p -- "$BIN_DIR"
-install -m 0755 -- "$work/x/bin/spire-server" "$SERVER_BIN"
-install -m 0755 -- "$work/x/bin/spire-agent" "$AGENT_BIN"
+${installs}
 printf '%s\\n' "$SHA256" >"$MARKER"
 log "installed SPIRE $SPIRE_VERSION in $BIN_DIR"`,
     }),
-    delete: deleteScript(h, {
+    delete: del({
       step: 'spire-install',
-      title: `SPIRE ${s.version}: remove the installed binaries`,
+      title: `SPIRE ${spec.version}: remove the installed binaries`,
       vars,
-      body: `remove_path "$SERVER_BIN" "$AGENT_BIN" "$MARKER"
+      body: `remove_path ${binList} "$MARKER"
 if [ -d "$BIN_DIR" ]; then rmdir --ignore-fail-on-non-empty -- "$BIN_DIR"; fi`,
     }),
-    triggers: [`spire.version=${s.version}`, `spire.url=${s.install.url}`, `spire.sha256=${s.install.sha256}`],
-    files: [
-      { path: s.serverBinary, mode: '0755' },
-      { path: s.agentBinary, mode: '0755' },
-    ],
+    triggers: [`spire.version=${spec.version}`, `spire.url=${spec.install.url}`, `spire.sha256=${spec.install.sha256}`],
+    files: spec.binaries.map((b) => ({ path: b.path, mode: '0755' })),
     secrets: [],
   };
+}
+
+/** Step: install SPIRE's server and agent (verified archive) or check the given binaries. */
+export function spireInstallStep(h: ResolvedHost, s: ResolvedLocalSpire): HostStep {
+  return spireInstallStepFor(
+    {
+      version: s.version,
+      install: s.install.kind === 'url' ? s.install : { kind: 'path' },
+      binaries: [{ name: 'spire-server', path: s.serverBinary }, { name: 'spire-agent', path: s.agentBinary }],
+      binDir: h.layout.spireBinDir,
+      marker: `${h.layout.spireDir}/.linkerd-ew-installed`,
+    },
+    (parts) => deleteScript(h, parts),
+  );
 }
 
 /** Step: the trust anchor certificate (0644) and key (0600, read from standard input) for UpstreamAuthority "disk". */
@@ -423,5 +450,113 @@ remove_path "$STATE"`,
     triggers: [`identity=${h.workload.identity}`, `spire.agentId=${s.agentId}`, `selector=${selector}`],
     files: [],
     secrets: [],
+  };
+}
+
+/** Name of the secret holding the one-time join token (agent-only VMs). */
+export const JOIN_TOKEN_SECRET = 'join-token';
+/** Environment variable naming the join token file when the shell bundle runs. */
+export const JOIN_TOKEN_FILE_ENV = 'LINKERD_EW_JOIN_TOKEN_FILE';
+
+/** The secret an agent-only plan reads: the one-time join token made on the SPIRE server host. */
+export function joinTokenSecret(h: ResolvedHost, s: ResolvedSpireAgent): HostSecret {
+  return {
+    name: JOIN_TOKEN_SECRET,
+    description: `a one-time join token for ${s.agentId}, made on the SPIRE server host ${s.server.nodeName} by its join script for ${h.nodeName}`,
+    bundleEnv: JOIN_TOKEN_FILE_ENV,
+    bundleDefaultPath: `${h.layout.configDir}/secrets/join-token`,
+  };
+}
+
+/** Step: install `spire-agent` only (agent-only VMs). */
+export function spireAgentInstallStep(h: ResolvedHost, s: ResolvedSpireAgent): HostStep {
+  return spireInstallStepFor(
+    {
+      version: s.version,
+      install: s.install.kind === 'url' ? s.install : { kind: 'path' },
+      binaries: [{ name: 'spire-agent', path: s.agentBinary }],
+      binDir: h.layout.spireBinDir,
+      marker: `${h.layout.spireDir}/.linkerd-ew-installed`,
+    },
+    (parts) => deleteScript(h, parts),
+  );
+}
+
+/**
+ * Step: the SPIRE agent of an agent-only VM. Its bootstrap bundle is the mesh's trust anchor (the
+ * server's upstream root, which is what the server publishes as its trust bundle), never
+ * `insecure_bootstrap`. The first run reads the one-time join token on standard input (Pulumi: from
+ * the server host's join command, as a secret; bundle: from a 0600 file), writes it only into the
+ * agent config (0600), and removes it once the agent is attested. Later runs ignore standard input.
+ */
+export function spireRemoteAgentStep(h: ResolvedHost, s: ResolvedSpireAgent): HostStep {
+  const l = h.layout;
+  const conf = renderHcl(spireAgentConfig(h, s));
+  const joinConf = renderHcl(spireAgentConfig(h, s, JOIN_TOKEN_PLACEHOLDER));
+  const unitText = unit(`SPIRE agent for external workload ${h.workload.namespace}/${h.workload.name} (linkerd-constructs)`, `${s.agentBinary} run -config ${l.agentConf}`);
+  const vars: Array<[string, string | number]> = [
+    ['AGENT_BIN', s.agentBinary],
+    ['AGENT_SOCKET', l.agentSocket],
+    ['AGENT_CONF_PATH', l.agentConf],
+    ['AGENT_DATA', l.spireAgentData],
+    ['AGENT_ID', s.agentId],
+    ['BUNDLE', l.bundlePem],
+    ['JOINED_MARKER', `${l.spireAgentData}/.linkerd-ew-joined`],
+    ['PLACEHOLDER', JOIN_TOKEN_PLACEHOLDER],
+    ['SERVICE_MANAGER', h.serviceManager],
+    ['UNIT_DIR', l.unitDir],
+    ['UNIT', SPIRE_AGENT_UNIT],
+  ];
+  return {
+    id: 'spire-agent',
+    description: `attest the SPIRE agent as ${s.agentId} at ${s.server.address}:${s.server.port} with a one-time join token (standard input, never a command line) and start it`,
+    create: stepScript({
+      step: 'spire-agent',
+      title: `SPIRE agent ${s.agentId}: joins ${s.server.address}:${s.server.port}, unix workload attestor`,
+      vars,
+      body: `${heredocVar('AGENT_CONF', conf)}
+${heredocVar('AGENT_CONF_JOIN', joinConf)}
+# the token (first run only) stays in this shell's memory and the 0600 config; no command line sees it
+token="$(cat)"
+mkdir -p -- "$AGENT_DATA"
+chmod 0700 -- "$AGENT_DATA"
+install -d -o root -g root -m 0755 -- "$(dirname -- "$(dirname -- "$AGENT_SOCKET")")" "$(dirname -- "$AGENT_SOCKET")"
+changed=0
+# the bootstrap bundle: the mesh's trust anchor, the server's upstream root
+${ifChanged('put_file 0644 "$BUNDLE"', `${h.trustAnchorPem}
+`)}
+${ifChanged('install_unit "$UNIT"', unitText)}
+if [ -f "$JOINED_MARKER" ]; then
+  unset token
+  log "the agent is already attested"
+  if printf '%s' "$AGENT_CONF" | put_file 0600 "$AGENT_CONF_PATH"; then changed=1; fi
+  ensure_service "$UNIT" "$changed"
+else
+  [[ $token =~ ^[A-Za-z0-9-]+$ ]] || fail "expected the one-time join token for $AGENT_ID on standard input (bundle: set ${JOIN_TOKEN_FILE_ENV} to its file)"
+  if ! printf '%s' "\${AGENT_CONF_JOIN/"$PLACEHOLDER"/"$token"}" | put_file 0600 "$AGENT_CONF_PATH"; then :; fi
+  unset token
+  "$SERVICE_MANAGER" enable --quiet "$UNIT"
+  "$SERVICE_MANAGER" restart "$UNIT"
+  log "started $UNIT with the join token"
+  wait_until "spire-agent health" 60 "$AGENT_BIN" healthcheck -socketPath "$AGENT_SOCKET"
+  : >"$JOINED_MARKER"
+  if printf '%s' "$AGENT_CONF" | put_file 0600 "$AGENT_CONF_PATH"; then log "removed the used join token from $AGENT_CONF_PATH"; fi
+fi
+wait_until "spire-agent health" 60 "$AGENT_BIN" healthcheck -socketPath "$AGENT_SOCKET"`,
+    }),
+    delete: deleteScript(h, {
+      step: 'spire-agent',
+      title: 'SPIRE agent: stop, remove unit, config, bundle and data',
+      vars,
+      body: `remove_service "$UNIT"
+remove_path "$AGENT_CONF_PATH" "$BUNDLE" "$AGENT_DATA" "$AGENT_SOCKET"`,
+    }),
+    triggers: [`spire.agent.conf=${conf}`, `spire.agent.unit=${unitText}`, `trustAnchorPem=${h.trustAnchorPem}`],
+    files: [
+      { path: l.bundlePem, mode: '0644', content: `${h.trustAnchorPem}\n` },
+      { path: l.agentConf, mode: '0600', content: conf },
+      { path: `${l.unitDir}/${SPIRE_AGENT_UNIT}`, mode: '0644', content: unitText },
+    ],
+    secrets: [JOIN_TOKEN_SECRET],
   };
 }

@@ -29,7 +29,7 @@ export function seedHostProps(overrides: Partial<ExternalWorkloadHostProps> = {}
     identity: 'spiffe://root.linkerd.cluster.local/external-workload',
     serverName: 'external-workload.cluster.local',
     trustAnchorPem: TRUST_ANCHOR_PEM,
-    spire: { install: { kind: 'url', sha256: 'a'.repeat(64) } },
+    spire: { kind: 'local', install: { kind: 'url', sha256: 'a'.repeat(64) } },
     proxy: { binary: { kind: 'url', url: 'https://downloads.example.com/linkerd2-proxy', sha256: 'b'.repeat(64) } },
     // any CA certificate stands for the API server's here; the readiness tests serve a real one
     readiness: { apiServerUrl: 'https://203.0.113.10:6443', apiServerCaPem: TRUST_ANCHOR_PEM },

@@ -1,0 +1,487 @@
+/**
+ * The trust domain's one SPIRE server, on a designated identity host that workload VMs do not run.
+ * Its `UpstreamAuthority "disk"` signs with an intermediate CA that the mesh's trust anchor signed
+ * (never the anchor key itself), and publishes the anchor as its trust bundle (`bundle_file_path`),
+ * so proxies in the cluster verify the VMs' SVIDs as they verify each other. Workload VMs run only a
+ * SPIRE agent (`spire: { kind: 'agent', server }`), attested with a one-time join token that this
+ * host makes per deploy ({@link spireJoinStep}); they hold no key that signs for the mesh.
+ *
+ * Blast radius: root on this host can sign any identity of the trust domain (as the cluster's
+ * identity controller can with the issuer key). Harden it like a CA.
+ */
+import { X509Certificate } from 'crypto';
+import * as path from 'path';
+import { hclAttr, hclBlock, renderHcl, type HclBody } from './hcl';
+import {
+  checkSvidTtl,
+  hostLayout,
+  SPIRE_DEFAULT_VERSION,
+  spireReleaseUrl,
+  type HostLayout,
+  type ResolvedHost,
+  type ResolvedSpireAgent,
+  type SpireServerReference,
+  type SpireUrlInstall,
+} from './props';
+import { deleteScriptPruning, ifChanged, stepScript } from './shell';
+import { SPIRE_SERVER_UNIT, spireInstallStepFor, workloadEntryId } from './spire';
+import type { HostPlan, HostSecret, HostStep } from './types';
+import { Issues, type ValidationIssue } from '../errors';
+import { defaultSpiffeTrustDomain } from '../external-workload/external-workload';
+import { hasPemPrivateKey, pemCertificates } from '../identity/certificates';
+import type { MeshInfo } from '../mesh-info';
+import { checkDuration, isDns1123Subdomain, isDuration, isIp, isPortNumber, isTrustDomain, PORT_NUMBER_RULE } from '../validation';
+
+/** Name of the secret holding the upstream (intermediate) CA's key. */
+export const SPIRE_UPSTREAM_CA_KEY_SECRET = 'spire-upstream-ca-key';
+/** Environment variable naming the upstream CA key file when the shell bundle runs. */
+export const SPIRE_UPSTREAM_CA_KEY_FILE_ENV = 'LINKERD_SPIRE_UPSTREAM_CA_KEY_FILE';
+/** Default port of the SPIRE server's agent API. */
+export const SPIRE_SERVER_DEFAULT_PORT = 8081;
+
+/** Use a `spire-server` binary already on the host. */
+export interface SpireServerPathInstall {
+  /** Use a binary already installed. */
+  readonly kind: 'path';
+  /** Absolute path of `spire-server` on the host (used as given, not under `root`). */
+  readonly serverBinary: string;
+}
+
+/** Props of the SPIRE server host. */
+export interface SpireServerHostProps {
+  /** Machine name (the folder of its bundle, and messages). */
+  readonly nodeName: string;
+  /** Address (IP or DNS name) the workload VMs reach this host on. */
+  readonly address: string;
+  /** Port of the agent API, on every interface of the host. @default 8081 */
+  readonly port?: number;
+  /** The mesh's trust anchor certificate(s), PEM: the server's upstream root, published as its trust bundle. */
+  readonly trustAnchorPem: string;
+  /**
+   * The upstream CA: an intermediate CA certificate signed by the trust anchor (then any further
+   * intermediates up to it), PEM. Its key arrives on standard input (Pulumi: a secret; bundle: a 0600
+   * file), never the anchor's. `linkerd-constructs certs` writes one (`spire-ca.crt`, `spire-ca.key`).
+   */
+  readonly upstreamCaPem: string;
+  /**
+   * SPIFFE trust domain.
+   * @default `root.<control plane namespace>.<mesh trust domain>`, the default of external workloads
+   */
+  readonly trustDomain?: string;
+  /** Where `spire-server` comes from. */
+  readonly install: SpireUrlInstall | SpireServerPathInstall;
+  /** SPIRE version. @default {@link SPIRE_DEFAULT_VERSION} */
+  readonly version?: string;
+  /** Lifetime of the server's own CA (signed by the upstream CA). @default '168h' */
+  readonly caTtl?: string;
+  /** Lifetime of X.509 SVIDs (at most a sixth of `caTtl`, SPIRE's rule). @default '24h' */
+  readonly svidTtl?: string;
+  /** Lifetime of the join tokens made for agents, in seconds. @default 600 */
+  readonly joinTokenTtlSeconds?: number;
+  /** SPIRE log level. @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Directory every path is placed under (tests, image building). @default '/' */
+  readonly root?: string;
+  /** Service manager. @default systemctl, units in /etc/systemd/system */
+  readonly serviceManager?: { readonly command?: string; readonly unitDir?: string };
+}
+
+/** The server host, resolved. */
+export interface ResolvedSpireServerHost {
+  readonly nodeName: string;
+  readonly address: string;
+  readonly port: number;
+  readonly trustDomain: string;
+  readonly trustAnchorPem: string;
+  readonly upstreamCaPem: string;
+  readonly version: string;
+  readonly install: Required<SpireUrlInstall> | SpireServerPathInstall;
+  readonly serverBinary: string;
+  readonly caTtl: string;
+  readonly svidTtl: string;
+  readonly joinTokenTtlSeconds: number;
+  readonly logLevel: string;
+  readonly serviceManager: string;
+  readonly layout: HostLayout;
+  /** Printed at synthesis. */
+  readonly warnings: readonly ValidationIssue[];
+}
+
+const SAFE_PATH_RE = /^\/[A-Za-z0-9._/-]*$/;
+const COMMAND_RE = /^[A-Za-z0-9_./+-]+$/;
+
+/**
+ * The upstream CA must chain to one of the anchors, be a CA that may sign a CA (SPIRE's own CA sits
+ * below it), and not be an anchor itself: the anchor key never leaves the operator.
+ */
+export function checkUpstreamCa(issues: Issues, upstreamCaPem: unknown, trustAnchorPem: unknown): void {
+  const field = 'upstreamCaPem';
+  if (typeof upstreamCaPem !== 'string' || hasPemPrivateKey(upstreamCaPem)) {
+    issues.error(field, typeof upstreamCaPem === 'string' ? '(a PEM holding a private key)' : upstreamCaPem, 'expected certificates only: the key arrives on standard input');
+    return;
+  }
+  let chain: X509Certificate[];
+  let anchors: X509Certificate[];
+  try {
+    chain = pemCertificates(upstreamCaPem).map((c) => new X509Certificate(c));
+    anchors = pemCertificates(String(trustAnchorPem)).map((c) => new X509Certificate(c));
+  } catch {
+    issues.error(field, upstreamCaPem, 'expected PEM certificates that parse');
+    return;
+  }
+  if (chain.length === 0) {
+    issues.error(field, upstreamCaPem, 'expected an intermediate CA certificate signed by the trust anchor, PEM');
+    return;
+  }
+  const first = chain[0];
+  const subject = first.subject.replace(/\n/g, ', ');
+  if (first.subject === first.issuer && first.verify(first.publicKey)) {
+    issues.error(field, `self-signed "${subject}"`, 'expected an intermediate CA signed by the trust anchor, not a root: the anchor key must never sit on a host (`linkerd-constructs certs` writes spire-ca.crt)');
+    return;
+  }
+  issues.check(first.ca, field, `"${subject}", not a CA`, 'expected a CA certificate (basicConstraints CA:TRUE): SPIRE signs its own CA with it');
+  // each certificate is signed by the next; the last by an anchor
+  for (let i = 0; i + 1 < chain.length; i++) {
+    issues.check(chain[i].checkIssued(chain[i + 1]) && chain[i].verify(chain[i + 1].publicKey), field, `certificate ${i + 1}`, `expected it to be signed by certificate ${i + 2} of the chain`);
+  }
+  const last = chain[chain.length - 1];
+  issues.check(
+    anchors.some((a) => last.checkIssued(a) && last.verify(a.publicKey)),
+    field,
+    `"${last.subject.replace(/\n/g, ', ')}" issued by "${last.issuer.replace(/\n/g, ', ')}"`,
+    "expected a chain up to one of the mesh's trust anchors (trustAnchorPem): proxies would reject every SVID otherwise",
+  );
+}
+
+/** Validates the props and applies the defaults. Throws one `ValidationError` naming each bad prop. */
+export function resolveSpireServerHost(
+  scope: string,
+  props: SpireServerHostProps,
+  mesh: MeshInfo,
+  opts: { readonly checkCertificates?: boolean } = {},
+): ResolvedSpireServerHost {
+  const issues = new Issues(scope);
+  issues.check(isDns1123Subdomain(props.nodeName), 'nodeName', props.nodeName, 'expected a host name: a DNS-1123 subdomain');
+  issues.check(isDns1123Subdomain(props.address) || isIp(props.address), 'address', props.address, 'expected the IP address or DNS name the VMs reach this host on');
+  const port = props.port ?? SPIRE_SERVER_DEFAULT_PORT;
+  issues.check(isPortNumber(port), 'port', port, PORT_NUMBER_RULE);
+  const trustDomain = props.trustDomain ?? defaultSpiffeTrustDomain(mesh);
+  issues.check(isTrustDomain(trustDomain), 'trustDomain', trustDomain, 'expected a SPIFFE trust domain: a DNS-1123 subdomain');
+  if (opts.checkCertificates !== false) checkUpstreamCa(issues, props.upstreamCaPem, props.trustAnchorPem);
+  const root = props.root ?? '/';
+  issues.check(typeof root === 'string' && SAFE_PATH_RE.test(root) && !root.split('/').includes('..'), 'root', root, 'expected an absolute path of letters, digits, ".", "_", "-" and "/"');
+  const unitDir = props.serviceManager?.unitDir ?? '/etc/systemd/system';
+  issues.check(SAFE_PATH_RE.test(unitDir), 'serviceManager.unitDir', unitDir, 'expected an absolute path of letters, digits, ".", "_", "-" and "/"');
+  const serviceManager = props.serviceManager?.command ?? 'systemctl';
+  issues.check(COMMAND_RE.test(serviceManager), 'serviceManager.command', serviceManager, 'expected a command name or absolute path');
+  const layout = hostLayout(root, unitDir);
+  const version = props.version ?? SPIRE_DEFAULT_VERSION;
+  issues.check(/^\d+\.\d+\.\d+$/.test(String(version)), 'version', version, 'expected a SPIRE release version such as "1.15.3"');
+  const caTtl = props.caTtl ?? '168h';
+  checkDuration(issues, 'caTtl', caTtl);
+  const svidTtl = props.svidTtl ?? '24h';
+  if (checkDuration(issues, 'svidTtl', svidTtl) && isDuration(caTtl)) checkSvidTtl(issues, caTtl, svidTtl);
+  const joinTokenTtlSeconds = props.joinTokenTtlSeconds ?? 600;
+  issues.check(Number.isInteger(joinTokenTtlSeconds) && joinTokenTtlSeconds >= 30 && joinTokenTtlSeconds <= 86400, 'joinTokenTtlSeconds', joinTokenTtlSeconds, 'expected whole seconds from 30 to 86400');
+  const logLevel = props.logLevel ?? 'INFO';
+  issues.check(['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel), 'logLevel', logLevel, 'expected one of "DEBUG", "INFO", "WARN", "ERROR"');
+  let install: ResolvedSpireServerHost['install'] = { kind: 'path', serverBinary: '/' };
+  let serverBinary = path.posix.join(layout.spireBinDir, 'spire-server');
+  const i = props.install as ResolvedSpireServerHost['install'] | SpireUrlInstall | undefined;
+  if (i?.kind === 'url') {
+    const arch = i.arch ?? 'amd64';
+    const url = i.url ?? spireReleaseUrl(version, arch);
+    issues.check(/^(https?|file):\/\/\S+$/.test(url), 'install.url', url, 'expected an http(s):// or file:// URL');
+    issues.check(/^[0-9a-f]{64}$/.test(String(i.sha256)), 'install.sha256', i.sha256, 'expected the sha256 of the release archive: 64 lowercase hex digits');
+    install = { kind: 'url', url, sha256: i.sha256, arch };
+  } else if (i?.kind === 'path') {
+    if (issues.check(typeof i.serverBinary === 'string' && SAFE_PATH_RE.test(i.serverBinary), 'install.serverBinary', i.serverBinary, 'expected an absolute path')) serverBinary = i.serverBinary;
+    install = i;
+  } else {
+    issues.error('install', i, 'expected { kind: "url", sha256, url?, arch? } or { kind: "path", serverBinary }');
+  }
+  issues.throwIfErrors();
+  return {
+    nodeName: props.nodeName,
+    address: props.address,
+    port,
+    trustDomain,
+    trustAnchorPem: props.trustAnchorPem.trim(),
+    upstreamCaPem: props.upstreamCaPem.trim(),
+    version,
+    install,
+    serverBinary,
+    caTtl,
+    svidTtl,
+    joinTokenTtlSeconds,
+    logLevel,
+    serviceManager,
+    layout,
+    warnings: issues.warnings,
+  };
+}
+
+/** What agents need to join this server. */
+export function spireServerReference(s: ResolvedSpireServerHost): SpireServerReference {
+  return { address: s.address, port: s.port, trustDomain: s.trustDomain, nodeName: s.nodeName };
+}
+
+function serverDirectories(s: ResolvedSpireServerHost): string[] {
+  const l = s.layout;
+  const socketDir = path.posix.dirname(l.serverSocket);
+  const socketParents = [socketDir, path.posix.dirname(socketDir), path.posix.dirname(path.posix.dirname(socketDir))];
+  const spire = [l.spireBinDir, l.spireConfDir, l.spireCertsDir, l.spireServerData, path.posix.dirname(l.spireServerData), l.spireDir];
+  return [...spire, ...socketParents, l.stateDir];
+}
+
+/** Path of the upstream root bundle (the trust anchor) for `bundle_file_path`. */
+function upstreamBundlePath(l: HostLayout): string {
+  return `${l.spireCertsDir}/upstream-bundle.crt`;
+}
+
+/** The server configuration: listens for agents on every interface; the upstream is the intermediate, its root the anchor. */
+export function spireServerHostConfig(s: ResolvedSpireServerHost): HclBody {
+  const l = s.layout;
+  return [
+    hclBlock('server', [
+      hclAttr('bind_address', '0.0.0.0'),
+      hclAttr('bind_port', String(s.port)),
+      hclAttr('socket_path', l.serverSocket),
+      hclAttr('trust_domain', s.trustDomain),
+      hclAttr('data_dir', l.spireServerData),
+      hclAttr('log_level', s.logLevel),
+      hclAttr('ca_ttl', s.caTtl),
+      hclAttr('default_x509_svid_ttl', s.svidTtl),
+    ]),
+    hclBlock('plugins', [
+      hclBlock('DataStore', [hclBlock('plugin_data', [hclAttr('database_type', 'sqlite3'), hclAttr('connection_string', `${l.spireServerData}/datastore.sqlite3`)])], 'sql'),
+      hclBlock('KeyManager', [hclBlock('plugin_data', [hclAttr('keys_path', `${l.spireServerData}/keys.json`)])], 'disk'),
+      hclBlock('NodeAttestor', [hclBlock('plugin_data', [])], 'join_token'),
+      hclBlock(
+        'UpstreamAuthority',
+        [hclBlock('plugin_data', [hclAttr('cert_file_path', l.caCert), hclAttr('key_file_path', l.caKey), hclAttr('bundle_file_path', upstreamBundlePath(l))])],
+        'disk',
+      ),
+    ]),
+  ];
+}
+
+function serverUnit(s: ResolvedSpireServerHost): string {
+  return [
+    '[Unit]',
+    `Description=SPIRE server for trust domain ${s.trustDomain} (linkerd-constructs)`,
+    'After=network-online.target',
+    'Wants=network-online.target',
+    '',
+    '[Service]',
+    `ExecStart=${s.serverBinary} run -config ${s.layout.serverConf}`,
+    'Restart=on-failure',
+    'RestartSec=5',
+    'LimitNOFILE=65536',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+/** The secret the server host reads: the upstream CA's key. */
+export function upstreamCaKeySecret(s: ResolvedSpireServerHost): HostSecret {
+  return {
+    name: SPIRE_UPSTREAM_CA_KEY_SECRET,
+    description: "the SPIRE upstream (intermediate) CA's private key (PEM), signed by the trust anchor; never the anchor's key",
+    bundleEnv: SPIRE_UPSTREAM_CA_KEY_FILE_ENV,
+    bundleDefaultPath: `${s.layout.configDir}/secrets/spire-ca.key`,
+  };
+}
+
+function upstreamCaStep(s: ResolvedSpireServerHost): HostStep {
+  const l = s.layout;
+  const bundle = upstreamBundlePath(l);
+  const vars: Array<[string, string]> = [
+    ['CERTS_DIR', l.spireCertsDir],
+    ['CA_CRT', l.caCert],
+    ['CA_KEY', l.caKey],
+    ['SERVICE_MANAGER', s.serviceManager],
+    ['UNIT_DIR', l.unitDir],
+    ['SERVER_UNIT', SPIRE_SERVER_UNIT],
+  ];
+  return {
+    id: 'spire-upstream-ca',
+    description: `install the upstream CA chain and root bundle (0644) and the upstream CA key from standard input (0600) in ${l.spireCertsDir}`,
+    create: stepScript({
+      step: 'spire-upstream-ca',
+      title: 'SPIRE upstream CA: an intermediate signed by the trust anchor; its key arrives on standard input',
+      vars,
+      body: `key="$(cat)"
+if [[ $key != *"-----BEGIN "*"PRIVATE KEY-----"* ]]; then
+  fail "expected the upstream CA's private key (PEM) on standard input (bundle: set ${SPIRE_UPSTREAM_CA_KEY_FILE_ENV} to its file)"
+fi
+mkdir -p -- "$CERTS_DIR"
+chmod 0700 -- "$CERTS_DIR"
+changed=0
+if printf '%s\\n' "$key" | put_file 0600 "$CA_KEY"; then changed=1; fi
+unset key
+${ifChanged('put_file 0644 "$CA_CRT"', `${s.upstreamCaPem}\n`)}
+${ifChanged(`put_file 0644 ${JSON.stringify(bundle)}`, `${s.trustAnchorPem}\n`)}
+if [ "$changed" = 1 ] && [ -f "$UNIT_DIR/$SERVER_UNIT" ] && "$SERVICE_MANAGER" is-active --quiet "$SERVER_UNIT"; then
+  "$SERVICE_MANAGER" restart "$SERVER_UNIT"
+  log "restarted $SERVER_UNIT: its upstream CA changed"
+fi`,
+    }),
+    delete: deleteScriptPruning(serverDirectories(s), {
+      step: 'spire-upstream-ca',
+      title: 'SPIRE upstream CA: remove the chain, bundle and key',
+      vars,
+      body: `remove_path "$CA_KEY" "$CA_CRT" ${JSON.stringify(bundle)}`,
+    }),
+    triggers: [`upstreamCaPem=${s.upstreamCaPem}`, `trustAnchorPem=${s.trustAnchorPem}`],
+    files: [
+      { path: l.caCert, mode: '0644', content: `${s.upstreamCaPem}\n` },
+      { path: bundle, mode: '0644', content: `${s.trustAnchorPem}\n` },
+      { path: l.caKey, mode: '0600', secret: SPIRE_UPSTREAM_CA_KEY_SECRET },
+    ],
+    secrets: [SPIRE_UPSTREAM_CA_KEY_SECRET],
+  };
+}
+
+function serverStep(s: ResolvedSpireServerHost): HostStep {
+  const l = s.layout;
+  const conf = renderHcl(spireServerHostConfig(s));
+  const unitText = serverUnit(s);
+  const vars: Array<[string, string]> = [
+    ['SERVER_BIN', s.serverBinary],
+    ['SERVER_CONF', l.serverConf],
+    ['SERVER_DATA', l.spireServerData],
+    ['SERVER_SOCKET', l.serverSocket],
+    ['SERVICE_MANAGER', s.serviceManager],
+    ['UNIT_DIR', l.unitDir],
+    ['UNIT', SPIRE_SERVER_UNIT],
+  ];
+  return {
+    id: 'spire-server',
+    description: `configure and start the SPIRE server for ${s.trustDomain} on port ${s.port}`,
+    create: stepScript({
+      step: 'spire-server',
+      title: `SPIRE server for trust domain ${s.trustDomain}`,
+      vars,
+      body: `changed=0
+mkdir -p -- "$SERVER_DATA"
+chmod 0700 -- "$SERVER_DATA"
+install -d -o root -g root -m 0755 -- "$(dirname -- "$(dirname -- "$SERVER_SOCKET")")"
+install -d -o root -g root -m 0700 -- "$(dirname -- "$SERVER_SOCKET")"
+${ifChanged('put_file 0644 "$SERVER_CONF"', conf)}
+${ifChanged('install_unit "$UNIT"', unitText)}
+ensure_service "$UNIT" "$changed"
+wait_until "spire-server health" 60 "$SERVER_BIN" healthcheck -socketPath "$SERVER_SOCKET"`,
+    }),
+    delete: deleteScriptPruning(serverDirectories(s), {
+      step: 'spire-server',
+      title: 'SPIRE server: stop, remove unit, config and data',
+      vars,
+      body: `remove_service "$UNIT"
+remove_path "$SERVER_CONF" "$SERVER_DATA" "$SERVER_SOCKET"`,
+    }),
+    triggers: [`spire.server.conf=${conf}`, `spire.server.unit=${unitText}`],
+    files: [
+      { path: l.serverConf, mode: '0644', content: conf },
+      { path: `${l.unitDir}/${SPIRE_SERVER_UNIT}`, mode: '0644', content: unitText },
+    ],
+    secrets: [],
+  };
+}
+
+/** The server host's provisioning plan: install, upstream CA, server. */
+export function spireServerHostPlan(s: ResolvedSpireServerHost): HostPlan {
+  const install = spireInstallStepFor(
+    {
+      version: s.version,
+      install: s.install.kind === 'url' ? s.install : { kind: 'path' },
+      binaries: [{ name: 'spire-server', path: s.serverBinary }],
+      binDir: s.layout.spireBinDir,
+      marker: `${s.layout.spireDir}/.linkerd-ew-installed`,
+    },
+    (parts) => deleteScriptPruning(serverDirectories(s), parts),
+  );
+  return {
+    workload: `SPIRE server ${s.trustDomain}`,
+    nodeName: s.nodeName,
+    root: s.layout.root,
+    steps: [install, upstreamCaStep(s), serverStep(s)],
+    secrets: [upstreamCaKeySecret(s)],
+  };
+}
+
+/** The line of the join step's standard output that carries the token (when no file is given). */
+export const JOIN_TOKEN_OUTPUT_PREFIX = 'join-token: ';
+
+/**
+ * Step, on the server host, for one workload VM: registers (or updates) the VM's workload entry
+ * under its agent's SPIFFE id and makes a one-time join token for that agent. With a file argument
+ * (`bash join-<vm>.sh /root/<vm>.token`) the token goes to that file (0600); without one (Pulumi) it
+ * is the last line of standard output, `join-token: <token>`, which Pulumi keeps as a secret. Delete
+ * removes the entry and the agent's alias entries.
+ */
+export function spireJoinStep(s: ResolvedSpireServerHost, h: ResolvedHost): HostStep {
+  const agent = h.spire as ResolvedSpireAgent;
+  const selector = `unix:uid:${h.proxy.uid}`;
+  const vars: Array<[string, string | number]> = [
+    ['SERVER_BIN', s.serverBinary],
+    ['SERVER_SOCKET', s.layout.serverSocket],
+    ['ENTRY_ID', workloadEntryId(h)],
+    ['SPIFFE_ID', h.workload.identity],
+    ['AGENT_ID', agent.agentId],
+    ['SELECTOR', selector],
+    ['TOKEN_TTL', s.joinTokenTtlSeconds],
+  ];
+  return {
+    id: `join-${h.nodeName}`,
+    description: `on ${s.nodeName}: register ${h.workload.identity} for ${selector} under ${agent.agentId} and make a one-time join token for ${h.nodeName}`,
+    create: stepScript({
+      step: `join-${h.nodeName}`,
+      title: `SPIRE server ${s.nodeName}: entry and one-time join token for ${h.nodeName}`,
+      vars,
+      body: `out_file="\${1:-}"
+if "$SERVER_BIN" entry show -socketPath "$SERVER_SOCKET" -entryID "$ENTRY_ID" >/dev/null 2>&1; then
+  "$SERVER_BIN" entry update -socketPath "$SERVER_SOCKET" -entryID "$ENTRY_ID" -parentID "$AGENT_ID" -spiffeID "$SPIFFE_ID" -selector "$SELECTOR" >/dev/null
+  log "entry $ENTRY_ID: $SPIFFE_ID for $SELECTOR under $AGENT_ID" >&2
+else
+  "$SERVER_BIN" entry create -socketPath "$SERVER_SOCKET" -entryID "$ENTRY_ID" -parentID "$AGENT_ID" -spiffeID "$SPIFFE_ID" -selector "$SELECTOR" >/dev/null
+  log "created entry $ENTRY_ID: $SPIFFE_ID for $SELECTOR under $AGENT_ID" >&2
+fi
+out="$("$SERVER_BIN" token generate -socketPath "$SERVER_SOCKET" -spiffeID "$AGENT_ID" -ttl "$TOKEN_TTL" -output json)"
+if [[ $out =~ \\"value\\"[[:space:]]*:[[:space:]]*\\"([A-Za-z0-9-]+)\\" ]]; then
+  token="\${BASH_REMATCH[1]}"
+else
+  fail "spire-server token generate printed no token value"
+fi
+unset out
+if [ -n "$out_file" ]; then
+  ( umask 077; printf '%s\\n' "$token" >"$out_file" )
+  log "wrote a one-time join token for $AGENT_ID to $out_file (mode 0600, valid $TOKEN_TTL s)" >&2
+else
+  printf '${JOIN_TOKEN_OUTPUT_PREFIX}%s\\n' "$token"
+fi
+unset token`,
+    }),
+    delete: stepScript({
+      step: `join-${h.nodeName}`,
+      title: `SPIRE server ${s.nodeName}: remove ${h.nodeName}'s entries`,
+      vars,
+      body: `if [ -x "$SERVER_BIN" ] && "$SERVER_BIN" entry show -socketPath "$SERVER_SOCKET" -entryID "$ENTRY_ID" >/dev/null 2>&1; then
+  "$SERVER_BIN" entry delete -socketPath "$SERVER_SOCKET" -entryID "$ENTRY_ID" >/dev/null
+  log "deleted entry $ENTRY_ID"
+fi
+if [ -x "$SERVER_BIN" ]; then
+  # the agent's alias entries (made by token generate -spiffeID): the VM can no longer attest as it
+  while read -r id; do
+    [ -n "$id" ] || continue
+    "$SERVER_BIN" entry delete -socketPath "$SERVER_SOCKET" -entryID "$id" >/dev/null && log "deleted alias entry $id"
+  done < <("$SERVER_BIN" entry show -socketPath "$SERVER_SOCKET" -spiffeID "$AGENT_ID" 2>/dev/null | sed -n 's/^Entry ID *: *//p')
+fi`,
+    }),
+    triggers: [`identity=${h.workload.identity}`, `agentId=${agent.agentId}`, `selector=${selector}`],
+    files: [],
+    secrets: [],
+  };
+}
