@@ -10,13 +10,15 @@ import { Construct, type IConstruct } from 'constructs';
 import { addApiObjects } from './_objects';
 import { PerApp } from './_synthesis';
 import type { ExternalWorkloadReference, MeshReference } from './mesh-reference';
+import { SpireServerHost } from './spire-server-host';
 import { formatIssue } from '../core/errors';
 import { externalWorkloadInfo, externalWorkloadManifest, externalWorkloadUpstreamWarnings } from '../core/external-workload/external-workload';
 import { renderCloudInit, renderShellBundle } from '../core/host/bundle';
 import { hostProvisioningPlan } from '../core/host/plan';
 import { resolveHost, type ExternalWorkloadHostProps as CoreHostProps, type ResolvedHost } from '../core/host/props';
 import { readinessRbacManifests } from '../core/host/readiness';
-import type { HostPlan } from '../core/host/types';
+import { spireJoinStep, type ResolvedSpireServerHost } from '../core/host/spire-server-host';
+import type { HostPlan, HostStep } from '../core/host/types';
 import type { ExternalWorkloadInfo } from '../core/mesh-info';
 
 /** The hosts of one app by `namespace/name` of their ExternalWorkload. */
@@ -80,16 +82,38 @@ export class ExternalWorkloadHost extends Construct implements ExternalWorkloadR
    * Returns the paths written, sorted.
    */
   public static writeBundles(scope: IConstruct, outdir: string): string[] {
-    const hosts = scope.node.findAll().filter((c): c is ExternalWorkloadHost => c instanceof ExternalWorkloadHost);
+    const all = scope.node.findAll();
+    const hosts = all.filter((c): c is ExternalWorkloadHost => c instanceof ExternalWorkloadHost);
+    const servers = all.filter((c): c is SpireServerHost => c instanceof SpireServerHost);
     const seen = new Map<string, string>();
-    for (const h of hosts) {
+    for (const h of [...hosts, ...servers]) {
       const other = seen.get(h.nodeName);
       if (other !== undefined) {
         throw new Error(`[${h.node.path}] nodeName: received ${JSON.stringify(h.nodeName)}; expected a machine name no other host uses (${other} uses it)`);
       }
       seen.set(h.nodeName, h.node.path);
     }
-    return hosts.flatMap((h) => h.writeBundle(path.join(outdir, 'hosts', h.nodeName))).sort();
+    const written = hosts.flatMap((h) => h.writeBundle(path.join(outdir, 'hosts', h.nodeName)));
+    for (const server of servers) {
+      const dir = path.join(outdir, 'hosts', server.nodeName);
+      fs.mkdirSync(dir, { recursive: true });
+      const files: Array<[string, string, number]> = [
+        [HOST_BUNDLE_FILE, server.renderBundle(), 0o755],
+        [HOST_CLOUD_INIT_FILE, server.renderCloudInit(), 0o644],
+        // one join script per agent-only VM that joins this server: `bash join-<vm>.sh /root/<vm>.token`
+        ...hosts.flatMap((h) => {
+          const step = h.joinStepOn(server.resolved);
+          return step ? [[`join-${h.nodeName}.sh`, step.create, 0o755] as [string, string, number]] : [];
+        }),
+      ];
+      for (const [name, content, mode] of files) {
+        const file = path.join(dir, name);
+        fs.writeFileSync(file, content, { mode });
+        fs.chmodSync(file, mode);
+        written.push(file);
+      }
+    }
+    return written.sort();
   }
 
   /** Name, namespace, SPIFFE identity, labels, ports and IPs of the `ExternalWorkload`. */
@@ -135,6 +159,15 @@ export class ExternalWorkloadHost extends Construct implements ExternalWorkloadR
   /** The plan as one shell script (`bash bundle.sh create|delete|list`). */
   public renderBundle(): string {
     return renderShellBundle(this.plan);
+  }
+
+  /**
+   * For an agent-only host joining `server`: the step that runs on the server host (register this
+   * VM's entry, make its one-time join token). `undefined` for other hosts.
+   */
+  public joinStepOn(server: ResolvedSpireServerHost): HostStep | undefined {
+    const s = this.resolved.spire;
+    return s.kind === 'agent' && s.server.nodeName === server.nodeName && s.server.address === server.address ? spireJoinStep(server, this.resolved) : undefined;
   }
 
   /** The plan as cloud-init user-data that installs and runs the bundle at first boot. */

@@ -11,12 +11,13 @@ import { CERTIFICATE_FILES, summarizeCertificate } from '../core/identity';
 import { isDns1123Label, isTrustDomain } from '../core/validation';
 
 const USAGE = `usage: linkerd-constructs certs [--out DIR] [--trust-domain DOMAIN] [--namespace NS] [--viz-namespace NS]
-                               [--anchor-days N] [--issuer-days N] [--no-webhook] [--force]
+                               [--anchor-days N] [--issuer-days N] [--no-webhook] [--no-spire-ca] [--force]
 
 Writes, once, the certificates of a Linkerd mesh into DIR (default: ./certs):
   ca.crt, ca.key          trust anchor: ECDSA P-256 root CA "root.linkerd.<domain>"      (default 3650 days)
   issuer.crt, issuer.key  issuer: ECDSA P-256 CA "identity.linkerd.<domain>", signed by ca  (default 365 days)
   webhook.crt, webhook.key  serving certificate of the admission webhooks (365 days; skip with --no-webhook)
+  spire-ca.crt, spire-ca.key  SPIRE upstream CA for a SpireServerHost, signed by ca (skip with --no-spire-ca)
 Keys are written with mode 0600 and never printed. Existing files are kept unless --force.
 
 Then, in a cdk8s app:  identity: MeshIdentity.fromDirectory('DIR')
@@ -32,6 +33,7 @@ interface CertsOptions {
   anchorDays: number;
   issuerDays: number;
   webhook: boolean;
+  spireCa: boolean;
   force: boolean;
 }
 
@@ -44,6 +46,7 @@ function parse(argv: string[]): CertsOptions {
     anchorDays: 3650,
     issuerDays: 365,
     webhook: true,
+    spireCa: true,
     force: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -81,6 +84,9 @@ function parse(argv: string[]): CertsOptions {
         break;
       case '--issuer-days':
         o.issuerDays = days();
+        break;
+      case '--no-spire-ca':
+        o.spireCa = false;
         break;
       case '--no-webhook':
         o.webhook = false;
@@ -135,6 +141,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     CERTIFICATE_FILES.issuerCertificate,
     CERTIFICATE_FILES.issuerKey,
     ...(o.webhook ? [CERTIFICATE_FILES.webhookCertificate, CERTIFICATE_FILES.webhookKey] : []),
+    ...(o.spireCa ? [CERTIFICATE_FILES.spireCa, CERTIFICATE_FILES.spireCaKey] : []),
   ];
   const existing = files.filter((f) => fs.existsSync(path.join(dir, f)));
   if (existing.length > 0 && !o.force) {
@@ -158,6 +165,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     trustAnchorDays: o.anchorDays,
     issuerDays: o.issuerDays,
     webhook: o.webhook,
+    spireCa: o.spireCa,
   });
   const contents: Array<[string, string, number]> = [
     [CERTIFICATE_FILES.trustAnchor, certs.trustAnchor.certificatePem, 0o644],
@@ -165,6 +173,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     [CERTIFICATE_FILES.issuerCertificate, certs.issuer.certificatePem, 0o644],
     [CERTIFICATE_FILES.issuerKey, certs.issuer.keyPem, 0o600],
   ];
+  if (certs.spireCa) {
+    contents.push([CERTIFICATE_FILES.spireCa, certs.spireCa.certificatePem, 0o644], [CERTIFICATE_FILES.spireCaKey, certs.spireCa.keyPem, 0o600]);
+  }
   if (certs.webhook) {
     contents.push(
       [CERTIFICATE_FILES.webhookCertificate, certs.webhook.certificatePem, 0o644],
@@ -200,6 +211,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (certs.webhook) {
     lines.push(`  ${CERTIFICATE_FILES.webhookCertificate.padEnd(12)} webhook serving certificate (${describe(certs.webhook.certificatePem)})`);
     lines.push(`  ${CERTIFICATE_FILES.webhookKey.padEnd(12)} webhook key (mode 0600)`);
+  }
+  if (certs.spireCa) {
+    lines.push(`  ${CERTIFICATE_FILES.spireCa.padEnd(12)} SPIRE upstream CA for a SpireServerHost (${describe(certs.spireCa.certificatePem)})`);
+    lines.push(`  ${CERTIFICATE_FILES.spireCaKey.padEnd(12)} its key (mode 0600; deliver it to the SPIRE server host only)`);
   }
   lines.push(`use them with MeshIdentity.fromDirectory(${JSON.stringify(o.out)})${certs.webhook ? ' (the webhook certificate is picked up from the same directory)' : ''}`);
   io.stdout(`${lines.join('\n')}\n`);

@@ -243,6 +243,50 @@ describe('the agent-only VM', () => {
   });
 });
 
+(HAVE_OPENSSL ? describe : describe.skip)('path lengths: the chain an SVID really has, checked by openssl', () => {
+  /** SVID <- "SPIRE CA" (what SPIRE mints under its upstream) <- upstream chain <- anchor; openssl's verdict. */
+  function svidVerifies(anchorPem: string, upstreamPem: string, upstreamKeyPem: string): { ok: boolean; out: string } {
+    const dir = tmp();
+    const w = (f: string, t: string) => fs.writeFileSync(path.join(dir, f), t);
+    w('anchor.pem', anchorPem);
+    w('upstream.pem', upstreamPem);
+    w('upstream.key', upstreamKeyPem);
+    w('ca.ext', 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
+    w('svid.ext', 'basicConstraints=critical,CA:FALSE\nsubjectAltName=URI:spiffe://root.linkerd.cluster.local/mixed-env/external-workload\n');
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+    mustOpenssl(['req', ...ec, '-keyout', 'spire.key', '-out', 'spire.csr', '-subj', '/CN=SPIRE server CA'], dir);
+    mustOpenssl(['x509', '-req', '-in', 'spire.csr', '-CA', 'upstream.pem', '-CAkey', 'upstream.key', '-set_serial', '7', '-out', 'spire.pem', '-days', '1', '-extfile', 'ca.ext'], dir);
+    mustOpenssl(['req', ...ec, '-keyout', 'svid.key', '-out', 'svid.csr', '-subj', '/CN=svid'], dir);
+    mustOpenssl(['x509', '-req', '-in', 'svid.csr', '-CA', 'spire.pem', '-CAkey', 'spire.key', '-set_serial', '8', '-out', 'svid.pem', '-days', '1', '-extfile', 'svid.ext'], dir);
+    w('chain.pem', `${fs.readFileSync(path.join(dir, 'spire.pem'), 'utf8')}${upstreamPem}`);
+    const r = openssl(['verify', '-CAfile', 'anchor.pem', '-untrusted', 'chain.pem', 'svid.pem'], dir);
+    return { ok: r.status === 0, out: r.stdout + r.stderr };
+  }
+
+  test('`linkerd-constructs certs` material (anchor pathlen 2, spire-ca pathlen 1): SVIDs verify, and the server host accepts it', async () => {
+    const { generateMeshCertificates } = await import('../../src/core/identity/generate');
+    const certs = await generateMeshCertificates({ webhook: false });
+    expect(svidVerifies(certs.trustAnchor.certificatePem, certs.spireCa!.certificatePem, certs.spireCa!.keyPem)).toEqual({ ok: true, out: expect.stringContaining('OK') });
+    expect(() => resolveSpireServerHost('spire-1', { ...serverProps(makePki()), trustAnchorPem: certs.trustAnchor.certificatePem, upstreamCaPem: certs.spireCa!.certificatePem }, mesh)).not.toThrow();
+  });
+
+  test('an anchor with pathlen 1 (`step --profile root-ca`, Linkerd\'s docs): openssl rejects every SVID, and the server host says so first', () => {
+    const dir = tmp();
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+    mustOpenssl(['req', '-x509', ...ec, '-keyout', 'a.key', '-out', 'a.crt', '-days', '2', '-subj', '/CN=root.linkerd.cluster.local', '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:1'], dir);
+    mustOpenssl(['req', ...ec, '-keyout', 'i.key', '-out', 'i.csr', '-subj', '/CN=spire-upstream-ca'], dir);
+    fs.writeFileSync(path.join(dir, 'ca.ext'), 'basicConstraints=critical,CA:TRUE\n');
+    mustOpenssl(['x509', '-req', '-in', 'i.csr', '-CA', 'a.crt', '-CAkey', 'a.key', '-CAcreateserial', '-out', 'i.crt', '-days', '2', '-extfile', 'ca.ext'], dir);
+    const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
+    const verdict = svidVerifies(read('a.crt'), read('i.crt'), read('i.key'));
+    expect(verdict.ok).toBe(false);
+    expect(verdict.out).toMatch(/path length constraint exceeded/);
+    expect(() => resolveSpireServerHost('spire-1', { ...serverProps(makePki()), trustAnchorPem: read('a.crt'), upstreamCaPem: read('i.crt') }, mesh)).toThrow(
+      /trustAnchorPem: received ".*" with pathlen 1"; expected a path length of at least 2/,
+    );
+  });
+});
+
 describeWithFixtures('SPIRE reads these configurations (its reference configurations, v1.15.3)', () => {
   const serverKeys = documentedSpireKeys(readFixture('spire-v1.15.3/server_full.conf'));
   const agentKeys = documentedSpireKeys(readFixture('spire-v1.15.3/agent_full.conf'));

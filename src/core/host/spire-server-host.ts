@@ -28,7 +28,7 @@ import { SPIRE_SERVER_UNIT, spireInstallStepFor, workloadEntryId } from './spire
 import type { HostPlan, HostSecret, HostStep } from './types';
 import { Issues, type ValidationIssue } from '../errors';
 import { defaultSpiffeTrustDomain } from '../external-workload/external-workload';
-import { hasPemPrivateKey, pemCertificates } from '../identity/certificates';
+import { basicConstraintsPathLength, hasPemPrivateKey, pemCertificates } from '../identity/certificates';
 import type { MeshInfo } from '../mesh-info';
 import { checkDuration, isDns1123Subdomain, isDuration, isIp, isPortNumber, isTrustDomain, PORT_NUMBER_RULE } from '../validation';
 
@@ -145,12 +145,30 @@ export function checkUpstreamCa(issues: Issues, upstreamCaPem: unknown, trustAnc
     issues.check(chain[i].checkIssued(chain[i + 1]) && chain[i].verify(chain[i + 1].publicKey), field, `certificate ${i + 1}`, `expected it to be signed by certificate ${i + 2} of the chain`);
   }
   const last = chain[chain.length - 1];
+  const anchor = anchors.find((a) => last.checkIssued(a) && last.verify(a.publicKey));
   issues.check(
-    anchors.some((a) => last.checkIssued(a) && last.verify(a.publicKey)),
+    anchor !== undefined,
     field,
     `"${last.subject.replace(/\n/g, ', ')}" issued by "${last.issuer.replace(/\n/g, ', ')}"`,
     "expected a chain up to one of the mesh's trust anchors (trustAnchorPem): proxies would reject every SVID otherwise",
   );
+  // SPIRE mints its own CA under the upstream CA: an SVID chain is SVID <- SPIRE CA <- chain[0] <- ... <- anchor,
+  // so chain[i] has i + 1 CAs below it and the anchor chain.length + 1; a smaller pathlen fails every SVID
+  // (openssl and the proxy's verifier enforce it)
+  chain.forEach((c, i) => {
+    const max = basicConstraintsPathLength(c);
+    issues.check(max === undefined || max >= i + 1, field, `certificate ${i + 1} with pathlen ${max}`, `expected a path length of at least ${i + 1} (SPIRE signs its own CA below it), or none`);
+  });
+  if (anchor) {
+    const max = basicConstraintsPathLength(anchor);
+    issues.check(
+      max === undefined || max >= chain.length + 1,
+      'trustAnchorPem',
+      `"${anchor.subject.replace(/\n/g, ', ')}" with pathlen ${max}`,
+      `expected a path length of at least ${chain.length + 1} (this upstream chain and SPIRE's own CA sit below it), or none: ` +
+        'every SVID would fail verification; `linkerd-constructs certs` writes anchors with pathlen 2 (a root made with `step --profile root-ca` has 1)',
+    );
+  }
 }
 
 /** Validates the props and applies the defaults. Throws one `ValidationError` naming each bad prop. */

@@ -411,3 +411,32 @@ export function secretsHoldingPrivateKeys(objects: readonly unknown[]): string[]
   }
   return found;
 }
+
+/**
+ * The basicConstraints path length of a certificate (how many CA certificates may follow it down a
+ * chain), read from its DER: `undefined` when it sets none (unlimited) or is not a CA. Verifiers
+ * (openssl, rustls-webpki in the proxy) reject chains that exceed it.
+ */
+export function basicConstraintsPathLength(cert: X509Certificate): number | undefined {
+  const der = cert.raw;
+  // OID 2.5.29.19 (basicConstraints): 06 03 55 1d 13
+  for (let i = 0; i + 5 <= der.length; i++) {
+    if (der[i] !== 0x06 || der[i + 1] !== 0x03 || der[i + 2] !== 0x55 || der[i + 3] !== 0x1d || der[i + 4] !== 0x13) continue;
+    let j = i + 5;
+    if (der[j] === 0x01) j += 2 + der[j + 1]; // critical BOOLEAN
+    if (der[j] !== 0x04) return undefined; // OCTET STRING
+    j += 2;
+    if (der[j] !== 0x30) return undefined; // SEQUENCE
+    const end = j + 2 + der[j + 1];
+    j += 2;
+    if (j < end && der[j] === 0x01) j += 2 + der[j + 1]; // cA BOOLEAN
+    if (j < end && der[j] === 0x02) {
+      const len = der[j + 1];
+      let n = 0;
+      for (let k = 0; k < len; k++) n = n * 256 + der[j + 2 + k];
+      return n;
+    }
+    return undefined;
+  }
+  return undefined;
+}

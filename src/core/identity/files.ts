@@ -21,6 +21,10 @@ export const CERTIFICATE_FILES = {
   webhookCertificate: 'webhook.crt',
   /** Its private key. */
   webhookKey: 'webhook.key',
+  /** SPIRE upstream CA for a `SpireServerHost`: an intermediate signed by the trust anchor. */
+  spireCa: 'spire-ca.crt',
+  /** Its private key: delivered to the SPIRE server host only. */
+  spireCaKey: 'spire-ca.key',
 } as const;
 
 /**

@@ -152,6 +152,8 @@ export interface GenerateMeshCertificatesOptions {
   readonly webhookDays?: number;
   /** Also create the webhook serving certificate. @default true */
   readonly webhook?: boolean;
+  /** Also create the SPIRE upstream CA (an intermediate for a `SpireServerHost`). @default true */
+  readonly spireCa?: boolean;
   /** "Now" (tests). @default the current time */
   readonly now?: Date;
 }
@@ -164,22 +166,26 @@ export interface GeneratedMeshCertificates {
   readonly issuer: GeneratedCertificate;
   /** Webhook serving certificate (`webhook.crt`), self-signed. */
   readonly webhook?: GeneratedCertificate;
+  /** SPIRE upstream CA (`spire-ca.crt`): an intermediate signed by the anchor, path length 1 (SPIRE's own CA below it). */
+  readonly spireCa?: GeneratedCertificate;
 }
 
 /**
  * Creates, like `step certificate create` in Linkerd's docs: an ECDSA P-256 root CA
  * `root.linkerd.<trustDomain>`, an ECDSA P-256 intermediate CA `identity.linkerd.<trustDomain>`
- * (path length 0) signed by it, and a self-signed webhook certificate covering every webhook host name.
+ * (path length 0) signed by it, a self-signed webhook certificate covering every webhook host name, and
+ * the SPIRE upstream CA for a `SpireServerHost` (path length 1), signed by the anchor (path length 2).
  */
 export async function generateMeshCertificates(options: GenerateMeshCertificatesOptions = {}): Promise<GeneratedMeshCertificates> {
   const trustDomain = options.trustDomain ?? 'cluster.local';
   const now = options.now ?? new Date();
   const notBefore = new Date(now.getTime() - 60_000);
   const days = (n: number) => new Date(now.getTime() + n * DAY_MS);
+  // path length 2: the issuer (then proxy certificates), or the SPIRE upstream CA, then SPIRE's own CA (then SVIDs)
   const trustAnchor = await createCertificate({
     commonName: `root.linkerd.${trustDomain}`,
     isCa: true,
-    pathLength: 1,
+    pathLength: 2,
     notBefore,
     notAfter: days(options.trustAnchorDays ?? 3650),
   });
@@ -205,5 +211,16 @@ export async function generateMeshCertificates(options: GenerateMeshCertificates
       notAfter: days(options.webhookDays ?? 365),
     });
   }
-  return { trustAnchor, issuer, webhook };
+  const spireCa =
+    options.spireCa === false
+      ? undefined
+      : await createCertificate({
+        commonName: `spire-upstream-ca.${trustDomain}`,
+        isCa: true,
+        pathLength: 1,
+        notBefore,
+        notAfter: days(options.issuerDays ?? 365),
+        signer: trustAnchor,
+      });
+  return { trustAnchor, issuer, webhook, ...(spireCa ? { spireCa } : {}) };
 }
