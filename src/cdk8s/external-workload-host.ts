@@ -100,10 +100,16 @@ export class ExternalWorkloadHost extends Construct implements ExternalWorkloadR
       const files: Array<[string, string, number]> = [
         [HOST_BUNDLE_FILE, server.renderBundle(), 0o755],
         [HOST_CLOUD_INIT_FILE, server.renderCloudInit(), 0o644],
-        // one join script per agent-only VM that joins this server: `bash join-<vm>.sh /root/<vm>.token`
+        // per agent-only VM that joins this server: `bash join-<vm>.sh /root/<vm>.token` (its entry and a
+        // one-time token), and `bash leave-<vm>.sh` (removes its entries when the VM goes)
         ...hosts.flatMap((h) => {
           const step = h.joinStepOn(server.resolved);
-          return step ? [[`join-${h.nodeName}.sh`, step.create, 0o755] as [string, string, number]] : [];
+          return step
+            ? ([
+              [`join-${h.nodeName}.sh`, step.create, 0o755],
+              [`leave-${h.nodeName}.sh`, step.delete, 0o755],
+            ] as Array<[string, string, number]>)
+            : [];
         }),
       ];
       for (const [name, content, mode] of files) {

@@ -10,6 +10,7 @@ import type * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { kubeResource, resourceName } from './_kube';
 import type { ExternalWorkloadReference, MeshReference } from './mesh-reference';
+import type { SpireServerHost } from './spire-server-host';
 import { formatIssue, Issues } from '../core/errors';
 import { checkWorkloadIps, externalWorkloadInfo, externalWorkloadManifest, externalWorkloadUpstreamWarnings } from '../core/external-workload/external-workload';
 import { hostProvisioningPlan } from '../core/host/plan';
@@ -21,11 +22,15 @@ import {
   type ProxyBinary,
   type ProxyOptions,
   type ResolvedHost,
+  type SpireAgentPathInstall,
   type SpireInstall,
+  type SpireServerReference,
+  type SpireUrlInstall,
 } from '../core/host/props';
 import { API_TOKEN_SECRET, readinessRbacManifests, type ReadinessOptions } from '../core/host/readiness';
 import { remoteCommandLine } from '../core/host/remote';
-import { TRUST_ANCHOR_KEY_SECRET } from '../core/host/spire';
+import { JOIN_TOKEN_SECRET, TRUST_ANCHOR_KEY_SECRET } from '../core/host/spire';
+import { JOIN_TOKEN_OUTPUT_PREFIX, spireJoinStep } from '../core/host/spire-server-host';
 import type { HostPlan, HostStep } from '../core/host/types';
 import type { ExternalWorkloadInfo } from '../core/mesh-info';
 
@@ -42,8 +47,25 @@ export interface PulumiLocalSpireOptions extends Omit<LocalSpireOptions, 'versio
   readonly install: WithInputs<SpireInstall, 'url' | 'sha256'>;
 }
 
+/**
+ * Only a SPIRE agent on the VM, joining a {@link SpireServerHost}: the VM holds no key that signs for
+ * the mesh; its one-time join token comes from the server host's join command, as a secret.
+ */
+export interface PulumiSpireAgentOptions {
+  /** A SPIRE agent joining the trust domain's server. */
+  readonly kind: 'agent';
+  /** The SPIRE server host. */
+  readonly server: SpireServerHost;
+  /** SPIRE version (pinned). @default '1.15.3' */
+  readonly version?: pulumi.Input<string>;
+  /** Where `spire-agent` comes from: a URL + sha256, or a path. */
+  readonly install: WithInputs<SpireUrlInstall | SpireAgentPathInstall, 'url' | 'sha256'>;
+  /** SPIRE log level. @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
 /** Where the proxy's identity comes from (Pulumi). */
-export type PulumiSpireOptions = PulumiLocalSpireOptions | ExistingSpireAgentOptions;
+export type PulumiSpireOptions = PulumiSpireAgentOptions | ExistingSpireAgentOptions | PulumiLocalSpireOptions;
 
 /** {@link ProxyOptions} with the binary's URL, sha256 and image as Inputs. */
 export interface PulumiProxyOptions extends Omit<ProxyOptions, 'binary'> {
@@ -136,7 +158,7 @@ function shapeProps(args: ExternalWorkloadHostArgs): CoreHostProps {
   });
 }
 
-function spireInstall(args: ExternalWorkloadHostArgs): WithInputs<SpireInstall, 'url' | 'sha256'> | undefined {
+function spireInstall(args: ExternalWorkloadHostArgs): WithInputs<SpireInstall | SpireAgentPathInstall, 'url' | 'sha256'> | undefined {
   return args.spire.kind === 'existing-agent' ? undefined : args.spire.install;
 }
 
@@ -159,6 +181,14 @@ function coreProps(args: ExternalWorkloadHostArgs, v: PlainValues): CoreHostProp
   let coreSpire: CoreHostProps['spire'];
   if (spire.kind === 'existing-agent') {
     coreSpire = spire;
+  } else if (spire.kind === 'agent') {
+    const install: SpireUrlInstall | SpireAgentPathInstall =
+      spire.install?.kind === 'url'
+        ? { kind: 'url', arch: spire.install.arch, sha256: v.spireSha256 as string, ...(v.spireUrl !== undefined ? { url: v.spireUrl } : {}) }
+        : (spire.install as SpireAgentPathInstall);
+    const { address, port, trustDomain, nodeName } = spire.server;
+    const server: SpireServerReference = { address, port, trustDomain, nodeName };
+    coreSpire = { kind: 'agent', server, install, logLevel: spire.logLevel, ...(v.spireVersion !== undefined ? { version: v.spireVersion } : {}) };
   } else {
     const install: SpireInstall =
       spire.install?.kind === 'url'
@@ -305,6 +335,9 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
     const secretInputs: Record<string, pulumi.Output<string>> = {};
     if (args.trustAnchorKeyPem !== undefined) secretInputs[TRUST_ANCHOR_KEY_SECRET] = pulumi.secret(args.trustAnchorKeyPem);
     if (credential) secretInputs[API_TOKEN_SECRET] = credential.token;
+    // agent only: the server host registers this VM and makes its one-time join token (a secret)
+    const join = args.spire.kind === 'agent' ? this.joinCommand(name, args.spire.server, resolved) : undefined;
+    if (join) secretInputs[JOIN_TOKEN_SECRET] = join.token;
     const steps: Record<string, command.remote.Command> = {};
     let previous: pulumi.Resource | undefined;
     let upload: command.remote.CopyToRemote | undefined;
@@ -315,6 +348,7 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
       if (shapeStep.id === 'preflight' || shapeStep.id === 'spire-upstream-ca' || shapeStep.id === 'proxy-service') deps.push(mesh.controlPlane);
       // the reporter patches the ExternalWorkload's status with the bound token
       if (shapeStep.id === 'readiness' && credential) deps.push(this.resource, ...credential.resources);
+      if (shapeStep.id === 'spire-agent' && join) deps.push(join.command);
       if (shapeStep.id === 'proxy-install' && shape.proxy.binary.kind === 'upload') {
         upload = new command.remote.CopyToRemote(
           `${name}-proxy-upload`,
@@ -357,6 +391,41 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
       identity: this.externalWorkload.identity,
       steps: Object.keys(steps),
     });
+  }
+
+  /**
+   * The join command, run on the SPIRE server host's connection after its server runs: registers this
+   * VM's entry under its agent and prints a one-time join token, which Pulumi keeps as a secret
+   * (`additionalSecretOutputs`, standard output never logged). Delete removes the VM's entries.
+   */
+  private joinCommand(
+    name: string,
+    server: SpireServerHost,
+    resolved: pulumi.Output<ResolvedHost>,
+  ): { command: command.remote.Command; token: pulumi.Output<string> } {
+    const step = pulumi.all([server.resolved, resolved]).apply(([s, h]) => spireJoinStep(s, h));
+    const script = step.apply((s) => remoteCommandLine(s.create, { sudo: server.sudo }));
+    const cmd = new command.remote.Command(
+      `${name}-join`,
+      {
+        connection: server.connection,
+        create: script,
+        update: script,
+        delete: step.apply((s) => remoteCommandLine(s.delete, { sudo: server.sudo })),
+        triggers: step.apply((s) => [...s.triggers]),
+        logging: command.types.enums.remote.Logging.Stderr,
+        addPreviousOutputInEnv: false,
+      },
+      { parent: this, dependsOn: [server.ready], additionalSecretOutputs: ['stdout'] },
+    );
+    const token = pulumi.secret(
+      cmd.stdout.apply((out) => {
+        const line = out.split('\n').find((l) => l.startsWith(JOIN_TOKEN_OUTPUT_PREFIX));
+        if (!line) throw new Error(`[ExternalWorkloadHost ${name}] the join command on ${server.nodeName} printed no join token`);
+        return line.slice(JOIN_TOKEN_OUTPUT_PREFIX.length).trim();
+      }),
+    );
+    return { command: cmd, token };
   }
 
   /**

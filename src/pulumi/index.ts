@@ -12,5 +12,6 @@ export * from './service-profile';
 export * from './egress-network';
 export * from './default-inbound-policy';
 export * from './external-workload-host';
+export * from './spire-server-host';
 export * from './mesh-expansion-service';
 export * from './linkerd-network-policies';
