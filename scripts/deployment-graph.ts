@@ -63,6 +63,8 @@ export async function recordExampleGraph(): Promise<GraphNode[]> {
     stateFor: (r) => {
       if (r.type === 'tls:index/privateKey:PrivateKey') return { privateKeyPem: `mock-key-${r.name}` };
       if (r.type.startsWith('tls:index/') && r.type.endsWith('Cert')) return { certPem: `mock-cert-${r.name}` };
+      // what a SPIRE server host's join command prints
+      if (r.type === 'command:remote:Command' && r.name.endsWith('-join')) return { stdout: `join-token: 00000000-0000-4000-8000-${r.name.length.toString().padStart(12, '0')}\n` };
       return {};
     },
   });
@@ -73,7 +75,9 @@ export async function recordExampleGraph(): Promise<GraphNode[]> {
   program(
     {
       trustAnchorPem: certs.trustAnchor.certificatePem,
-      trustAnchorKeyPem: certs.trustAnchor.keyPem,
+      spireCaPem: certs.spireCa!.certificatePem,
+      spireCaKeyPem: certs.spireCa!.keyPem,
+      spireServerAddress: '192.0.2.50',
       issuerCertificatePem: certs.issuer.certificatePem,
       issuerKeyPem: certs.issuer.keyPem,
       vmAddresses: ['192.0.2.10', '192.0.2.11'],

@@ -6,19 +6,25 @@
  *
  * The mesh is the one installed by another app (e.g. `examples/aks-dgraph`): this app refers to it by
  * its facts. Synthesis writes the manifests to `<outdir>/mesh-expansion.k8s.yaml` and each VM's
- * provisioning bundle and cloud-init user-data to `<outdir>/hosts/<machine>/`. On a VM:
+ * provisioning bundle and cloud-init user-data to `<outdir>/hosts/<machine>/`, and the SPIRE server
+ * host's to `<outdir>/hosts/spire-1/` with one join script per VM:
  *
  * ```sh
- * kubectl -n mixed-env get secret <vm>-readiness-token -o jsonpath='{.data.token}' | base64 -d > api-token   # where kubectl runs
- * sudo LINKERD_EW_TRUST_ANCHOR_KEY_FILE=/root/ca.key LINKERD_EW_API_TOKEN_FILE=/root/api-token bash bundle.sh create
+ * # on spire-1 (once): the upstream CA key from `linkerd-constructs certs` (spire-ca.key)
+ * sudo LINKERD_SPIRE_UPSTREAM_CA_KEY_FILE=/root/spire-ca.key bash bundle.sh create
+ * sudo bash join-my-vm.sh /root/my-vm.token          # the VM's entry and a one-time join token (0600)
+ * # where kubectl runs: the readiness reporter's token
+ * kubectl -n mixed-env get secret external-workload-readiness-token -o jsonpath='{.data.token}' | base64 -d > api-token
+ * # on my-vm, with both files copied there (mode 0600)
+ * sudo LINKERD_EW_JOIN_TOKEN_FILE=/root/my-vm.token LINKERD_EW_API_TOKEN_FILE=/root/api-token bash bundle.sh create
  * ```
  */
 import * as path from 'path';
 import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { API_SERVER, APP_LABELS, APP_PORT, HOSTS, NAMESPACE, seedWorkloads, TRUST_ANCHOR_PEM } from './workloads';
+import { API_SERVER, APP_LABELS, APP_PORT, HOSTS, NAMESPACE, seedWorkloads, SPIRE_CA_PEM, SPIRE_SERVER, TRUST_ANCHOR_PEM } from './workloads';
 import { meshInfoWithDefaults } from 'linkerd-constructs';
-import { ExternalWorkloadHost, LinkerdNetworkPolicies, MeshAuthorization, MeshExpansionService, type MeshReference } from 'linkerd-constructs/cdk8s';
+import { ExternalWorkloadHost, LinkerdNetworkPolicies, MeshAuthorization, MeshExpansionService, SpireServerHost, type MeshReference } from 'linkerd-constructs/cdk8s';
 
 /** The mesh, installed elsewhere with Linkerd's defaults (namespace `linkerd`, trust domain `cluster.local`). */
 export function existingMesh(): MeshReference {
@@ -29,7 +35,17 @@ export function existingMesh(): MeshReference {
 export function meshExpansion(scope: Construct, mesh: MeshReference): ExternalWorkloadHost[] {
   for (const obj of seedWorkloads()) new ApiObject(scope, `${obj.kind}-${obj.metadata.name}`, obj);
 
-  // the VMs: SPIRE preinstalled in /opt/spire/bin (the seed copies it there), the proxy from its image
+  // the trust domain's one SPIRE server, on its own host; its upstream CA is an intermediate the
+  // trust anchor signed (the key goes to that host only, never into this output)
+  const spire = new SpireServerHost(scope, 'spire', {
+    mesh,
+    trustAnchorPem: TRUST_ANCHOR_PEM,
+    ...SPIRE_SERVER,
+    upstreamCaPem: SPIRE_CA_PEM,
+    install: { kind: 'path', serverBinary: '/opt/spire/bin/spire-server' },
+  });
+
+  // the VMs: spire-agent preinstalled in /opt/spire/bin (the seed copies SPIRE there), the proxy from its image
   const hosts = HOSTS.map(
     (h) =>
       new ExternalWorkloadHost(scope, h.name, {
@@ -43,7 +59,8 @@ export function meshExpansion(scope: Construct, mesh: MeshReference): ExternalWo
         identity: h.identity,
         serverName: h.serverName,
         trustAnchorPem: TRUST_ANCHOR_PEM,
-        spire: { kind: 'local', install: { kind: 'path', serverBinary: '/opt/spire/bin/spire-server', agentBinary: '/opt/spire/bin/spire-agent' } },
+        // only a SPIRE agent: the VM holds no key that signs for the mesh
+        spire: { kind: 'agent', server: spire, install: { kind: 'path', agentBinary: '/opt/spire/bin/spire-agent' } },
         proxy: { binary: { kind: 'image' } },
         // the VM keeps its ExternalWorkload's Ready condition in step with its proxy (Linkerd routes only to Ready ones)
         readiness: API_SERVER,

@@ -10,16 +10,28 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { APP_LABELS, APP_PORT, HOSTS, NAMESPACE, seedWorkloads } from './workloads';
+import { APP_LABELS, APP_PORT, HOSTS, NAMESPACE, seedWorkloads, SPIRE_SERVER } from './workloads';
 import type { KubeObject } from 'linkerd-constructs';
-import { ExternalWorkloadHost, LinkerdMesh, LinkerdNetworkPolicies, MeshAuthorization, MeshExpansionService, MeshIdentity } from 'linkerd-constructs/pulumi';
+import {
+  ExternalWorkloadHost,
+  LinkerdMesh,
+  LinkerdNetworkPolicies,
+  MeshAuthorization,
+  MeshExpansionService,
+  MeshIdentity,
+  SpireServerHost,
+} from 'linkerd-constructs/pulumi';
 
 /** What the program needs: the mesh identity (the trust anchor key also signs the VMs' identities) and the VMs. */
 export interface MeshExpansionConfig {
   /** Trust anchor certificate, PEM (the seed's `ca.crt`). */
   readonly trustAnchorPem: pulumi.Input<string>;
-  /** Trust anchor key, PEM (the seed's `ca.key`): the VMs' SPIRE servers sign with it. Kept secret. */
-  readonly trustAnchorKeyPem: pulumi.Input<string>;
+  /** SPIRE upstream CA, PEM: an intermediate the trust anchor signed (`linkerd-constructs certs`: spire-ca.crt). */
+  readonly spireCaPem: pulumi.Input<string>;
+  /** Its key, PEM (spire-ca.key). Kept secret; reaches the SPIRE server host only. */
+  readonly spireCaKeyPem: pulumi.Input<string>;
+  /** SSH address of the SPIRE server host. */
+  readonly spireServerAddress: pulumi.Input<string>;
   /** Issuer certificate, PEM, signed by the trust anchor. */
   readonly issuerCertificatePem: pulumi.Input<string>;
   /** Issuer key, PEM. Kept secret. */
@@ -85,6 +97,20 @@ export function program(config: MeshExpansionConfig, options: pulumi.ComponentRe
   const namespace = workloadResource(nsObj, options);
   for (const obj of podObjects) workloadResource(obj, { ...options, dependsOn: [namespace, mesh.controlPlane] });
 
+  // the trust domain's one SPIRE server, on its own host (the VMs run only an agent)
+  const spire = new SpireServerHost(
+    'spire',
+    {
+      mesh,
+      ...SPIRE_SERVER,
+      connection: { host: config.spireServerAddress, user: 'root', privateKey: config.sshPrivateKey },
+      upstreamCaPem: config.spireCaPem,
+      upstreamCaKeyPem: pulumi.secret(config.spireCaKeyPem),
+      install: { kind: 'url', sha256: config.spireSha256 },
+    },
+    options,
+  );
+
   // the VMs, over SSH
   const hosts = HOSTS.map(
     (h, i) =>
@@ -101,8 +127,8 @@ export function program(config: MeshExpansionConfig, options: pulumi.ComponentRe
           identity: h.identity,
           serverName: h.serverName,
           connection: { host: config.vmAddresses[i], user: 'root', privateKey: config.sshPrivateKey },
-          trustAnchorKeyPem: config.trustAnchorKeyPem,
-          spire: { kind: 'local', install: { kind: 'url', sha256: config.spireSha256 } },
+          // only a SPIRE agent, joining the server with a one-time token: no key that signs for the mesh
+          spire: { kind: 'agent', server: spire, install: { kind: 'url', sha256: config.spireSha256 } },
           proxy: { binary: { kind: 'image' } },
           // the VM keeps its ExternalWorkload's Ready condition in step with its proxy, with a token that
           // may only patch that status (its CA: the cluster CA in the token Secret)
@@ -166,7 +192,9 @@ export function programFromStackConfig(): Record<string, unknown> {
   const c = new pulumi.Config();
   const out = program({
     trustAnchorPem: c.require('trustAnchorPem'),
-    trustAnchorKeyPem: c.requireSecret('trustAnchorKeyPem'),
+    spireCaPem: c.require('spireCaPem'),
+    spireCaKeyPem: c.requireSecret('spireCaKeyPem'),
+    spireServerAddress: c.require('spireServerAddress'),
     issuerCertificatePem: c.require('issuerCertificatePem'),
     issuerKeyPem: c.requireSecret('issuerKeyPem'),
     vmAddresses: [c.require('vm1Address'), c.require('vm2Address')],

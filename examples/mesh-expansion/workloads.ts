@@ -14,6 +14,13 @@ export const APP_LABELS = { app: 'legacy-app' };
 /** The trust anchor certificate of the mesh (public; the seed's `ca.crt`). Its key never enters this repository. */
 export const TRUST_ANCHOR_PEM = fs.readFileSync(path.join(__dirname, 'trust-anchor.crt'), 'utf8');
 /**
+ * The SPIRE upstream CA (public): an intermediate the trust anchor signed (`linkerd-constructs certs`
+ * writes `spire-ca.crt`). Its key goes to the SPIRE server host only, never to a workload VM.
+ */
+export const SPIRE_CA_PEM = fs.readFileSync(path.join(__dirname, 'spire-ca.crt'), 'utf8');
+/** The trust domain's SPIRE server host: the VMs join it; they run only a SPIRE agent. */
+export const SPIRE_SERVER = { nodeName: 'spire-1', address: '192.0.2.50' };
+/**
  * The Kubernetes API server as the VMs reach it, and its CA (the kubeconfig's `server` and decoded
  * `certificate-authority-data`): each VM reports its readiness there. Replace both with your cluster's.
  */

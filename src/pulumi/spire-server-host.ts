@@ -7,20 +7,23 @@
 import { createHash } from 'crypto';
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
-import type { HostConnectionArgs } from './external-workload-host';
+import type { HostConnectionArgs, WithInputs } from './external-workload-host';
 import type { MeshReference } from './mesh-reference';
 import { formatIssue } from '../core/errors';
-import type { SpireServerReference } from '../core/host/props';
+import type { SpireServerReference, SpireUrlInstall } from '../core/host/props';
 import { remoteCommandLine } from '../core/host/remote';
 import {
   resolveSpireServerHost,
   spireServerHostPlan,
   type ResolvedSpireServerHost,
   type SpireServerHostProps as CoreSpireServerHostProps,
+  type SpireServerPathInstall,
 } from '../core/host/spire-server-host';
 
 /** Args of {@link SpireServerHost}. */
-export interface SpireServerHostArgs extends Omit<CoreSpireServerHostProps, 'trustAnchorPem' | 'upstreamCaPem'> {
+export interface SpireServerHostArgs extends Omit<CoreSpireServerHostProps, 'trustAnchorPem' | 'upstreamCaPem' | 'install'> {
+  /** Where `spire-server` comes from: the release archive (URL and sha256 may be Inputs) or a path. */
+  readonly install: WithInputs<SpireUrlInstall | SpireServerPathInstall, 'url' | 'sha256'>;
   /** The mesh whose identities the server issues. */
   readonly mesh: MeshReference;
   /** How to reach the host over SSH. */
@@ -73,10 +76,17 @@ export class SpireServerHost extends pulumi.ComponentResource implements SpireSe
   public constructor(name: string, args: SpireServerHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('linkerd-constructs:index:SpireServerHost', name, {}, opts);
     const scope = `SpireServerHost ${name}`;
-    const { mesh, connection, trustAnchorPem, upstreamCaPem, upstreamCaKeyPem, ...rest } = args;
-    // which steps exist, and every plain prop, is checked now; the PEMs when they are known
+    const { mesh, connection, trustAnchorPem, upstreamCaPem, upstreamCaKeyPem, install, ...rest } = args;
+    // the install source with its (possibly late) URL and sha256
+    const installWith = (url: string | undefined, sha256: string | undefined): SpireUrlInstall | SpireServerPathInstall =>
+      install.kind === 'url' ? { kind: 'url', arch: install.arch, sha256: sha256 as string, ...(url !== undefined ? { url } : {}) } : install;
+    const plain = (v: pulumi.Input<string> | undefined, placeholder: string) => (v === undefined ? undefined : typeof v === 'string' ? v : placeholder);
+    const url = install.kind === 'url' ? install.url : undefined;
+    const sha = install.kind === 'url' ? install.sha256 : undefined;
+    // which steps exist, and every plain prop, is checked now; the PEMs and late values when they are known
     const placeholders = { trustAnchorPem: PLACEHOLDER_PEM, upstreamCaPem: PLACEHOLDER_PEM };
-    const shape = resolveSpireServerHost(scope, { ...rest, ...placeholders }, mesh.info, { checkCertificates: false });
+    const shapeInstall = installWith(plain(url, 'https://placeholder.invalid/spire.tar.gz'), plain(sha, '0'.repeat(64)));
+    const shape = resolveSpireServerHost(scope, { ...rest, ...placeholders, install: shapeInstall }, mesh.info, { checkCertificates: false });
     for (const w of shape.warnings) void pulumi.log.warn(formatIssue(w), this);
     this.address = shape.address;
     this.port = shape.port;
@@ -85,8 +95,10 @@ export class SpireServerHost extends pulumi.ComponentResource implements SpireSe
     this.sudo = connection.sudo ?? false;
     this.connection = commandConnection(connection);
     this.resolved = pulumi
-      .all([pulumi.output(trustAnchorPem ?? mesh.trustAnchorPem), pulumi.output(upstreamCaPem)])
-      .apply(([anchor, upstream]) => resolveSpireServerHost(scope, { ...rest, trustAnchorPem: anchor, upstreamCaPem: upstream }, mesh.info));
+      .all([pulumi.output(trustAnchorPem ?? mesh.trustAnchorPem), pulumi.output(upstreamCaPem), pulumi.output(url), pulumi.output(sha)])
+      .apply(([anchor, upstream, u, h]) =>
+        resolveSpireServerHost(scope, { ...rest, trustAnchorPem: anchor, upstreamCaPem: upstream, install: installWith(u, h) }, mesh.info),
+      );
     const plan = this.resolved.apply(spireServerHostPlan);
     const key = pulumi.secret(upstreamCaKeyPem);
     const steps: Record<string, command.remote.Command> = {};

@@ -29,13 +29,19 @@ describe('cdk8s app', () => {
     objects = parseAllDocuments(fs.readFileSync(files[0], 'utf8')).map((d) => d.toJS()).filter(Boolean);
   });
 
-  test('writes mesh-expansion.k8s.yaml and each VM\'s bundle and cloud-init, and returns every path', () => {
+  test('writes mesh-expansion.k8s.yaml, each VM\'s bundle and cloud-init, the SPIRE server host\'s, and its join and leave scripts', () => {
     expect(files.map((f) => path.relative(outdir, f))).toEqual([
       'mesh-expansion.k8s.yaml',
       'hosts/my-vm-2/bundle.sh',
       'hosts/my-vm-2/cloud-init.yaml',
       'hosts/my-vm/bundle.sh',
       'hosts/my-vm/cloud-init.yaml',
+      'hosts/spire-1/bundle.sh',
+      'hosts/spire-1/cloud-init.yaml',
+      'hosts/spire-1/join-my-vm-2.sh',
+      'hosts/spire-1/join-my-vm.sh',
+      'hosts/spire-1/leave-my-vm-2.sh',
+      'hosts/spire-1/leave-my-vm.sh',
     ]);
     expect(files.every((f) => fs.existsSync(f))).toBe(true);
   });
@@ -79,8 +85,12 @@ describe('cdk8s app', () => {
     const bundle = fs.readFileSync(path.join(outdir, 'hosts/my-vm/bundle.sh'), 'utf8');
     expect(bundle).toContain('LINKERD2_PROXY_IDENTITY_SERVER_ID=spiffe://root.linkerd.cluster.local/external-workload');
     expect(bundle).toContain("LINKERD2_PROXY_DESTINATION_CONTEXT='{\"ns\":\"mixed-env\",\"nodeName\":\"my-vm\",\"external_workload\":\"external-workload\"}'");
-    expect(bundle).toContain('-selector "$SELECTOR"');
-    expect(bundle).toContain('readonly SELECTOR=unix:uid:2102');
+    // the VM runs only an agent (its join token from a file); its entry is made on the SPIRE server host
+    expect(bundle).toContain('LINKERD_EW_JOIN_TOKEN_FILE');
+    expect(bundle).not.toContain('spire-server');
+    const join = fs.readFileSync(path.join(outdir, 'hosts/spire-1/join-my-vm.sh'), 'utf8');
+    expect(join).toContain('-selector "$SELECTOR"');
+    expect(join).toContain('readonly SELECTOR=unix:uid:2102');
     for (const f of files) expect(fs.readFileSync(f, 'utf8')).not.toMatch(PRIVATE_KEY_BLOCK);
     const cloudInit = parse(fs.readFileSync(path.join(outdir, 'hosts/my-vm/cloud-init.yaml'), 'utf8'));
     expect(cloudInit.write_files[0].content).toBe(bundle);
@@ -103,6 +113,8 @@ describe('Pulumi program', () => {
       stateFor: (r) => {
         if (r.type === 'tls:index/privateKey:PrivateKey') return { privateKeyPem: `mock-key-${r.name}` };
         if (r.type.startsWith('tls:index/') && r.type.endsWith('Cert')) return { certPem: `mock-cert-${r.name}` };
+        // what a SPIRE server host's join command prints
+        if (r.type === 'command:remote:Command' && r.name.endsWith('-join')) return { stdout: `join-token: 00000000-0000-4000-8000-${r.name.length.toString().padStart(12, '0')}\n` };
         return {};
       },
     });
@@ -112,7 +124,9 @@ describe('Pulumi program', () => {
     out = program(
       {
         trustAnchorPem: certs.trustAnchor.certificatePem,
-        trustAnchorKeyPem: certs.trustAnchor.keyPem,
+        spireCaPem: certs.spireCa!.certificatePem,
+        spireCaKeyPem: certs.spireCa!.keyPem,
+        spireServerAddress: '192.0.2.50',
         issuerCertificatePem: certs.issuer.certificatePem,
         issuerKeyPem: certs.issuer.keyPem,
         vmAddresses: ['192.0.2.10', '192.0.2.11'],
@@ -133,7 +147,8 @@ describe('Pulumi program', () => {
     expect(names('MeshExpansionService')).toEqual(['legacy-app', 'legacy-app-cluster']);
     expect(names('MeshAuthorization')).toEqual(['in-cluster-endpoint', 'external-workload-endpoint', 'external-workload-2-endpoint']);
     expect(names('LinkerdNetworkPolicies')).toEqual(['network-policies']);
-    expect(env.byType('command:remote:Command')).toHaveLength(22);
+    // the SPIRE server host's 3 steps; per VM 8 steps and its join command on the server host
+    expect(env.byType('command:remote:Command')).toHaveLength(21);
     expect(out.identities).toEqual(['spiffe://root.linkerd.cluster.local/external-workload', 'spiffe://root.linkerd.cluster.local/mixed-env/external-workload-2']);
   });
 
@@ -165,15 +180,17 @@ describe('Pulumi program', () => {
     expect(graph.reaches('legacy-app-service-mixed-env-legacy-app', 'namespace-mixed-env')).toBe(true);
   });
 
-  test('the trust anchor key and the SSH key are secrets and never in plain text', async () => {
-    const keyLine = certs.trustAnchor.keyPem.split('\n')[1];
+  test('the SPIRE CA key and the SSH key are secrets and never in plain text; the trust anchor key is not an input at all', async () => {
+    const keyLine = certs.spireCa!.keyPem.split('\n')[1];
     const sshLine = SSH_KEY.split('\n')[1];
     const SIG = '4dabf18193072939515e22adb298388d';
     const plain = (v: unknown): string[] =>
       v && typeof v === 'object' ? ((v as Record<string, unknown>)[SIG] ? [] : Object.values(v as object).flatMap(plain)) : typeof v === 'string' ? [v] : [];
     const strings = env.resources.flatMap((r) => plain(r.inputs));
     expect(strings.filter((s) => s.includes(keyLine) || s.includes(sshLine))).toEqual([]);
-    for (const h of out.hosts) expect(await isSecretOutput(h.steps['spire-upstream-ca'].stdin)).toBe(true);
+    for (const h of out.hosts) expect(await isSecretOutput(h.steps['spire-agent'].stdin)).toBe(true);
+    const anchorKeyLine = certs.trustAnchor.keyPem.split('\n')[1];
+    expect(JSON.stringify(env.resources.map((r) => r.inputs))).not.toContain(anchorKeyLine);
   });
 
   test('the deployment graph script draws components as subgraphs and every dependency as an edge', async () => {
@@ -183,7 +200,8 @@ describe('Pulumi program', () => {
     expect(text).toContain('subgraph r_external_workload["ExternalWorkloadHost<br/>external-workload"]');
     expect(text).toContain('  r_linkerd_crds --> r_external_workload_externalworkload_mixed_env_external_workload');
     expect(text).toContain('  r_linkerd_control_plane --> r_external_workload_preflight');
-    expect(text).toContain('  r_external_workload_spire_agent --> r_external_workload_spire_workload_entry');
+    expect(text).toContain('  r_external_workload_join --> r_external_workload_spire_agent');
+    expect(text).toContain('  r_spire_spire_server --> r_external_workload_join');
     const edges = text.split('\n').filter((l) => l.includes(' --> '));
     expect(edges.length).toBe(new Set(nodes.flatMap((n) => n.dependsOn.map((d) => `${d}>${n.name}`))).size);
   });

@@ -10,6 +10,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { seedHostProps } from './support/mesh';
+import { shellcheck, testWithShellcheck } from './support/shellcheck';
 import { documentedSpireKeys } from './support/spire-reference';
 import {
   hclKeyPaths,
@@ -300,5 +301,22 @@ describeWithFixtures('SPIRE reads these configurations (its reference configurat
     const agentConf = spireAgentConfig(h, h.spire as ResolvedSpireAgent, 'token');
     expect(hclKeyPaths(agentConf).filter((k) => !agentKeys.has(k))).toEqual([]);
     expect(hclKeyPaths(agentConf)).not.toContain('agent.insecure_bootstrap');
+  });
+});
+
+describe('shellcheck', () => {
+  testWithShellcheck('the server host\'s plan, its join step, and the agent-only VM\'s plan and bundle pass shellcheck', () => {
+    const pki = makePki();
+    const s = resolveSpireServerHost('spire-1', serverProps(pki), mesh);
+    const h = resolveHost('vm', agentHostProps(pki), mesh);
+    const scripts: Record<string, string> = {};
+    for (const step of spireServerHostPlan(s).steps) Object.assign(scripts, { [`server-${step.id}-create`]: step.create, [`server-${step.id}-delete`]: step.delete });
+    const join = spireJoinStep(s, h);
+    Object.assign(scripts, { 'join-create': join.create, 'join-delete': join.delete });
+    const plan = planHost('vm', agentHostProps(pki), mesh);
+    for (const step of plan.steps) Object.assign(scripts, { [`vm-${step.id}-create`]: step.create, [`vm-${step.id}-delete`]: step.delete });
+    scripts['vm-bundle'] = renderShellBundle(plan);
+    scripts['server-bundle'] = renderShellBundle(spireServerHostPlan(s));
+    expect(shellcheck(scripts)).toEqual([]);
   });
 });

@@ -139,10 +139,7 @@ export function spireInstallStepFor(spec: SpireInstallSpec, del: (parts: ScriptP
         step: 'spire-install',
         title: `SPIRE: use the ${names} binaries already installed on the host`,
         vars: binVars,
-        body: `for bin in ${binList}; do
-  [ -x "$bin" ] || fail "$bin is not an executable file (spire.install)"
-  log "using $bin"
-done`,
+        body: binVars.map(([v]) => `[ -x "$${v}" ] || fail "$${v} is not an executable file (spire.install)"\nlog "using $${v}"`).join('\n'),
       }),
       delete: del({ step: 'spire-install', title: 'SPIRE: binaries were given; nothing to remove', vars: binVars, body: 'log "the SPIRE binaries were installed by someone else: left in place"' }),
       triggers: spec.binaries.map((b) => `spire.${b.name}=${b.path}`),
@@ -178,9 +175,7 @@ download "$URL" "$work/spire.tar.gz"
 check_sha256 "$work/spire.tar.gz" "$SHA256" "$URL"
 mkdir -p -- "$work/x"
 tar -xzf "$work/spire.tar.gz" -C "$work/x" --strip-components=1
-for bin in ${spec.binaries.map((b) => b.name).join(' ')}; do
-  [ -x "$work/x/bin/$bin" ] || fail "the archive has no bin/$bin"
-done
+${spec.binaries.map((b) => `[ -x "$work/x/bin/${b.name}" ] || fail "the archive has no bin/${b.name}"`).join('\n')}
 mkdir -p -- "$BIN_DIR"
 ${installs}
 printf '%s\\n' "$SHA256" >"$MARKER"
