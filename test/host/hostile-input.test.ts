@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { seedHostProps } from './support/mesh';
 import { ValidationError } from '../../src/core/errors';
-import { planHost, renderShellBundle, type ExternalWorkloadHostProps } from '../../src/core/host';
+import { planHost, renderShellBundle, resolveSpireServerHost, spireServerHostPlan, type ExternalWorkloadHostProps, type SpireServerHostProps } from '../../src/core/host';
 import { defaultMesh } from '../support/mesh';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-hostile-'));
@@ -33,6 +33,7 @@ function withValue(props: any, dotted: string, value: string): any {
 }
 
 const root = path.join(work, 'root');
+const SERVER = { address: '192.0.2.50', port: 8081, trustDomain: 'root.linkerd.cluster.local', nodeName: 'spire-1' };
 const base = (): ExternalWorkloadHostProps => ({ ...seedHostProps(), root, preflight: { checkControlPlane: true } } as ExternalWorkloadHostProps);
 const VARIANTS: Array<[string, Partial<ExternalWorkloadHostProps>]> = [
   ['name', {}], ['namespace', {}], ['nodeName', {}], ['identity', {}], ['serverName', {}], ['root', {}],
@@ -49,6 +50,9 @@ const VARIANTS: Array<[string, Partial<ExternalWorkloadHostProps>]> = [
   ['proxy.binary.containerTool', { proxy: { binary: { kind: 'image' } } }],
   ['trustAnchorPem', {}],
   ['readiness.apiServerUrl', {}], ['readiness.apiServerCaPem', {}],
+  ...(['spire.server.address', 'spire.server.trustDomain', 'spire.server.nodeName', 'spire.install.agentBinary', 'spire.version'] as const).map(
+    (f) => [f, { spire: { kind: 'agent', server: SERVER, install: { kind: 'path', agentBinary: '/opt/spire/bin/spire-agent' } } }] as [string, Partial<ExternalWorkloadHostProps>],
+  ),
 ];
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -82,4 +86,39 @@ test('the payloads are real: unquoted, they would run', () => {
   spawnSync('bash', ['-c', `echo ${PAYLOADS[0]}`]);
   expect(fs.existsSync(marker)).toBe(true);
   fs.rmSync(marker);
+});
+
+// the SPIRE server host: every string prop, the same payloads, its bundle run the same way
+const EXAMPLE = path.join(__dirname, '..', '..', 'examples', 'mesh-expansion');
+const serverBase = (): SpireServerHostProps => ({
+  nodeName: 'spire-1',
+  address: '192.0.2.50',
+  trustAnchorPem: fs.readFileSync(path.join(EXAMPLE, 'trust-anchor.crt'), 'utf8'),
+  upstreamCaPem: fs.readFileSync(path.join(EXAMPLE, 'spire-ca.crt'), 'utf8'),
+  install: { kind: 'url', sha256: 'c'.repeat(64) },
+  root,
+});
+const SERVER_FIELDS: Array<[string, Partial<SpireServerHostProps>]> = [
+  ['nodeName', {}], ['address', {}], ['trustDomain', {}], ['version', {}], ['caTtl', {}], ['svidTtl', {}], ['root', {}],
+  ['serviceManager.unitDir', {}], ['serviceManager.command', {}], ['install.url', {}], ['install.sha256', {}],
+  ['install.serverBinary', { install: { kind: 'path', serverBinary: '/opt/spire/bin/spire-server' } }],
+  ['upstreamCaPem', {}], ['trustAnchorPem', {}],
+];
+
+test.each(SERVER_FIELDS)('SpireServerHost %s: every payload is rejected before a script exists, or never runs', (field, variant) => {
+  for (const payload of PAYLOADS) {
+    const props = withValue({ ...serverBase(), ...variant }, field, payload);
+    let bundle: string;
+    try {
+      bundle = renderShellBundle(spireServerHostPlan(resolveSpireServerHost('spire', props, defaultMesh())));
+    } catch (e) {
+      expect(e).toBeInstanceOf(ValidationError);
+      continue;
+    }
+    const file = path.join(work, 'server-bundle.sh');
+    fs.writeFileSync(file, bundle, { mode: 0o700 });
+    expect(spawnSync('bash', [file, 'list'], { encoding: 'utf8', timeout: 20_000 }).status).toBe(0);
+    spawnSync('bash', [file, 'create'], { encoding: 'utf8', timeout: 30_000, env: { PATH: '/usr/bin:/bin', LINKERD_SPIRE_UPSTREAM_CA_KEY_FILE: '/nonexistent' } });
+    expect(fs.existsSync(marker)).toBe(false);
+  }
 });

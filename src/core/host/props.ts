@@ -767,6 +767,7 @@ function resolveSpireAgent(
   } else {
     issues.check(isDns1123Subdomain(server.address) || isIp(server.address), 'spire.server.address', server.address, 'expected an IP address or a DNS name');
     issues.check(isPortNumber(server.port), 'spire.server.port', server.port, PORT_NUMBER_RULE);
+    issues.check(isDns1123Subdomain(server.nodeName), 'spire.server.nodeName', server.nodeName, 'expected the SPIRE server host\'s machine name: a DNS-1123 subdomain');
     issues.check(
       server.trustDomain === workloadTrustDomain,
       'spire.server.trustDomain',
