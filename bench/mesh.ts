@@ -30,6 +30,8 @@ function projectRoot(): string {
 
 /** The trust anchor certificate of the mesh (public; the mesh-expansion example's). */
 export const TRUST_ANCHOR_PEM = fs.readFileSync(path.join(projectRoot(), TRUST_ANCHOR_FILE), 'utf8');
+/** The SPIRE upstream CA that anchor signed (the example's; its key discarded). */
+export const SPIRE_CA_PEM = fs.readFileSync(path.join(projectRoot(), 'examples', 'mesh-expansion', 'spire-ca.crt'), 'utf8');
 /** Where SPIRE is on the VMs. */
 export const SPIRE_BINARIES = { serverBinary: '/opt/spire/bin/spire-server', agentBinary: '/opt/spire/bin/spire-agent' };
 

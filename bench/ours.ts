@@ -7,7 +7,7 @@
  */
 import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import { Construct } from 'constructs';
-import { allowedSources, API_SERVER_CIDRS, deploymentManifest, hostWorkloadProps, MESH_INFO, namespaceManifest, SPIRE_BINARIES, TRUST_ANCHOR_PEM, type BenchMesh, type Layout } from './mesh';
+import { allowedSources, API_SERVER_CIDRS, deploymentManifest, hostWorkloadProps, MESH_INFO, namespaceManifest, SPIRE_BINARIES, SPIRE_CA_PEM, TRUST_ANCHOR_PEM, type BenchMesh, type Layout } from './mesh';
 import { ExternalWorkloadHost, LinkerdNetworkPolicies, MeshAuthorization, type MeshReference } from '../src/cdk8s';
 
 /** Builds the app (construction only; `app.synth()` validates and writes the YAML). */
@@ -25,7 +25,7 @@ export function buildOurs(mesh: BenchMesh, outdir: string, layout: Layout = 'cha
         mesh: reference,
         ...hostWorkloadProps(h),
         trustAnchorPem: TRUST_ANCHOR_PEM,
-        spire: { kind: 'local', install: { kind: 'path', ...SPIRE_BINARIES } },
+        spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, install: { kind: 'path', ...SPIRE_BINARIES } },
         proxy: { binary: { kind: 'image' } },
       });
       hosts.set(h.name, host);

@@ -7,7 +7,7 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { allowedSources, API_SERVER_CIDRS, deploymentManifest, hostWorkloadProps, MESH_INFO, namespaceManifest, TRUST_ANCHOR_PEM, type BenchMesh } from './mesh';
+import { allowedSources, API_SERVER_CIDRS, deploymentManifest, hostWorkloadProps, MESH_INFO, namespaceManifest, SPIRE_CA_PEM, TRUST_ANCHOR_PEM, type BenchMesh } from './mesh';
 import { ExternalWorkloadHost, LinkerdNetworkPolicies, MeshAuthorization, type MeshReference } from '../src/pulumi';
 
 /** A stand-in for resources the program only depends on (the mesh's CRDs and control plane). */
@@ -76,8 +76,7 @@ export function buildPulumi(mesh: BenchMesh, prefix = 'bench'): { components: nu
           mesh: reference,
           ...hostWorkloadProps(h),
           connection: { host: h.ip, user: 'root', privateKey: pulumi.secret('bench-ssh-key') },
-          trustAnchorKeyPem: pulumi.secret('bench-trust-anchor-key'),
-          spire: { kind: 'local', install: { kind: 'url', sha256: '0'.repeat(64) } },
+          spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, upstreamCaKeyPem: pulumi.secret('bench-spire-ca-key'), install: { kind: 'url', sha256: '0'.repeat(64) } },
           proxy: { binary: { kind: 'image' } },
         },
         { dependsOn: [namespace] },

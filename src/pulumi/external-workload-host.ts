@@ -29,7 +29,7 @@ import {
 } from '../core/host/props';
 import { API_TOKEN_SECRET, readinessRbacManifests, type ReadinessOptions } from '../core/host/readiness';
 import { remoteCommandLine } from '../core/host/remote';
-import { JOIN_TOKEN_SECRET, TRUST_ANCHOR_KEY_SECRET } from '../core/host/spire';
+import { JOIN_TOKEN_SECRET, SPIRE_UPSTREAM_CA_KEY_SECRET } from '../core/host/spire';
 import { JOIN_TOKEN_OUTPUT_PREFIX, spireJoinStep } from '../core/host/spire-server-host';
 import type { HostPlan, HostStep } from '../core/host/types';
 import type { ExternalWorkloadInfo } from '../core/mesh-info';
@@ -40,7 +40,11 @@ export type WithInputs<T, K extends string> = T extends unknown
   : never;
 
 /** {@link LocalSpireOptions} with the version and the archive's URL and sha256 as Inputs. */
-export interface PulumiLocalSpireOptions extends Omit<LocalSpireOptions, 'version' | 'install'> {
+export interface PulumiLocalSpireOptions extends Omit<LocalSpireOptions, 'version' | 'install' | 'upstreamCaPem'> {
+  /** The SPIRE upstream CA: an intermediate the trust anchor signed, PEM. */
+  readonly upstreamCaPem: pulumi.Input<string>;
+  /** Its private key, PEM. Always a secret; reaches the host on standard input only. */
+  readonly upstreamCaKeyPem: pulumi.Input<string>;
   /** SPIRE version (pinned). @default '1.15.3' */
   readonly version?: pulumi.Input<string>;
   /** Where the binaries come from: a URL + sha256, or paths. */
@@ -110,8 +114,6 @@ export interface ExternalWorkloadHostArgs extends Omit<CoreHostProps, 'workloadI
   readonly workloadIps: pulumi.Input<pulumi.Input<string>[]>;
   /** Trust anchor certificate(s), PEM. @default the mesh's `trustAnchorPem` */
   readonly trustAnchorPem?: pulumi.Input<string>;
-  /** The trust anchor's private key, PEM: SPIRE's upstream CA. Required with a local SPIRE; always a secret. */
-  readonly trustAnchorKeyPem?: pulumi.Input<string>;
   /** Where the proxy's identity comes from. */
   readonly spire: PulumiSpireOptions;
   /** The proxy. */
@@ -148,6 +150,7 @@ function shapeProps(args: ExternalWorkloadHostArgs): CoreHostProps {
   return coreProps(args, {
     trustAnchorPem: plainOr(args.trustAnchorPem, PLACEHOLDER.pem) ?? PLACEHOLDER.pem,
     spireVersion: plainOr(args.spire.kind === 'existing-agent' ? undefined : args.spire.version, PLACEHOLDER.version),
+    upstreamCaPem: args.spire.kind === 'local' ? (plainOr(args.spire.upstreamCaPem, PLACEHOLDER.pem) ?? PLACEHOLDER.pem) : undefined,
     spireUrl: plainOr(spireInstall(args)?.kind === 'url' ? (spireInstall(args) as { url?: pulumi.Input<string> }).url : undefined, PLACEHOLDER.url),
     spireSha256: plainOr(spireInstall(args)?.kind === 'url' ? (spireInstall(args) as { sha256: pulumi.Input<string> }).sha256 : undefined, PLACEHOLDER.sha256),
     proxyUrl: plainOr((args.proxy?.binary as { url?: pulumi.Input<string> } | undefined)?.url, PLACEHOLDER.url),
@@ -173,11 +176,12 @@ interface PlainValues {
   readonly workloadIps: string[];
   readonly apiServerUrl?: string;
   readonly apiServerCaPem?: string;
+  readonly upstreamCaPem?: string;
 }
 
 /** Builds the core props from the args and the (resolved or placeholder) values. */
 function coreProps(args: ExternalWorkloadHostArgs, v: PlainValues): CoreHostProps {
-  const { mesh: _mesh, connection: _connection, trustAnchorKeyPem: _key, spire, proxy, readiness, ...rest } = args;
+  const { mesh: _mesh, connection: _connection, spire, proxy, readiness, ...rest } = args;
   let coreSpire: CoreHostProps['spire'];
   if (spire.kind === 'existing-agent') {
     coreSpire = spire;
@@ -194,7 +198,8 @@ function coreProps(args: ExternalWorkloadHostArgs, v: PlainValues): CoreHostProp
       spire.install?.kind === 'url'
         ? { kind: 'url', arch: spire.install.arch, sha256: v.spireSha256 as string, ...(v.spireUrl !== undefined ? { url: v.spireUrl } : {}) }
         : (spire.install as SpireInstall);
-    coreSpire = { ...spire, version: v.spireVersion, install };
+    const { upstreamCaKeyPem: _key, ...local } = spire;
+    coreSpire = { ...local, version: v.spireVersion, install, upstreamCaPem: v.upstreamCaPem as string };
   }
   let binary: ProxyBinary | undefined;
   const b = proxy?.binary;
@@ -250,7 +255,8 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
     const mesh = args.mesh;
 
     // Which resources exist is decided from plain values; validation of plain values happens now.
-    const anchorKnown = typeof args.trustAnchorPem === 'string';
+    // the anchor (and a local server's upstream CA, checked against it) when they are plain values; else once known
+    const anchorKnown = typeof args.trustAnchorPem === 'string' && (args.spire.kind !== 'local' || typeof args.spire.upstreamCaPem === 'string');
     const shape: ResolvedHost = resolveHost(scope, shapeProps(args), mesh.info, {
       ipsKnown: false,
       checkTrustAnchor: anchorKnown,
@@ -259,8 +265,8 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
     for (const w of [...shape.warnings, ...externalWorkloadUpstreamWarnings(mesh.info, scope)]) void pulumi.log.warn(formatIssue(w), this);
     const shapePlan = hostProvisioningPlan(shape);
     const local = shape.spire.kind === 'local';
-    if (local && args.trustAnchorKeyPem === undefined) {
-      new Issues(scope).error('trustAnchorKeyPem', undefined, "expected the trust anchor's private key (PEM): the host's SPIRE server signs with it (or use spire: { kind: 'existing-agent' })").throwIfErrors();
+    if (local && (args.spire as PulumiLocalSpireOptions).upstreamCaKeyPem === undefined) {
+      new Issues(scope).error('spire.upstreamCaKeyPem', undefined, "expected the SPIRE upstream CA's private key (PEM): the host's SPIRE server signs with it").throwIfErrors();
     }
 
     const ips = pulumi.output(args.workloadIps).apply((list) => {
@@ -291,8 +297,9 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
       pulumi.output((args.proxy?.binary as { image?: pulumi.Input<string> } | undefined)?.image),
       ips,
     ]);
-    const withAnchors = pulumi.all([values, pulumi.output(mesh.trustAnchorPem), readinessValues]);
-    const resolved = withAnchors.apply(([known, meshAnchors, [apiServerUrl, apiServerCaPem]]) =>
+    const upstreamCa = pulumi.output(args.spire.kind === 'local' ? args.spire.upstreamCaPem : undefined);
+    const withAnchors = pulumi.all([values, pulumi.output(mesh.trustAnchorPem), readinessValues, upstreamCa]);
+    const resolved = withAnchors.apply(([known, meshAnchors, [apiServerUrl, apiServerCaPem], upstreamCaPem]) =>
       resolveHost(
         scope,
         coreProps(args, {
@@ -306,6 +313,7 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
           workloadIps: known[7],
           apiServerUrl,
           apiServerCaPem,
+          upstreamCaPem,
         }),
         mesh.info,
         { meshTrustAnchorsPem: meshAnchors },
@@ -333,7 +341,7 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
     };
     // every secret input of the plan, by name: each reaches its step on standard input, with logging off
     const secretInputs: Record<string, pulumi.Output<string>> = {};
-    if (args.trustAnchorKeyPem !== undefined) secretInputs[TRUST_ANCHOR_KEY_SECRET] = pulumi.secret(args.trustAnchorKeyPem);
+    if (args.spire.kind === 'local') secretInputs[SPIRE_UPSTREAM_CA_KEY_SECRET] = pulumi.secret(args.spire.upstreamCaKeyPem);
     if (credential) secretInputs[API_TOKEN_SECRET] = credential.token;
     // agent only: the server host registers this VM and makes its one-time join token (a secret)
     const join = args.spire.kind === 'agent' ? this.joinCommand(name, args.spire.server, resolved) : undefined;

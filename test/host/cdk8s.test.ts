@@ -223,7 +223,8 @@ describe('identity mistakes are errors before anything is applied', () => {
       delivery: MeshDelivery.flux(),
       gatewayApi: { managedBy: 'linkerd-crds-chart' },
     });
-    const { trustAnchorPem: _t, ...rest } = seedHostProps();
+    // (an existing agent: the anchor is what is checked here, not a SPIRE upstream CA)
+    const { trustAnchorPem: _t, ...rest } = seedHostProps({ spire: { kind: 'existing-agent', socketPath: '/run/spire/agent.sock' } });
     expect(() => new ExternalWorkloadHost(chart, 'vm1', { ...rest, mesh, trustAnchorPem: other.trustAnchor.certificatePem } as ExternalWorkloadHostProps)).toThrow(
       /\[ids\/vm1\] trustAnchorPem: received "certificate CN=root\.linkerd\.cluster\.local \(SHA-256 [0-9A-F:.]+"; expected one of the mesh's trust anchors/,
     );

@@ -9,7 +9,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { seedHostProps } from './support/mesh';
+import { seedHostProps, SPIRE_CA_PEM } from './support/mesh';
 import { ValidationError } from '../../src/core/errors';
 import { planHost, renderShellBundle, resolveSpireServerHost, spireServerHostPlan, type ExternalWorkloadHostProps, type SpireServerHostProps } from '../../src/core/host';
 import { defaultMesh } from '../support/mesh';
@@ -41,8 +41,8 @@ const VARIANTS: Array<[string, Partial<ExternalWorkloadHostProps>]> = [
   ['serviceManager.unitDir', {}], ['serviceManager.command', {}], ['traffic.iptablesCommand', {}], ['proxy.user', {}],
   ['spire.version', {}], ['spire.agentId', {}], ['spire.caTtl', {}], ['spire.svidTtl', {}],
   ['spire.install.url', {}], ['spire.install.sha256', {}],
-  ['spire.install.serverBinary', { spire: { kind: 'local', install: { kind: 'path', serverBinary: '/opt/spire/bin/spire-server', agentBinary: '/opt/spire/bin/spire-agent' } } }],
-  ['spire.install.agentBinary', { spire: { kind: 'local', install: { kind: 'path', serverBinary: '/opt/spire/bin/spire-server', agentBinary: '/opt/spire/bin/spire-agent' } } }],
+  ['spire.install.serverBinary', { spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, install: { kind: 'path', serverBinary: '/opt/spire/bin/spire-server', agentBinary: '/opt/spire/bin/spire-agent' } } }],
+  ['spire.install.agentBinary', { spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, install: { kind: 'path', serverBinary: '/opt/spire/bin/spire-server', agentBinary: '/opt/spire/bin/spire-agent' } } }],
   ['spire.socketPath', { spire: { kind: 'existing-agent', socketPath: '/run/spire/agent.sock' } }],
   ['proxy.binary.url', {}], ['proxy.binary.sha256', {}],
   ['proxy.binary.path', { proxy: { binary: { kind: 'path', path: '/usr/local/bin/linkerd2-proxy' } } }],
@@ -75,7 +75,7 @@ test.each(VARIANTS)('%s: every payload is rejected before a script exists, or ne
     expect(spawnSync('bash', ['-n', file]).status).toBe(0);
     const list = spawnSync('bash', [file, 'list'], { encoding: 'utf8', timeout: 20_000 });
     expect(list.status).toBe(0);
-    spawnSync('bash', [file, 'create'], { encoding: 'utf8', timeout: 30_000, env: { PATH: '/usr/bin:/bin', LINKERD_EW_TRUST_ANCHOR_KEY_FILE: '/nonexistent' } });
+    spawnSync('bash', [file, 'create'], { encoding: 'utf8', timeout: 30_000, env: { PATH: '/usr/bin:/bin', LINKERD_SPIRE_UPSTREAM_CA_KEY_FILE: '/nonexistent' } });
     expect(fs.existsSync(marker)).toBe(false);
     outcomes.push('ran harmlessly');
   }

@@ -8,7 +8,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { seedHostProps } from './support/mesh';
+import { seedHostProps, SPIRE_CA_PEM } from './support/mesh';
 import { planHost, type ExternalWorkloadHostProps, type HostStep } from '../../src/core/host';
 import { defaultMesh } from '../support/mesh';
 
@@ -56,13 +56,13 @@ describeTools('install steps', () => {
     expect(spawnSync('tar', ['-czf', archive, '-C', path.dirname(src), 'spire-1.15.3']).status).toBe(0);
     const url = `file://${archive}`;
 
-    const bad = stepOf(root, { spire: { kind: 'local', install: { kind: 'url', url, sha256: 'f'.repeat(64) } } }, 'spire-install');
+    const bad = stepOf(root, { spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, install: { kind: 'url', url, sha256: 'f'.repeat(64) } } }, 'spire-install');
     const failed = bash(bad.create);
     expect(failed.status).toBe(1);
     expect(failed.out).toContain(`error: ${url}: sha256 is ${sha(archive)}; expected ${'f'.repeat(64)}`);
     expect(listTree(path.join(root, 'opt'))).toEqual([]);
 
-    const good = stepOf(root, { spire: { kind: 'local', install: { kind: 'url', url, sha256: sha(archive) } } }, 'spire-install');
+    const good = stepOf(root, { spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, install: { kind: 'url', url, sha256: sha(archive) } } }, 'spire-install');
     const first = bash(good.create);
     expect(first.status).toBe(0);
     expect(first.out).toContain('sha256 verified');

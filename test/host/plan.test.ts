@@ -5,7 +5,7 @@
 import { spawnSync } from 'child_process';
 import { parse } from 'yaml';
 import { describeWithFixtures, readFixture } from '../support/fixtures';
-import { KEY_BODY_LINE, seedHostProps, TRUST_ANCHOR_KEY_PEM, TRUST_ANCHOR_PEM } from './support/mesh';
+import { KEY_BODY_LINE, seedHostProps, SPIRE_CA_PEM, TRUST_ANCHOR_PEM, UPSTREAM_CA_KEY_PEM } from './support/mesh';
 import { defaultMesh } from '../support/mesh';
 import { shellcheck, testWithShellcheck } from './support/shellcheck';
 import { documentedSpireKeys } from './support/spire-reference';
@@ -38,7 +38,7 @@ function allPlans(): Record<string, HostPlan> {
   return {
     'local-url': planHost('a', seedHostProps(), mesh),
     'local-path': planHost('b', seedHostProps({
-      spire: { kind: 'local', install: { kind: 'path', serverBinary: '/usr/local/bin/spire-server', agentBinary: '/usr/local/bin/spire-agent' } },
+      spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, install: { kind: 'path', serverBinary: '/usr/local/bin/spire-server', agentBinary: '/usr/local/bin/spire-agent' } },
       proxy: { binary: { kind: 'path', path: '/usr/local/bin/linkerd2-proxy' } },
       root: '/srv/image-root',
     }), mesh),
@@ -50,7 +50,7 @@ function allPlans(): Record<string, HostPlan> {
     'upload-no-ignored-ports': planHost('d', seedHostProps({
       proxy: { binary: { kind: 'upload', localPath: '/tmp/linkerd2-proxy', sha256: 'c'.repeat(64) }, uid: 3000, user: 'l5d' },
       traffic: { ignoreInboundPorts: [], ignoreOutboundPorts: [], managementPorts: [] },
-      spire: { kind: 'local', install: { kind: 'url', sha256: 'd'.repeat(64), arch: 'arm64' }, version: '1.9.6' },
+      spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, install: { kind: 'url', sha256: 'd'.repeat(64), arch: 'arm64' }, version: '1.9.6' },
     }), mesh),
   };
 }
@@ -95,14 +95,17 @@ describe('step order and shape', () => {
     const plan = planHost('t', seedHostProps(), mesh);
     const readers = plan.steps.filter((s) => s.secrets.length > 0);
     expect(readers.map((s) => s.id)).toEqual(['spire-upstream-ca', 'readiness']);
-    expect(readers[0].secrets).toEqual(['trust-anchor-key']);
-    expect(readers[0].files).toContainEqual({ path: '/opt/spire/certs/ca.key', mode: '0600', secret: 'trust-anchor-key' });
+    expect(readers[0].secrets).toEqual(['spire-upstream-ca-key']);
+    expect(readers[0].files).toContainEqual({ path: '/opt/spire/certs/ca.key', mode: '0600', secret: 'spire-upstream-ca-key' });
+    // the local server's upstream: the intermediate chain, and the anchor as its root bundle; never the anchor's key
+    expect(readers[0].files).toContainEqual({ path: '/opt/spire/certs/ca.crt', mode: '0644', content: `${SPIRE_CA_PEM}\n` });
+    expect(readers[0].files).toContainEqual({ path: '/opt/spire/certs/upstream-bundle.crt', mode: '0644', content: `${TRUST_ANCHOR_PEM}\n` });
     expect(readers[0].create).toContain('key="$(cat)"');
     expect(readers[1].secrets).toEqual(['api-token']);
     expect(readers[1].files).toContainEqual({ path: '/var/lib/linkerd-external-workload/readiness/token', mode: '0600', secret: 'api-token' });
     expect(readers[1].create).toContain('token="$(cat)"');
     expect(plan.secrets).toEqual([
-      expect.objectContaining({ name: 'trust-anchor-key', bundleEnv: 'LINKERD_EW_TRUST_ANCHOR_KEY_FILE' }),
+      expect.objectContaining({ name: 'spire-upstream-ca-key', bundleEnv: 'LINKERD_SPIRE_UPSTREAM_CA_KEY_FILE' }),
       expect.objectContaining({ name: 'api-token', bundleEnv: 'LINKERD_EW_API_TOKEN_FILE', bundleDefaultPath: '/etc/linkerd-external-workload/secrets/api-token' }),
     ]);
     const agent = plan.steps.find((s) => s.id === 'spire-agent')!;
@@ -137,7 +140,7 @@ describe('step order and shape', () => {
   test('every path is under the root prefix; user-given binaries are used as given', () => {
     const h = resolve({
       root: '/srv/image-root',
-      spire: { kind: 'local', install: { kind: 'path', serverBinary: '/usr/local/bin/spire-server', agentBinary: '/usr/local/bin/spire-agent' } },
+      spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, install: { kind: 'path', serverBinary: '/usr/local/bin/spire-server', agentBinary: '/usr/local/bin/spire-agent' } },
     });
     const plan = hostProvisioningPlan(h);
     const paths = plan.steps.flatMap((s) => s.files.map((f) => f.path));
@@ -197,7 +200,7 @@ describe('SPIRE configuration', () => {
     });
 
     test('every key and plugin the server and agent configs use is documented by SPIRE', () => {
-      for (const plan of [resolve(), resolve({ spire: { kind: 'local', install: { kind: 'path', serverBinary: '/a/s', agentBinary: '/a/g' }, logLevel: 'DEBUG' } })]) {
+      for (const plan of [resolve(), resolve({ spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, install: { kind: 'path', serverBinary: '/a/s', agentBinary: '/a/g' }, logLevel: 'DEBUG' } })]) {
         const ls = plan.spire as ResolvedLocalSpire;
         const serverKeys = hclKeyPaths(spireServerConfig(plan, ls));
         const agentKeys = hclKeyPaths(spireAgentConfig(plan, ls, 'x'));
@@ -286,7 +289,7 @@ describe('iptables rules', () => {
 
 describe('validation: errors name the prop, the value and what is allowed, before anything runs', () => {
   test('a missing install source, a bad sha256 and a root proxy user are all reported at once', () => {
-    const e = validationErrorOf(() => resolve({ spire: { kind: 'local', install: { kind: 'url', sha256: 'nope' } }, proxy: { uid: 0, binary: { kind: 'url', url: 'ftp://x', sha256: 'b'.repeat(64) } } }));
+    const e = validationErrorOf(() => resolve({ spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, install: { kind: 'url', sha256: 'nope' } }, proxy: { uid: 0, binary: { kind: 'url', url: 'ftp://x', sha256: 'b'.repeat(64) } } }));
     expect(e.message).toContain('spire.install.sha256: received "nope"; expected the sha256 of the release archive');
     expect(e.message).toContain('proxy.uid: received 0; expected a uid from 1 to 65533');
     expect(e.message).toContain('proxy.binary.url: received "ftp://x"; expected an http(s):// or file:// URL');
@@ -294,7 +297,7 @@ describe('validation: errors name the prop, the value and what is allowed, befor
   });
 
   test('a private key passed as the trust anchor certificate is refused and never printed', () => {
-    const e = validationErrorOf(() => resolve({ trustAnchorPem: `${TRUST_ANCHOR_PEM}\n${TRUST_ANCHOR_KEY_PEM}` }));
+    const e = validationErrorOf(() => resolve({ trustAnchorPem: `${TRUST_ANCHOR_PEM}\n${UPSTREAM_CA_KEY_PEM}` }));
     expect(e.message).toContain('trustAnchorPem: received <redacted private key>');
     expect(e.message).not.toContain(KEY_BODY_LINE);
   });
@@ -337,11 +340,11 @@ describe('shell bundle and cloud-init', () => {
   test('create runs the steps in order, delete in reverse; the secret step reads the key file', () => {
     const creates = bundle.split('\n').filter((l) => /^\s+run_step \d+ .* step_\d+_create/.test(l));
     expect(creates.map((l) => l.trim().split(' ')[2])).toEqual(plan.steps.map((s) => s.id));
-    expect(creates[2]).toContain('"$SECRET_TRUST_ANCHOR_KEY"');
+    expect(creates[2]).toContain('"$SECRET_SPIRE_UPSTREAM_CA_KEY"');
     const deletes = bundle.split('\n').filter((l) => /^\s+run_step \d+ .* step_\d+_delete/.test(l));
     expect(deletes.map((l) => l.trim().split(' ')[2])).toEqual(plan.steps.map((s) => s.id).reverse());
     // the default path is a separate, quoted assignment (never interpolated inside "${VAR:-...}")
-    expect(bundle).toContain('SECRET_TRUST_ANCHOR_KEY="${LINKERD_EW_TRUST_ANCHOR_KEY_FILE:-}"\n[ -n "$SECRET_TRUST_ANCHOR_KEY" ] || SECRET_TRUST_ANCHOR_KEY=/etc/linkerd-external-workload/secrets/trust-anchor.key');
+    expect(bundle).toContain('SECRET_SPIRE_UPSTREAM_CA_KEY="${LINKERD_SPIRE_UPSTREAM_CA_KEY_FILE:-}"\n[ -n "$SECRET_SPIRE_UPSTREAM_CA_KEY" ] || SECRET_SPIRE_UPSTREAM_CA_KEY=/etc/linkerd-external-workload/secrets/spire-ca.key');
   });
 
   test('each step of the bundle is exactly the plan\'s create script', () => {
@@ -351,7 +354,7 @@ describe('shell bundle and cloud-init', () => {
   test('cloud-init writes the bundle and runs it, and says where the key must be', () => {
     const text = renderCloudInit(plan);
     expect(text.startsWith('#cloud-config\n')).toBe(true);
-    expect(text).toContain('must be at /etc/linkerd-external-workload/secrets/trust-anchor.key (mode 0600)');
+    expect(text).toContain('must be at /etc/linkerd-external-workload/secrets/spire-ca.key (mode 0600)');
     const doc = parse(text);
     expect(doc.write_files).toEqual([{ path: '/var/lib/linkerd-external-workload/bundle.sh', permissions: '0700', owner: 'root:root', content: bundle }]);
     expect(doc.runcmd).toEqual([['bash', '/var/lib/linkerd-external-workload/bundle.sh', 'create']]);
@@ -390,7 +393,7 @@ describe("SVID lifetime against SPIRE's CA rotation rule", () => {
   // spiffe/spire pkg/server/ca/manager/manager.go: MaxSVIDTTLForCATTL = min(ca_ttl / 6, 7 days)
   // (the local server's own warning, its blast radius, is tested in test/host/spire-topology.test.ts)
   const warningsOf = (spire: Record<string, unknown>) =>
-    resolveHost('vm', seedHostProps({ spire: { kind: 'local', install: { kind: 'url', sha256: 'a'.repeat(64) }, ...spire } as never }), mesh)
+    resolveHost('vm', seedHostProps({ spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, install: { kind: 'url', sha256: 'a'.repeat(64) }, ...spire } as never }), mesh)
       .warnings.filter((w) => w.field !== 'spire.kind')
       .map((w) => `${w.field}: ${w.allowed}`);
 
@@ -404,7 +407,7 @@ describe("SVID lifetime against SPIRE's CA rotation rule", () => {
   });
 
   test('the server config carries the SVID TTL it was given', () => {
-    const plan = planHost('vm', seedHostProps({ spire: { kind: 'local', install: { kind: 'url', sha256: 'a'.repeat(64) }, svidTtl: '12h' } as never }), mesh);
+    const plan = planHost('vm', seedHostProps({ spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, install: { kind: 'url', sha256: 'a'.repeat(64) }, svidTtl: '12h' } as never }), mesh);
     expect(plan.steps.flatMap((s) => s.files).find((f) => f.path.endsWith('server.conf'))!.content).toMatch(/default_x509_svid_ttl = "12h"/);
   });
 });

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
-import { KEY_BODY_LINE, seedHostProps, TRUST_ANCHOR_KEY_PEM, TRUST_ANCHOR_PEM } from './support/mesh';
+import { KEY_BODY_LINE, seedHostProps, SPIRE_CA_PEM, TRUST_ANCHOR_PEM, UPSTREAM_CA_KEY_PEM } from './support/mesh';
 import { ValidationError } from '../../src/core/errors';
 import { planHost, remoteCommandLine } from '../../src/core/host';
 import { ExternalWorkloadHost, type ExternalWorkloadHostArgs } from '../../src/pulumi/external-workload-host';
@@ -51,8 +51,7 @@ function args(mesh: MeshReference, overrides: Partial<ExternalWorkloadHostArgs> 
     identity: 'spiffe://root.linkerd.cluster.local/external-workload',
     serverName: 'external-workload.cluster.local',
     connection: { host: pulumi.output('192.0.2.10'), user: 'root', privateKey: SSH_KEY },
-    trustAnchorKeyPem: TRUST_ANCHOR_KEY_PEM,
-    spire: { kind: 'local', version: pulumi.output('1.15.3'), install: { kind: 'url', sha256: pulumi.output('a'.repeat(64)) } },
+    spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, upstreamCaKeyPem: UPSTREAM_CA_KEY_PEM, version: pulumi.output('1.15.3'), install: { kind: 'url', sha256: pulumi.output('a'.repeat(64)) } },
     proxy: { binary: { kind: 'url', url: 'https://downloads.example.com/linkerd2-proxy', sha256: 'b'.repeat(64) } },
     readiness: { apiServerUrl: pulumi.output('https://203.0.113.10:6443') },
     ...overrides,
@@ -85,7 +84,7 @@ describe('ExternalWorkloadHost (Pulumi)', () => {
     new ExternalWorkloadHost('vm', args(meshRef()));
     await env.settle();
     // the same host as plain props (the seed's, with the SPIRE version the args resolve to)
-    const plan = planHost('x', seedHostProps({ spire: { kind: 'local', version: '1.15.3', install: { kind: 'url', sha256: 'a'.repeat(64) } } }), defaultMesh());
+    const plan = planHost('x', seedHostProps({ spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, version: '1.15.3', install: { kind: 'url', sha256: 'a'.repeat(64) } } }), defaultMesh());
     plan.steps.forEach((s) => {
       const r = env.byName(`vm-${s.id}`);
       expect(r.inputs.create).toBe(remoteCommandLine(s.create));
@@ -130,7 +129,7 @@ describe('ExternalWorkloadHost (Pulumi)', () => {
     expect(strings.filter((s) => s.includes(KEY_BODY_LINE) || s.includes(SSH_KEY_BODY))).toEqual([]);
     // the key did reach the mocks, as a secret
     const stdin = env.byName('vm-spire-upstream-ca').inputs.stdin;
-    expect(stdin).toEqual({ '4dabf18193072939515e22adb298388d': '1b47061264138c4ac30d75fd1eb44270', 'value': TRUST_ANCHOR_KEY_PEM });
+    expect(stdin).toEqual({ '4dabf18193072939515e22adb298388d': '1b47061264138c4ac30d75fd1eb44270', 'value': UPSTREAM_CA_KEY_PEM });
   });
 
   test('dependsOn: steps in order, the first after the control plane; the CA and the proxy after the trust anchor exists; the ExternalWorkload after the CRDs', async () => {
@@ -221,18 +220,19 @@ describe('ExternalWorkloadHost (Pulumi)', () => {
   });
 
   test('an existing SPIRE agent needs no key and creates no SPIRE steps', async () => {
-    const host = new ExternalWorkloadHost('vm', args(meshRef(), { trustAnchorKeyPem: undefined, spire: { kind: 'existing-agent', socketPath: '/run/spire/agent.sock' } }));
+    const host = new ExternalWorkloadHost('vm', args(meshRef(), { spire: { kind: 'existing-agent', socketPath: '/run/spire/agent.sock' } }));
     await env.settle();
     expect(Object.keys(host.steps)).toEqual(['preflight', 'proxy-user', 'proxy-install', 'proxy-service', 'iptables', 'readiness']);
     expect(env.resources.filter((r) => r.inputs.stdin !== undefined).map((r) => r.name)).toEqual(['vm-readiness']);
   });
 
   test('bad plain props fail at construction, naming the prop; a missing key is named without printing anything secret', () => {
-    expect(() => new ExternalWorkloadHost('bad', args(meshRef(), { spire: { kind: 'local', install: { kind: 'url', sha256: 'short' } } }))).toThrow(ValidationError);
-    expect(() => new ExternalWorkloadHost('bad2', args(meshRef(), { spire: { kind: 'local', install: { kind: 'url', sha256: 'short' } } }))).toThrow(
+    expect(() => new ExternalWorkloadHost('bad', args(meshRef(), { spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, upstreamCaKeyPem: UPSTREAM_CA_KEY_PEM, install: { kind: 'url', sha256: 'short' } } }))).toThrow(ValidationError);
+    expect(() => new ExternalWorkloadHost('bad2', args(meshRef(), { spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, upstreamCaKeyPem: UPSTREAM_CA_KEY_PEM, install: { kind: 'url', sha256: 'short' } } }))).toThrow(
       '[ExternalWorkloadHost bad2] spire.install.sha256: received "short"',
     );
-    expect(() => new ExternalWorkloadHost('bad3', args(meshRef(), { trustAnchorKeyPem: undefined }))).toThrow(/\[ExternalWorkloadHost bad3\] trustAnchorKeyPem: received undefined; expected the trust anchor's private key/);
+    const noKey = { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, install: { kind: 'url', sha256: 'a'.repeat(64) } } as never;
+    expect(() => new ExternalWorkloadHost('bad3', args(meshRef(), { spire: noKey }))).toThrow(/\[ExternalWorkloadHost bad3\] spire.upstreamCaKeyPem: received undefined; expected the SPIRE upstream CA's private key/);
     expect(() => new ExternalWorkloadHost('bad4', args(meshRef(), { ports: [] }))).toThrow(/ports: received \[\]; expected at least one port/);
   });
 

@@ -155,13 +155,13 @@ function forge(inputs: readonly string[], anchorPem: string, trustDomain: string
     expect(forge(inputs, pki.anchorPem, h.spire.trustDomain)).toEqual([]);
   });
 
-  test('control: the opt-in local mode hands the VM the anchor key, and the same attack succeeds (and synthesis warns)', () => {
-    const props = seedHostProps({ trustAnchorPem: pki.anchorPem });
+  test('control: the opt-in local mode hands the VM an intermediate (never the anchor key), and the same attack succeeds with it; synthesis warns', () => {
+    const props = seedHostProps({ trustAnchorPem: pki.anchorPem, spire: { kind: 'local', upstreamCaPem: pki.intermediatePem, install: { kind: 'url', sha256: 'a'.repeat(64) } } });
     const h = resolveHost('vm', props, mesh);
-    expect(h.warnings.map((w) => w.field)).toContain('spire.kind');
     expect(h.warnings.find((w) => w.field === 'spire.kind')!.allowed).toContain('root on it can sign a certificate for every identity of the mesh');
     const plan = planHost('vm', props, mesh);
-    const inputs = everythingTheVmReceives(plan, { 'trust-anchor-key': pki.anchorKeyPem, 'api-token': 'eyJhbGciOi.fake.token' }, proxyEnvironment(h));
+    const inputs = everythingTheVmReceives(plan, { 'spire-upstream-ca-key': pki.intermediateKeyPem, 'api-token': 'eyJhbGciOi.fake.token' }, proxyEnvironment(h));
+    expect(inputs.join('\n')).not.toContain(pki.anchorKeyPem.split('\n')[1]);
     expect(forge(inputs, pki.anchorPem, h.spire.trustDomain)).toHaveLength(1);
   });
 

@@ -11,7 +11,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { KEY_BODY_LINE, seedHostProps, TRUST_ANCHOR_KEY_PEM, TRUST_ANCHOR_PEM } from './support/mesh';
+import { KEY_BODY_LINE, seedHostProps, SPIRE_CA_PEM, TRUST_ANCHOR_PEM, UPSTREAM_CA_KEY_PEM } from './support/mesh';
 import { defaultMesh } from '../support/mesh';
 import { makeApiServerPki, startApiServer } from './support/api-server';
 import { appendRules, describeAsRoot, run, TestNetns } from './support/netns';
@@ -84,7 +84,7 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
     const r = spawnSync('ssh', [...sshOpts, `root@${NS_IP}`, commandLine], { input, encoding: 'utf8', timeout: 120_000 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
-  const secretValues: Record<string, string> = { 'trust-anchor-key': `${TRUST_ANCHOR_KEY_PEM}\n`, 'api-token': `${API_TOKEN}\n` };
+  const secretValues: Record<string, string> = { 'spire-upstream-ca-key': `${UPSTREAM_CA_KEY_PEM}\n`, 'api-token': `${API_TOKEN}\n` };
   /** Runs one step the way remote.Command does: its command line, the secret (if any) on stdin. */
   const runStep = (script: string, secrets: readonly string[]): Result => ssh(remoteCommandLine(script), secrets.length > 0 ? secretValues[secrets[0]] : '');
   const runAll = (p: HostPlan, kind: 'create' | 'delete'): Result[] => {
@@ -114,7 +114,7 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
       'ssh-test',
       seedHostProps({
         root,
-        spire: { kind: 'local', install: { kind: 'path', serverBinary: standins.spireServer, agentBinary: standins.spireAgent } },
+        spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, install: { kind: 'path', serverBinary: standins.spireServer, agentBinary: standins.spireAgent } },
         proxy: { binary: { kind: 'path', path: standins.proxy } },
         serviceManager: { command: standins.systemctl },
         traffic: { managementPorts: [SSH_PORT] },
@@ -212,7 +212,7 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
     const r = runStep(elsewhere.steps[0].create, []);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('[preflight] error: no SPIRE agent socket at /nonexistent.sock');
-    const cp = planHost('ssh-test', seedHostProps({ root, spire: { kind: 'local', install: { kind: 'path', serverBinary: standins.spireServer, agentBinary: standins.spireAgent } }, proxy: { binary: { kind: 'path', path: standins.proxy } }, serviceManager: { command: standins.systemctl } }), defaultMesh({ namespace: 'elsewhere' }));
+    const cp = planHost('ssh-test', seedHostProps({ root, spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, install: { kind: 'path', serverBinary: standins.spireServer, agentBinary: standins.spireAgent } }, proxy: { binary: { kind: 'path', path: standins.proxy } }, serviceManager: { command: standins.systemctl } }), defaultMesh({ namespace: 'elsewhere' }));
     const r2 = runStep(cp.steps[0].create, []);
     expect(r2.status).toBe(1);
     expect(r2.stderr).toContain('[preflight] error: cannot resolve linkerd-dst-headless.elsewhere.svc.cluster.local (destination service)');
@@ -223,7 +223,7 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
     const ca = plan.steps.find((s) => s.id === 'spire-upstream-ca')!;
     const r = ssh(remoteCommandLine(ca.create), '');
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("expected the trust anchor's private key (PEM) on standard input");
+    expect(r.stderr).toContain("expected the upstream CA's private key (PEM) on standard input");
     expect(tree(root)).toEqual(before);
   });
 
@@ -265,8 +265,11 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
     const f = (p: string) => path.join(root, p);
     const mode = (p: string) => (fs.statSync(f(p)).mode % 0o1000).toString(8);
     expect(mode('opt/spire/certs/ca.key')).toBe('600');
-    expect(fs.readFileSync(f('opt/spire/certs/ca.key'), 'utf8')).toBe(`${TRUST_ANCHOR_KEY_PEM}\n`);
-    expect(fs.readFileSync(f('opt/spire/certs/ca.crt'), 'utf8')).toBe(`${TRUST_ANCHOR_PEM}\n`);
+    expect(fs.readFileSync(f('opt/spire/certs/ca.key'), 'utf8')).toBe(`${UPSTREAM_CA_KEY_PEM}\n`);
+    // the upstream: the intermediate chain, and the anchor as its root bundle (never the anchor's key)
+    expect(fs.readFileSync(f('opt/spire/certs/ca.crt'), 'utf8')).toBe(`${SPIRE_CA_PEM}\n`);
+    expect(fs.readFileSync(f('opt/spire/certs/upstream-bundle.crt'), 'utf8')).toBe(`${TRUST_ANCHOR_PEM}\n`);
+    expect(fs.readFileSync(f('opt/spire/conf/server.conf'), 'utf8')).toContain(`bundle_file_path = "${f('opt/spire/certs/upstream-bundle.crt')}"`);
     expect(mode('opt/spire/conf/agent.conf')).toBe('600');
     const agentConf = fs.readFileSync(f('opt/spire/conf/agent.conf'), 'utf8');
     expect(agentConf).not.toContain('join_token =');
@@ -341,11 +344,11 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
     const files = tree(root);
     const nat = ns.natTable();
     const callsBefore = standins.calls().length;
-    const keyFile = path.join(work, 'trust-anchor.key');
-    fs.writeFileSync(keyFile, `${TRUST_ANCHOR_KEY_PEM}\n`, { mode: 0o600 });
+    const keyFile = path.join(work, 'spire-ca.key');
+    fs.writeFileSync(keyFile, `${UPSTREAM_CA_KEY_PEM}\n`, { mode: 0o600 });
     const tokenFile = path.join(work, 'api-token');
     fs.writeFileSync(tokenFile, `${API_TOKEN}\n`, { mode: 0o600 });
-    const r = ssh(`LINKERD_EW_TRUST_ANCHOR_KEY_FILE=${keyFile} LINKERD_EW_API_TOKEN_FILE=${tokenFile} bash -s -- create`, renderShellBundle(plan));
+    const r = ssh(`LINKERD_SPIRE_UPSTREAM_CA_KEY_FILE=${keyFile} LINKERD_EW_API_TOKEN_FILE=${tokenFile} bash -s -- create`, renderShellBundle(plan));
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`==> [3/${plan.steps.length}] spire-upstream-ca`);

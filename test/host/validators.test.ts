@@ -9,7 +9,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { seedHostProps } from './support/mesh';
+import { seedHostProps, SPIRE_CA_PEM } from './support/mesh';
 import { planHost, renderCloudInit } from '../../src/core/host';
 import type { ExternalWorkloadHostProps } from '../../src/core/host';
 import { defaultMesh } from '../support/mesh';
@@ -27,7 +27,7 @@ const withTools = why ? describe.skip : describe;
 
 const HOSTS: Array<[string, Partial<ExternalWorkloadHostProps>]> = [
   ['SPIRE downloaded, proxy downloaded', {}],
-  ['SPIRE binaries given, proxy from the image', { spire: { kind: 'local', install: { kind: 'path', serverBinary: '/opt/spire/bin/spire-server', agentBinary: '/opt/spire/bin/spire-agent' } }, proxy: { binary: { kind: 'image' } } }],
+  ['SPIRE binaries given, proxy from the image', { spire: { kind: 'local', upstreamCaPem: SPIRE_CA_PEM, install: { kind: 'path', serverBinary: '/opt/spire/bin/spire-server', agentBinary: '/opt/spire/bin/spire-agent' } }, proxy: { binary: { kind: 'image' } } }],
   ['an existing SPIRE agent', { spire: { kind: 'existing-agent', socketPath: '/run/spire/agent.sock' } }],
 ];
 

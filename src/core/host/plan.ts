@@ -28,7 +28,7 @@ import {
   spireServerStep,
   spireUpstreamCaStep,
   spireWorkloadEntryStep,
-  trustAnchorKeySecret,
+  upstreamCaKeySecretAt,
 } from './spire';
 import type { HostPlan, HostStep } from './types';
 
@@ -41,8 +41,8 @@ export function hostProvisioningPlan(h: ResolvedHost): HostPlan {
   const secrets = [];
   if (h.spire.kind === 'local') {
     const s = h.spire;
-    steps.push(spireInstallStep(h, s), spireUpstreamCaStep(h), spireServerStep(h, s), spireAgentStep(h, s), spireWorkloadEntryStep(h, s));
-    secrets.push(trustAnchorKeySecret(h));
+    steps.push(spireInstallStep(h, s), spireUpstreamCaStep(h, s), spireServerStep(h, s), spireAgentStep(h, s), spireWorkloadEntryStep(h, s));
+    secrets.push(upstreamCaKeySecretAt(h.layout));
   } else if (h.spire.kind === 'agent') {
     // agent only: the VM holds no key that signs for the mesh; its entry lives on the server host
     steps.push(spireAgentInstallStep(h, h.spire), spireRemoteAgentStep(h, h.spire));

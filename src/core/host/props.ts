@@ -13,6 +13,7 @@ import { resolveExternalWorkload, type ExternalWorkloadProps, type ResolvedExter
 import { hasPemPrivateKey, pemCertificates } from '../identity/certificates';
 import { meshProxyImage, type MeshInfo } from '../mesh-info';
 import { resolveReadiness, type ReadinessOptions, type ResolvedReadiness } from './readiness';
+import { checkUpstreamCa } from './upstream-ca';
 import { checkDns1123Label, checkDuration, durationMs, isDuration, checkSpiffeId, isDns1123Subdomain, isIp, isPortNumber, PORT_NUMBER_RULE } from '../validation';
 
 /** SPIRE release installed by default (the release whose reference configuration the tests check against). */
@@ -25,8 +26,6 @@ export const PROXY_IMAGE_BINARY_PATH = '/usr/lib/linkerd/linkerd2-proxy';
 export const DEFAULT_PROXY_UID = 2102;
 /** Name of the dedicated proxy user. */
 export const DEFAULT_PROXY_USER = 'linkerd-proxy';
-/** Environment variable naming the trust anchor key file when the shell bundle runs. */
-export const TRUST_ANCHOR_KEY_FILE_ENV = 'LINKERD_EW_TRUST_ANCHOR_KEY_FILE';
 
 /** CPU architectures SPIRE publishes release archives for. */
 export type HostArch = 'amd64' | 'arm64';
@@ -102,13 +101,20 @@ export interface SpireAgentOptions {
 }
 
 /**
- * A SPIRE server and agent on the VM itself, as in seed 000's tutorial: the server signs with the
- * mesh's trust anchor key, so root on this VM can mint any identity of the mesh. An explicit opt-in
+ * A SPIRE server and agent on the VM itself, as in seed 000's tutorial, but signing with an
+ * intermediate CA (`upstreamCaPem`, its key on standard input), never the anchor key. Root on this
+ * VM can still mint any identity of the mesh with that intermediate: an explicit opt-in
  * (`kind: 'local'`) for labs; synthesis warns with that blast radius. Use `kind: 'agent'`.
  */
 export interface LocalSpireOptions {
-  /** A local SPIRE server and agent (opt-in: the VM holds the trust anchor key). */
+  /** A local SPIRE server and agent (opt-in: the VM holds a key that signs for the mesh). */
   readonly kind: 'local';
+  /**
+   * The SPIRE upstream CA: an intermediate the trust anchor signed, PEM (`linkerd-constructs certs`
+   * writes `spire-ca.crt`). Its key arrives on standard input (Pulumi: `upstreamCaKeyPem`, a secret;
+   * bundle: the file `LINKERD_SPIRE_UPSTREAM_CA_KEY_FILE` names).
+   */
+  readonly upstreamCaPem: string;
   /** SPIRE version (pinned). @default {@link SPIRE_DEFAULT_VERSION} */
   readonly version?: string;
   /** Where the binaries come from. Required unless given per host: a URL + sha256, or paths. */
@@ -321,8 +327,8 @@ export interface HostLayout {
   readonly unitDir: string;
   /** `/etc` (passwd, group) under the root. */
   readonly etcDir: string;
-  /** Default path of the trust anchor key file the bundle reads. */
-  readonly trustAnchorKeyDefault: string;
+  /** Default path of the SPIRE upstream CA key file the bundle reads (SPIRE server hosts and the local mode). */
+  readonly upstreamCaKeyDefault: string;
   /** The readiness reporter. */
   readonly readinessScript: string;
   /** The reporter's directory (proxy user, 0700): its token and its state. */
@@ -363,7 +369,7 @@ export function hostLayout(root = '/', unitDir = '/etc/systemd/system'): HostLay
     uploadDir: p('/var/lib/linkerd-external-workload/upload'),
     unitDir: p(unitDir),
     etcDir: p('/etc'),
-    trustAnchorKeyDefault: p('/etc/linkerd-external-workload/secrets/trust-anchor.key'),
+    upstreamCaKeyDefault: p('/etc/linkerd-external-workload/secrets/spire-ca.key'),
     readinessScript: p('/opt/linkerd-proxy/bin/report-readiness'),
     readinessDir: p('/var/lib/linkerd-external-workload/readiness'),
     apiServerCa: p('/etc/linkerd-external-workload/api-server-ca.crt'),
@@ -387,7 +393,7 @@ export function ownedDirectories(h: ResolvedHost): string[] {
     l.spireDir,
     l.proxyBinDir,
     l.proxyDir,
-    path.posix.dirname(l.trustAnchorKeyDefault),
+    path.posix.dirname(l.upstreamCaKeyDefault),
     l.configDir,
     l.uploadDir,
     l.readinessDir,
@@ -425,6 +431,8 @@ export interface ResolvedLocalSpire {
   readonly svidTtl: string;
   /** Join token lifetime in seconds. */
   readonly joinTokenTtlSeconds: number;
+  /** The upstream (intermediate) CA chain, PEM (trimmed). */
+  readonly upstreamCaPem: string;
   /** SPIRE log level. */
   readonly logLevel: string;
 }
@@ -587,7 +595,7 @@ export function resolveHost(
   } else if (typeof props.trustAnchorPem !== 'string' || !CERT_RE.test(props.trustAnchorPem)) {
     issues.error('trustAnchorPem', props.trustAnchorPem, 'expected the trust anchor certificate in PEM ("-----BEGIN CERTIFICATE-----...")');
   } else if (hasPemPrivateKey(props.trustAnchorPem)) {
-    issues.error('trustAnchorPem', props.trustAnchorPem, 'expected only certificates: the private key goes to trustAnchorKeyPem (Pulumi) or the key file (bundle), never here');
+    issues.error('trustAnchorPem', props.trustAnchorPem, 'expected only certificates: no VM needs the trust anchor key');
   } else if (opts.checkTrustAnchor !== false) {
     checkHostTrustAnchor(issues, props.trustAnchorPem, opts.meshTrustAnchorsPem);
   }
@@ -706,7 +714,9 @@ export function resolveHost(
     } else {
       issues.error('spire.install', install, 'expected { kind: "url", sha256, url?, arch? } or { kind: "path", serverBinary, agentBinary }');
     }
-    spire = { kind: 'local', version, install: resolvedInstall, serverBinary, agentBinary, trustDomain, agentId, serverPort, caTtl, svidTtl, joinTokenTtlSeconds, logLevel };
+    if (opts.checkTrustAnchor !== false && typeof props.trustAnchorPem === 'string') checkUpstreamCa(issues, s.upstreamCaPem, props.trustAnchorPem, 'spire.upstreamCaPem');
+    const upstreamCaPem = typeof s.upstreamCaPem === 'string' ? s.upstreamCaPem.trim() : '';
+    spire = { kind: 'local', version, install: resolvedInstall, serverBinary, agentBinary, trustDomain, agentId, serverPort, caTtl, svidTtl, joinTokenTtlSeconds, logLevel, upstreamCaPem };
   } else {
     issues.error('spire.kind', (s as { kind?: unknown }).kind, 'expected "local" or "existing-agent"');
     spire = { kind: 'existing-agent', socketPath: '/', trustDomain: workload.spiffeTrustDomain };

@@ -9,7 +9,6 @@
  * Blast radius: root on this host can sign any identity of the trust domain (as the cluster's
  * identity controller can with the issuer key). Harden it like a CA.
  */
-import { X509Certificate } from 'crypto';
 import * as path from 'path';
 import { hclAttr, hclBlock, renderHcl, type HclBody } from './hcl';
 import {
@@ -24,18 +23,14 @@ import {
   type SpireUrlInstall,
 } from './props';
 import { deleteScriptPruning, ifChanged, stepScript } from './shell';
-import { SPIRE_SERVER_UNIT, spireInstallStepFor, workloadEntryId } from './spire';
+import { SPIRE_SERVER_UNIT, spireInstallStepFor, upstreamBundlePath, upstreamCaKeySecretAt, upstreamCaStepFor, workloadEntryId } from './spire';
+import { checkUpstreamCa } from './upstream-ca';
 import type { HostPlan, HostSecret, HostStep } from './types';
 import { Issues, type ValidationIssue } from '../errors';
 import { defaultSpiffeTrustDomain } from '../external-workload/external-workload';
-import { basicConstraintsPathLength, hasPemPrivateKey, pemCertificates } from '../identity/certificates';
 import type { MeshInfo } from '../mesh-info';
 import { checkDuration, isDns1123Subdomain, isDuration, isIp, isPortNumber, isTrustDomain, PORT_NUMBER_RULE } from '../validation';
 
-/** Name of the secret holding the upstream (intermediate) CA's key. */
-export const SPIRE_UPSTREAM_CA_KEY_SECRET = 'spire-upstream-ca-key';
-/** Environment variable naming the upstream CA key file when the shell bundle runs. */
-export const SPIRE_UPSTREAM_CA_KEY_FILE_ENV = 'LINKERD_SPIRE_UPSTREAM_CA_KEY_FILE';
 /** Default port of the SPIRE server's agent API. */
 export const SPIRE_SERVER_DEFAULT_PORT = 8081;
 
@@ -109,67 +104,6 @@ export interface ResolvedSpireServerHost {
 
 const SAFE_PATH_RE = /^\/[A-Za-z0-9._/-]*$/;
 const COMMAND_RE = /^[A-Za-z0-9_./+-]+$/;
-
-/**
- * The upstream CA must chain to one of the anchors, be a CA that may sign a CA (SPIRE's own CA sits
- * below it), and not be an anchor itself: the anchor key never leaves the operator.
- */
-export function checkUpstreamCa(issues: Issues, upstreamCaPem: unknown, trustAnchorPem: unknown): void {
-  const field = 'upstreamCaPem';
-  if (typeof upstreamCaPem !== 'string' || hasPemPrivateKey(upstreamCaPem)) {
-    issues.error(field, typeof upstreamCaPem === 'string' ? '(a PEM holding a private key)' : upstreamCaPem, 'expected certificates only: the key arrives on standard input');
-    return;
-  }
-  let chain: X509Certificate[];
-  let anchors: X509Certificate[];
-  try {
-    chain = pemCertificates(upstreamCaPem).map((c) => new X509Certificate(c));
-    anchors = pemCertificates(String(trustAnchorPem)).map((c) => new X509Certificate(c));
-  } catch {
-    issues.error(field, upstreamCaPem, 'expected PEM certificates that parse');
-    return;
-  }
-  if (chain.length === 0) {
-    issues.error(field, upstreamCaPem, 'expected an intermediate CA certificate signed by the trust anchor, PEM');
-    return;
-  }
-  const first = chain[0];
-  const subject = first.subject.replace(/\n/g, ', ');
-  if (first.subject === first.issuer && first.verify(first.publicKey)) {
-    issues.error(field, `self-signed "${subject}"`, 'expected an intermediate CA signed by the trust anchor, not a root: the anchor key must never sit on a host (`linkerd-constructs certs` writes spire-ca.crt)');
-    return;
-  }
-  issues.check(first.ca, field, `"${subject}", not a CA`, 'expected a CA certificate (basicConstraints CA:TRUE): SPIRE signs its own CA with it');
-  // each certificate is signed by the next; the last by an anchor
-  for (let i = 0; i + 1 < chain.length; i++) {
-    issues.check(chain[i].checkIssued(chain[i + 1]) && chain[i].verify(chain[i + 1].publicKey), field, `certificate ${i + 1}`, `expected it to be signed by certificate ${i + 2} of the chain`);
-  }
-  const last = chain[chain.length - 1];
-  const anchor = anchors.find((a) => last.checkIssued(a) && last.verify(a.publicKey));
-  issues.check(
-    anchor !== undefined,
-    field,
-    `"${last.subject.replace(/\n/g, ', ')}" issued by "${last.issuer.replace(/\n/g, ', ')}"`,
-    "expected a chain up to one of the mesh's trust anchors (trustAnchorPem): proxies would reject every SVID otherwise",
-  );
-  // SPIRE mints its own CA under the upstream CA: an SVID chain is SVID <- SPIRE CA <- chain[0] <- ... <- anchor,
-  // so chain[i] has i + 1 CAs below it and the anchor chain.length + 1; a smaller pathlen fails every SVID
-  // (openssl and the proxy's verifier enforce it)
-  chain.forEach((c, i) => {
-    const max = basicConstraintsPathLength(c);
-    issues.check(max === undefined || max >= i + 1, field, `certificate ${i + 1} with pathlen ${max}`, `expected a path length of at least ${i + 1} (SPIRE signs its own CA below it), or none`);
-  });
-  if (anchor) {
-    const max = basicConstraintsPathLength(anchor);
-    issues.check(
-      max === undefined || max >= chain.length + 1,
-      'trustAnchorPem',
-      `"${anchor.subject.replace(/\n/g, ', ')}" with pathlen ${max}`,
-      `expected a path length of at least ${chain.length + 1} (this upstream chain and SPIRE's own CA sit below it), or none: ` +
-        'every SVID would fail verification; `linkerd-constructs certs` writes anchors with pathlen 2 (a root made with `step --profile root-ca` has 1)',
-    );
-  }
-}
 
 /** Validates the props and applies the defaults. Throws one `ValidationError` naming each bad prop. */
 export function resolveSpireServerHost(
@@ -252,11 +186,6 @@ function serverDirectories(s: ResolvedSpireServerHost): string[] {
   return [...spire, ...socketParents, l.stateDir];
 }
 
-/** Path of the upstream root bundle (the trust anchor) for `bundle_file_path`. */
-function upstreamBundlePath(l: HostLayout): string {
-  return `${l.spireCertsDir}/upstream-bundle.crt`;
-}
-
 /** The server configuration: listens for agents on every interface; the upstream is the intermediate, its root the anchor. */
 export function spireServerHostConfig(s: ResolvedSpireServerHost): HclBody {
   const l = s.layout;
@@ -305,62 +234,17 @@ function serverUnit(s: ResolvedSpireServerHost): string {
 
 /** The secret the server host reads: the upstream CA's key. */
 export function upstreamCaKeySecret(s: ResolvedSpireServerHost): HostSecret {
-  return {
-    name: SPIRE_UPSTREAM_CA_KEY_SECRET,
-    description: "the SPIRE upstream (intermediate) CA's private key (PEM), signed by the trust anchor; never the anchor's key",
-    bundleEnv: SPIRE_UPSTREAM_CA_KEY_FILE_ENV,
-    bundleDefaultPath: `${s.layout.configDir}/secrets/spire-ca.key`,
-  };
+  return upstreamCaKeySecretAt(s.layout);
 }
 
 function upstreamCaStep(s: ResolvedSpireServerHost): HostStep {
-  const l = s.layout;
-  const bundle = upstreamBundlePath(l);
-  const vars: Array<[string, string]> = [
-    ['CERTS_DIR', l.spireCertsDir],
-    ['CA_CRT', l.caCert],
-    ['CA_KEY', l.caKey],
-    ['SERVICE_MANAGER', s.serviceManager],
-    ['UNIT_DIR', l.unitDir],
-    ['SERVER_UNIT', SPIRE_SERVER_UNIT],
-  ];
-  return {
-    id: 'spire-upstream-ca',
-    description: `install the upstream CA chain and root bundle (0644) and the upstream CA key from standard input (0600) in ${l.spireCertsDir}`,
-    create: stepScript({
-      step: 'spire-upstream-ca',
-      title: 'SPIRE upstream CA: an intermediate signed by the trust anchor; its key arrives on standard input',
-      vars,
-      body: `key="$(cat)"
-if [[ $key != *"-----BEGIN "*"PRIVATE KEY-----"* ]]; then
-  fail "expected the upstream CA's private key (PEM) on standard input (bundle: set ${SPIRE_UPSTREAM_CA_KEY_FILE_ENV} to its file)"
-fi
-mkdir -p -- "$CERTS_DIR"
-chmod 0700 -- "$CERTS_DIR"
-changed=0
-if printf '%s\\n' "$key" | put_file 0600 "$CA_KEY"; then changed=1; fi
-unset key
-${ifChanged('put_file 0644 "$CA_CRT"', `${s.upstreamCaPem}\n`)}
-${ifChanged(`put_file 0644 ${JSON.stringify(bundle)}`, `${s.trustAnchorPem}\n`)}
-if [ "$changed" = 1 ] && [ -f "$UNIT_DIR/$SERVER_UNIT" ] && "$SERVICE_MANAGER" is-active --quiet "$SERVER_UNIT"; then
-  "$SERVICE_MANAGER" restart "$SERVER_UNIT"
-  log "restarted $SERVER_UNIT: its upstream CA changed"
-fi`,
-    }),
-    delete: deleteScriptPruning(serverDirectories(s), {
-      step: 'spire-upstream-ca',
-      title: 'SPIRE upstream CA: remove the chain, bundle and key',
-      vars,
-      body: `remove_path "$CA_KEY" "$CA_CRT" ${JSON.stringify(bundle)}`,
-    }),
-    triggers: [`upstreamCaPem=${s.upstreamCaPem}`, `trustAnchorPem=${s.trustAnchorPem}`],
-    files: [
-      { path: l.caCert, mode: '0644', content: `${s.upstreamCaPem}\n` },
-      { path: bundle, mode: '0644', content: `${s.trustAnchorPem}\n` },
-      { path: l.caKey, mode: '0600', secret: SPIRE_UPSTREAM_CA_KEY_SECRET },
-    ],
-    secrets: [SPIRE_UPSTREAM_CA_KEY_SECRET],
-  };
+  return upstreamCaStepFor({
+    layout: s.layout,
+    serviceManager: s.serviceManager,
+    upstreamCaPem: s.upstreamCaPem,
+    trustAnchorPem: s.trustAnchorPem,
+    del: (parts) => deleteScriptPruning(serverDirectories(s), parts),
+  });
 }
 
 function serverStep(s: ResolvedSpireServerHost): HostStep {

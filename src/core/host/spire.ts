@@ -4,7 +4,7 @@
  * {@link spireAgentConfig}) so tests can check every key against SPIRE's reference configuration.
  */
 import { hclAttr, hclBlock, renderHcl, type HclBody } from './hcl';
-import { TRUST_ANCHOR_KEY_FILE_ENV, type ResolvedHost, type ResolvedLocalSpire, type ResolvedSpireAgent } from './props';
+import type { HostLayout, ResolvedHost, ResolvedLocalSpire, ResolvedSpireAgent } from './props';
 import { deleteScript, heredocVar, ifChanged, stepScript, type ScriptParts } from './shell';
 import type { HostSecret, HostStep } from './types';
 
@@ -12,8 +12,10 @@ import type { HostSecret, HostStep } from './types';
 export const SPIRE_SERVER_UNIT = 'spire-server.service';
 /** Unit name of the SPIRE agent. */
 export const SPIRE_AGENT_UNIT = 'spire-agent.service';
-/** Name of the secret holding the trust anchor's private key. */
-export const TRUST_ANCHOR_KEY_SECRET = 'trust-anchor-key';
+/** Name of the secret holding the SPIRE upstream (intermediate) CA's key. */
+export const SPIRE_UPSTREAM_CA_KEY_SECRET = 'spire-upstream-ca-key';
+/** Environment variable naming the upstream CA key file when the shell bundle runs. */
+export const SPIRE_UPSTREAM_CA_KEY_FILE_ENV = 'LINKERD_SPIRE_UPSTREAM_CA_KEY_FILE';
 /** Placeholder the agent step replaces with the join token in memory (never a literal token). */
 export const JOIN_TOKEN_PLACEHOLDER = '__LINKERD_EW_JOIN_TOKEN__';
 
@@ -35,9 +37,18 @@ export function spireServerConfig(h: ResolvedHost, s: ResolvedLocalSpire): HclBo
       hclBlock('DataStore', [hclBlock('plugin_data', [hclAttr('database_type', 'sqlite3'), hclAttr('connection_string', `${l.spireServerData}/datastore.sqlite3`)])], 'sql'),
       hclBlock('KeyManager', [hclBlock('plugin_data', [hclAttr('keys_path', `${l.spireServerData}/keys.json`)])], 'disk'),
       hclBlock('NodeAttestor', [hclBlock('plugin_data', [])], 'join_token'),
-      hclBlock('UpstreamAuthority', [hclBlock('plugin_data', [hclAttr('cert_file_path', l.caCert), hclAttr('key_file_path', l.caKey)])], 'disk'),
+      hclBlock(
+        'UpstreamAuthority',
+        [hclBlock('plugin_data', [hclAttr('cert_file_path', l.caCert), hclAttr('key_file_path', l.caKey), hclAttr('bundle_file_path', upstreamBundlePath(l))])],
+        'disk',
+      ),
     ]),
   ];
+}
+
+/** Path of the upstream root bundle (the trust anchor) for `bundle_file_path`. */
+export function upstreamBundlePath(l: HostLayout): string {
+  return `${l.spireCertsDir}/upstream-bundle.crt`;
 }
 
 /**
@@ -68,13 +79,13 @@ export function spireAgentConfig(h: ResolvedHost, s: ResolvedLocalSpire | Resolv
   ];
 }
 
-/** The secret the local SPIRE plan reads: the trust anchor's private key. */
-export function trustAnchorKeySecret(h: ResolvedHost): HostSecret {
+/** The secret a SPIRE server's plan reads: its upstream (intermediate) CA's key, never the anchor's. */
+export function upstreamCaKeySecretAt(l: HostLayout): HostSecret {
   return {
-    name: TRUST_ANCHOR_KEY_SECRET,
-    description: "the mesh trust anchor's private key (PEM); SPIRE's UpstreamAuthority signs with it",
-    bundleEnv: TRUST_ANCHOR_KEY_FILE_ENV,
-    bundleDefaultPath: h.layout.trustAnchorKeyDefault,
+    name: SPIRE_UPSTREAM_CA_KEY_SECRET,
+    description: "the SPIRE upstream (intermediate) CA's private key (PEM), signed by the trust anchor; never the anchor's key",
+    bundleEnv: SPIRE_UPSTREAM_CA_KEY_FILE_ENV,
+    bundleDefaultPath: l.upstreamCaKeyDefault,
   };
 }
 
@@ -208,54 +219,78 @@ export function spireInstallStep(h: ResolvedHost, s: ResolvedLocalSpire): HostSt
   );
 }
 
-/** Step: the trust anchor certificate (0644) and key (0600, read from standard input) for UpstreamAuthority "disk". */
-export function spireUpstreamCaStep(h: ResolvedHost): HostStep {
-  const l = h.layout;
+/** What {@link upstreamCaStepFor} installs. */
+export interface UpstreamCaContext {
+  readonly layout: HostLayout;
+  readonly serviceManager: string;
+  /** The intermediate chain, PEM. */
+  readonly upstreamCaPem: string;
+  /** The trust anchor(s), PEM: `bundle_file_path`. */
+  readonly trustAnchorPem: string;
+  /** The plan's delete script builder. */
+  readonly del: (parts: ScriptParts) => string;
+}
+
+/**
+ * Step: the SPIRE server's upstream CA for UpstreamAuthority "disk": the intermediate chain (0644),
+ * the trust anchor as its root bundle (0644), and the intermediate's key read from standard input
+ * (0600). Never the anchor's key.
+ */
+export function upstreamCaStepFor(c: UpstreamCaContext): HostStep {
+  const l = c.layout;
   const vars: Array<[string, string]> = [
     ['CERTS_DIR', l.spireCertsDir],
     ['CA_CRT', l.caCert],
     ['CA_KEY', l.caKey],
-    ['SERVICE_MANAGER', h.serviceManager],
+    ['UPSTREAM_BUNDLE', upstreamBundlePath(l)],
+    ['SERVICE_MANAGER', c.serviceManager],
     ['UNIT_DIR', l.unitDir],
     ['SERVER_UNIT', SPIRE_SERVER_UNIT],
   ];
   return {
     id: 'spire-upstream-ca',
-    description: `install the trust anchor certificate (0644) and its key from standard input (0600) in ${l.spireCertsDir}`,
+    description: `install the upstream CA chain and root bundle (0644) and the upstream CA key from standard input (0600) in ${l.spireCertsDir}`,
     create: stepScript({
       step: 'spire-upstream-ca',
-      title: 'SPIRE upstream CA: the mesh trust anchor; the key arrives on standard input and is written with mode 0600',
+      title: 'SPIRE upstream CA: an intermediate signed by the trust anchor; its key arrives on standard input and is written with mode 0600',
       vars,
       body: `# the key stays in this shell's memory until put_file writes it (mode 0600); no command line sees it
 key="$(cat)"
 if [[ $key != *"-----BEGIN "*"PRIVATE KEY-----"* ]]; then
-  fail "expected the trust anchor's private key (PEM) on standard input (bundle: set ${TRUST_ANCHOR_KEY_FILE_ENV} to its file)"
+  fail "expected the upstream CA's private key (PEM) on standard input (bundle: set ${SPIRE_UPSTREAM_CA_KEY_FILE_ENV} to its file)"
 fi
 mkdir -p -- "$CERTS_DIR"
 chmod 0700 -- "$CERTS_DIR"
 changed=0
 if printf '%s\\n' "$key" | put_file 0600 "$CA_KEY"; then changed=1; fi
 unset key
-${ifChanged('put_file 0644 "$CA_CRT"', h.trustAnchorPem)}
+${ifChanged('put_file 0644 "$CA_CRT"', `${c.upstreamCaPem}\n`)}
+${ifChanged('put_file 0644 "$UPSTREAM_BUNDLE"', `${c.trustAnchorPem}\n`)}
 if [ "$changed" = 1 ] && [ -f "$UNIT_DIR/$SERVER_UNIT" ] && "$SERVICE_MANAGER" is-active --quiet "$SERVER_UNIT"; then
   "$SERVICE_MANAGER" restart "$SERVER_UNIT"
   log "restarted $SERVER_UNIT: its upstream CA changed"
 fi`,
     }),
-    delete: deleteScript(h, {
+    delete: c.del({
       step: 'spire-upstream-ca',
-      title: 'SPIRE upstream CA: remove the trust anchor copy and key',
+      title: 'SPIRE upstream CA: remove the chain, root bundle and key',
       vars,
-      body: `remove_path "$CA_KEY" "$CA_CRT"
+      body: `remove_path "$CA_KEY" "$CA_CRT" "$UPSTREAM_BUNDLE"
 if [ -d "$CERTS_DIR" ]; then rmdir --ignore-fail-on-non-empty -- "$CERTS_DIR"; fi`,
     }),
-    triggers: [`trustAnchorPem=${h.trustAnchorPem}`],
+    triggers: [`upstreamCaPem=${c.upstreamCaPem}`, `trustAnchorPem=${c.trustAnchorPem}`],
     files: [
-      { path: l.caCert, mode: '0644', content: `${h.trustAnchorPem}\n` },
-      { path: l.caKey, mode: '0600', secret: TRUST_ANCHOR_KEY_SECRET },
+      { path: l.caCert, mode: '0644', content: `${c.upstreamCaPem}\n` },
+      { path: upstreamBundlePath(l), mode: '0644', content: `${c.trustAnchorPem}\n` },
+      { path: l.caKey, mode: '0600', secret: SPIRE_UPSTREAM_CA_KEY_SECRET },
     ],
-    secrets: [TRUST_ANCHOR_KEY_SECRET],
+    secrets: [SPIRE_UPSTREAM_CA_KEY_SECRET],
   };
+}
+
+/** Step (local mode): the upstream CA of the SPIRE server on this VM. */
+export function spireUpstreamCaStep(h: ResolvedHost, s: ResolvedLocalSpire): HostStep {
+  return upstreamCaStepFor({ layout: h.layout, serviceManager: h.serviceManager, upstreamCaPem: s.upstreamCaPem, trustAnchorPem: h.trustAnchorPem, del: (parts) => deleteScript(h, parts) });
 }
 
 /** Step: SPIRE server config, unit, start, health, and its trust bundle for the agent. */
