@@ -24,8 +24,8 @@ import {
 } from './props';
 import { deleteScriptPruning, ifChanged, stepScript } from './shell';
 import { SPIRE_SERVER_UNIT, spireInstallStepFor, upstreamBundlePath, upstreamCaKeySecretAt, upstreamCaStepFor, workloadEntryId } from './spire';
-import { checkUpstreamCa } from './upstream-ca';
 import type { HostPlan, HostSecret, HostStep } from './types';
+import { checkUpstreamCa } from './upstream-ca';
 import { Issues, type ValidationIssue } from '../errors';
 import { defaultSpiffeTrustDomain } from '../external-workload/external-workload';
 import type { MeshInfo } from '../mesh-info';

@@ -290,7 +290,13 @@ if [ -d "$CERTS_DIR" ]; then rmdir --ignore-fail-on-non-empty -- "$CERTS_DIR"; f
 
 /** Step (local mode): the upstream CA of the SPIRE server on this VM. */
 export function spireUpstreamCaStep(h: ResolvedHost, s: ResolvedLocalSpire): HostStep {
-  return upstreamCaStepFor({ layout: h.layout, serviceManager: h.serviceManager, upstreamCaPem: s.upstreamCaPem, trustAnchorPem: h.trustAnchorPem, del: (parts) => deleteScript(h, parts) });
+  return upstreamCaStepFor({
+    layout: h.layout,
+    serviceManager: h.serviceManager,
+    upstreamCaPem: s.upstreamCaPem,
+    trustAnchorPem: h.trustAnchorPem,
+    del: (parts) => deleteScript(h, parts),
+  });
 }
 
 /** Step: SPIRE server config, unit, start, health, and its trust bundle for the agent. */
