@@ -6,15 +6,15 @@
  * `remoteCommandLine`, the secret on standard input. A second run changes nothing; the delete scripts
  * undo everything.
  */
-import { spawn, spawnSync, type ChildProcess } from 'child_process';
-import { createHash } from 'crypto';
+import type { ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { KEY_BODY_LINE, seedHostProps, SPIRE_CA_PEM, TRUST_ANCHOR_PEM, UPSTREAM_CA_KEY_PEM } from './support/mesh';
 import { defaultMesh } from '../support/mesh';
 import { makeApiServerPki, startApiServer } from './support/api-server';
-import { appendRules, describeAsRoot, run, TestNetns } from './support/netns';
+import { appendRules, describeAsRoot } from './support/netns';
+import { freshRoot, SshVm, tree, type Result } from './support/ssh-vm';
 import { writeStandins, type Standins } from './support/standins';
 import { planHost, remoteCommandLine, renderShellBundle, type HostPlan } from '../../src/core/host';
 
@@ -24,36 +24,6 @@ const NS_IP = '10.231.7.6';
 const SSH_PORT = 2222;
 const API_PORT = 16443;
 const API_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.c3NoLXBsYW4tcmVhZGluZXNzLXRva2Vu.c2lnbmF0dXJl';
-
-interface Result {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Files under `root`: type, mode and content hash of each (sorted), for before/after comparisons. */
-function tree(root: string, exclude: (rel: string) => boolean = () => false): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = path.join(dir, e.name);
-      const rel = path.relative(root, full);
-      if (exclude(rel)) continue;
-      const st = fs.lstatSync(full);
-      const mode = (st.mode % 0o10000).toString(8);
-      if (e.isDirectory()) {
-        out.push(`d ${mode} ${rel}/`);
-        walk(full);
-      } else if (e.isSocket()) {
-        out.push(`s ${mode} ${rel}`);
-      } else {
-        out.push(`f ${mode} ${rel} ${createHash('sha256').update(fs.readFileSync(full)).digest('hex').slice(0, 16)}`);
-      }
-    }
-  };
-  walk(root);
-  return out;
-}
 
 /** shadow-utils keeps `passwd-`, `group-`... backups when users change: not ours to undo. */
 const shadowBackup = (rel: string) => /^etc\/(passwd|group|shadow|gshadow)-$/.test(rel);
@@ -67,23 +37,18 @@ const MUTATING = [
 ];
 
 describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'setpriv', 'useradd'], () => {
-  const ns = new TestNetns(`lcssh${process.pid}`, HOST_IP, NS_IP);
+  const vm = new SshVm(`lcssh${process.pid}`, HOST_IP, NS_IP, SSH_PORT);
+  const ns = vm.ns;
   let work: string;
   let root: string;
   let standins: Standins;
   let plan: HostPlan;
-  let sshOpts: string[];
   let before: string[];
   let natBefore: string;
   let api: Awaited<ReturnType<typeof startApiServer>>;
   const outside: ChildProcess[] = [];
-  const hostsDir = `/etc/netns/${ns.name}`;
-  let createdNetnsEtc = false;
 
-  const ssh = (commandLine: string, input = ''): Result => {
-    const r = spawnSync('ssh', [...sshOpts, `root@${NS_IP}`, commandLine], { input, encoding: 'utf8', timeout: 120_000 });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  const ssh = (commandLine: string, input = ''): Result => vm.ssh(commandLine, input);
   const secretValues: Record<string, string> = { 'spire-upstream-ca-key': `${UPSTREAM_CA_KEY_PEM}\n`, 'api-token': `${API_TOKEN}\n` };
   /** Runs one step the way remote.Command does: its command line, the secret (if any) on stdin. */
   const runStep = (script: string, secrets: readonly string[]): Result => ssh(remoteCommandLine(script), secrets.length > 0 ? secretValues[secrets[0]] : '');
@@ -102,12 +67,7 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
     fs.chmodSync(work, 0o755);
     root = path.join(work, 'root');
     // the isolated root: what a fresh machine has before the plan runs
-    for (const d of ['etc/systemd/system', 'opt', 'var/lib', 'tmp']) fs.mkdirSync(path.join(root, d), { recursive: true, mode: 0o755 });
-    fs.chmodSync(root, 0o755);
-    fs.writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\n', { mode: 0o644 });
-    fs.writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\n', { mode: 0o644 });
-    fs.writeFileSync(path.join(root, 'etc/shadow'), 'root:*:19000:0:99999:7:::\n', { mode: 0o640 });
-    fs.writeFileSync(path.join(root, 'etc/gshadow'), 'root:*::\n', { mode: 0o640 });
+    freshRoot(root);
     standins = writeStandins(path.join(work, 'standins'), root, path.join(root, 'etc/systemd/system'));
     const pki = makeApiServerPki(work, HOST_IP);
     plan = planHost(
@@ -123,87 +83,20 @@ describeAsRoot('the whole plan over real SSH', ['sshd', 'ssh', 'ssh-keygen', 'se
       defaultMesh(),
     );
 
-    // the network: the VM's namespace, its hosts file naming the control plane, the control plane outside
-    ns.create();
-    if (!fs.existsSync('/etc/netns')) createdNetnsEtc = true;
-    fs.mkdirSync(hostsDir, { recursive: true });
-    fs.writeFileSync(path.join(hostsDir, 'hosts'), `127.0.0.1 localhost\n${HOST_IP} linkerd-dst-headless.linkerd.svc.cluster.local linkerd-policy.linkerd.svc.cluster.local\n`);
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        ['-e', `const net = require('net'); let n = 0; for (const p of [8086, 8090]) net.createServer((c) => c.end()).listen(p, ${JSON.stringify(HOST_IP)}, () => { if (++n === 2) console.log('listening'); });`],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      outside.push(child);
-      child.stdout.on('data', (d) => d.toString().includes('listening') && resolve());
-      child.on('exit', (code) => reject(new Error(`control plane stand-in exited ${code}`)));
-    });
+    // the network: the VM's namespace and sshd, its hosts file naming the control plane, the control plane outside
+    await vm.start(work, ['linkerd-dst-headless.linkerd.svc.cluster.local', 'linkerd-policy.linkerd.svc.cluster.local']);
+    await vm.listen([8086, 8090]);
     // the API server, outside the VM too: the readiness reporter PATCHes the ExternalWorkload's status there
     api = await startApiServer({ ip: HOST_IP, port: API_PORT, keyFile: pki.keyFile, certFile: pki.certFile, token: API_TOKEN, logFile: path.join(work, 'api-requests.jsonl') });
     outside.push(api.child);
 
-    // sshd in the namespace, with its own keys and config
-    const sshDir = path.join(work, 'ssh');
-    fs.mkdirSync(sshDir, { mode: 0o700 });
-    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(sshDir, 'host_key')]);
-    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(sshDir, 'id_ed25519')]);
-    fs.copyFileSync(path.join(sshDir, 'id_ed25519.pub'), path.join(sshDir, 'authorized_keys'));
-    fs.writeFileSync(path.join(sshDir, 'known_hosts'), `[${NS_IP}]:${SSH_PORT} ${fs.readFileSync(path.join(sshDir, 'host_key.pub'), 'utf8')}`);
-    fs.writeFileSync(
-      path.join(sshDir, 'sshd_config'),
-      [
-        `Port ${SSH_PORT}`,
-        `ListenAddress ${NS_IP}`,
-        `HostKey ${path.join(sshDir, 'host_key')}`,
-        `PidFile ${path.join(sshDir, 'sshd.pid')}`,
-        `AuthorizedKeysFile ${path.join(sshDir, 'authorized_keys')}`,
-        'PermitRootLogin prohibit-password',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'UsePAM no',
-        'StrictModes no',
-        'PrintMotd no',
-        'PrintLastLog no',
-        'UseDNS no',
-        'PermitTTY no',
-        'X11Forwarding no',
-        'AllowAgentForwarding no',
-        'LogLevel ERROR',
-        '',
-      ].join('\n'),
-    );
-    fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege separation directory
-    ns.start(['/usr/sbin/sshd', '-D', '-e', '-f', path.join(sshDir, 'sshd_config')]);
-    sshOpts = [
-      '-F', '/dev/null',
-      '-i', path.join(sshDir, 'id_ed25519'),
-      '-p', String(SSH_PORT),
-      '-o', `UserKnownHostsFile=${path.join(sshDir, 'known_hosts')}`,
-      '-o', 'StrictHostKeyChecking=yes',
-      '-o', 'BatchMode=yes',
-      '-o', 'IdentitiesOnly=yes',
-      '-o', 'ConnectTimeout=5',
-      '-o', 'GSSAPIAuthentication=no',
-      '-T',
-      // one connection for every step (each still gets its own session, as with remote.Command)
-      '-o', 'ControlMaster=auto',
-      '-o', `ControlPath=${path.join(sshDir, 'control-%C')}`,
-      '-o', 'ControlPersist=120',
-    ];
-    for (let i = 0; ; i++) {
-      if (ssh('true').status === 0) break;
-      if (i > 50) throw new Error(`sshd did not accept connections: ${ssh('true').stderr}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
     before = tree(root);
     natBefore = ns.natTable();
   }, 120_000);
 
   afterAll(() => {
     for (const c of outside) if (c.pid && c.exitCode === null) process.kill(c.pid, 'SIGTERM');
-    ns.destroy();
-    fs.rmSync(hostsDir, { recursive: true, force: true });
-    if (createdNetnsEtc) fs.rmSync('/etc/netns', { recursive: true, force: true });
+    vm.destroy();
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 

@@ -61,7 +61,7 @@ describe('webhook keys are PKCS#8 on every path', () => {
     const code = await main(['certs', '--out', dir], { stdout: (t) => out.push(t), stderr: (t) => out.push(t), readStdin: async () => '', cwd: dir });
     expect(code).toBe(0);
     const keys = fs.readdirSync(dir).filter((f) => f.endsWith('.key'));
-    expect(keys.sort()).toEqual(['ca.key', 'issuer.key', 'webhook.key']);
+    expect(keys.sort()).toEqual(['ca.key', 'issuer.key', 'spire-ca.key', 'webhook.key']);
     for (const k of keys) expect(pkcs8Only(fs.readFileSync(path.join(dir, k), 'utf8')).asymmetricKeyType).toBe('ec');
   });
 

@@ -676,8 +676,9 @@ export function resolveHost(
     issues.warn(
       'spire.kind',
       'local',
-      'expected "agent": with a local SPIRE server this VM holds the mesh\'s trust anchor key, and root on it can sign a certificate for every identity ' +
-        'of the mesh, in the cluster too; use a SpireServerHost and spire: { kind: "agent", server } (docs/mesh-expansion.md, "SPIRE topology")',
+      'expected "agent": with a local SPIRE server this VM holds the SPIRE upstream CA\'s key (an intermediate the anchor signed), and root on it ' +
+        'can sign a certificate for every identity of the mesh, in the cluster too; use a SpireServerHost and spire: { kind: "agent", server } ' +
+        '(docs/mesh-expansion.md, "SPIRE topology")',
     );
     const version = s.version ?? SPIRE_DEFAULT_VERSION;
     issues.check(typeof version === 'string' && /^\d+\.\d+\.\d+$/.test(version), 'spire.version', version, 'expected a SPIRE release version such as "1.15.3"');
@@ -728,7 +729,10 @@ export function resolveHost(
   checkPortList(issues, 'traffic.ignoreOutboundPorts', t.ignoreOutboundPorts);
   checkPortList(issues, 'traffic.managementPorts', t.managementPorts);
   const inbound = uniq([...(t.ignoreInboundPorts ?? DEFAULT_IGNORE_INBOUND_PORTS), ...(t.managementPorts ?? [22])]);
-  const outbound = uniq([...(t.ignoreOutboundPorts ?? DEFAULT_IGNORE_OUTBOUND_PORTS)]);
+  // an agent-only VM's SPIRE agent (root) reaches its server before the proxy has an identity, and
+  // must when the proxy is down: its port is never redirected (as the proxy's own uid never is)
+  const spirePort = spire.kind === 'agent' && isPortNumber(spire.server.port) ? [spire.server.port] : [];
+  const outbound = uniq([...(t.ignoreOutboundPorts ?? DEFAULT_IGNORE_OUTBOUND_PORTS), ...spirePort]);
   // iptables multiport takes at most 15 ports
   issues.check(inbound.length <= 15, 'traffic.ignoreInboundPorts', inbound, 'expected at most 15 ports in total with managementPorts (the iptables multiport limit)');
   issues.check(outbound.length <= 15, 'traffic.ignoreOutboundPorts', outbound, 'expected at most 15 ports (the iptables multiport limit)');
