@@ -553,6 +553,16 @@ function checkPortList(issues: Issues, field: string, ports: readonly unknown[] 
   ports.forEach((p, i) => issues.check(isPortNumber(p), `${field}[${i}]`, p, PORT_NUMBER_RULE));
 }
 
+/** A SPIRE release archive install, checked, its URL defaulted from the version and architecture. */
+export function resolveSpireArchive(issues: Issues, field: string, install: SpireUrlInstall, version: string): Required<SpireUrlInstall> {
+  const arch = install.arch ?? 'amd64';
+  issues.check(arch === 'amd64' || arch === 'arm64', `${field}.arch`, arch, 'expected "amd64" or "arm64"');
+  const url = install.url ?? spireReleaseUrl(version, arch);
+  issues.check(/^(https?|file):\/\/\S+$/.test(url), `${field}.url`, url, 'expected an http(s):// or file:// URL');
+  issues.check(SHA256_RE.test(String(install.sha256)), `${field}.sha256`, install.sha256, "expected the sha256 of the release archive: 64 lowercase hex digits (from SPIRE's release page)");
+  return { kind: 'url', sha256: install.sha256, url, arch };
+}
+
 /** The default SPIRE release archive URL. */
 export function spireReleaseUrl(version: string, arch: HostArch): string {
   return `https://github.com/spiffe/spire/releases/download/v${version}/spire-${version}-linux-${arch}-musl.tar.gz`;
@@ -702,12 +712,7 @@ export function resolveHost(
     let serverBinary = path.posix.join(layout.spireBinDir, 'spire-server');
     let agentBinary = path.posix.join(layout.spireBinDir, 'spire-agent');
     if (install?.kind === 'url') {
-      const arch = install.arch ?? 'amd64';
-      issues.check(arch === 'amd64' || arch === 'arm64', 'spire.install.arch', arch, 'expected "amd64" or "arm64"');
-      const url = install.url ?? spireReleaseUrl(version, arch);
-      issues.check(/^(https?|file):\/\/\S+$/.test(url), 'spire.install.url', url, 'expected an http(s):// or file:// URL');
-      issues.check(SHA256_RE.test(String(install.sha256)), 'spire.install.sha256', install.sha256, 'expected the sha256 of the release archive: 64 lowercase hex digits (from SPIRE\'s release page)');
-      resolvedInstall = { kind: 'url', sha256: install.sha256, url, arch };
+      resolvedInstall = resolveSpireArchive(issues, 'spire.install', install, version);
     } else if (install?.kind === 'path') {
       if (checkAbsolutePath(issues, 'spire.install.serverBinary', install.serverBinary)) serverBinary = install.serverBinary;
       if (checkAbsolutePath(issues, 'spire.install.agentBinary', install.agentBinary)) agentBinary = install.agentBinary;
@@ -796,12 +801,7 @@ function resolveSpireAgent(
   let agentBinary = path.posix.join(layout.spireBinDir, 'spire-agent');
   let resolvedInstall: ResolvedSpireAgent['install'] = { kind: 'path', agentBinary: '/' };
   if (install?.kind === 'url') {
-    const arch = install.arch ?? 'amd64';
-    issues.check(arch === 'amd64' || arch === 'arm64', 'spire.install.arch', arch, 'expected "amd64" or "arm64"');
-    const url = install.url ?? spireReleaseUrl(version, arch);
-    issues.check(/^(https?|file):\/\/\S+$/.test(url), 'spire.install.url', url, 'expected an http(s):// or file:// URL');
-    issues.check(SHA256_RE.test(String(install.sha256)), 'spire.install.sha256', install.sha256, 'expected the sha256 of the release archive: 64 lowercase hex digits');
-    resolvedInstall = { kind: 'url', sha256: install.sha256, url, arch };
+    resolvedInstall = resolveSpireArchive(issues, 'spire.install', install, version);
   } else if (install?.kind === 'path') {
     if (checkAbsolutePath(issues, 'spire.install.agentBinary', install.agentBinary)) agentBinary = install.agentBinary;
     resolvedInstall = install;

@@ -10,12 +10,12 @@
  * identity controller can with the issuer key). Harden it like a CA.
  */
 import * as path from 'path';
-import { hclAttr, hclBlock, renderHcl, type HclBody } from './hcl';
+import { renderHcl, type HclBody } from './hcl';
 import {
   checkSvidTtl,
   hostLayout,
   SPIRE_DEFAULT_VERSION,
-  spireReleaseUrl,
+  resolveSpireArchive,
   type HostLayout,
   type ResolvedHost,
   type ResolvedSpireAgent,
@@ -23,7 +23,7 @@ import {
   type SpireUrlInstall,
 } from './props';
 import { deleteScriptPruning, ifChanged, stepScript } from './shell';
-import { SPIRE_SERVER_UNIT, spireInstallStepFor, upstreamBundlePath, upstreamCaKeySecretAt, upstreamCaStepFor, workloadEntryId } from './spire';
+import { SPIRE_SERVER_UNIT, spireInstallStepFor, spireServerConfigFor, upstreamCaKeySecretAt, upstreamCaStepFor, workloadEntryId } from './spire';
 import type { HostPlan, HostSecret, HostStep } from './types';
 import { checkUpstreamCa } from './upstream-ca';
 import { Issues, type ValidationIssue } from '../errors';
@@ -141,11 +141,7 @@ export function resolveSpireServerHost(
   let serverBinary = path.posix.join(layout.spireBinDir, 'spire-server');
   const i = props.install as ResolvedSpireServerHost['install'] | SpireUrlInstall | undefined;
   if (i?.kind === 'url') {
-    const arch = i.arch ?? 'amd64';
-    const url = i.url ?? spireReleaseUrl(version, arch);
-    issues.check(/^(https?|file):\/\/\S+$/.test(url), 'install.url', url, 'expected an http(s):// or file:// URL');
-    issues.check(/^[0-9a-f]{64}$/.test(String(i.sha256)), 'install.sha256', i.sha256, 'expected the sha256 of the release archive: 64 lowercase hex digits');
-    install = { kind: 'url', url, sha256: i.sha256, arch };
+    install = resolveSpireArchive(issues, 'install', i, version);
   } else if (i?.kind === 'path') {
     if (issues.check(typeof i.serverBinary === 'string' && SAFE_PATH_RE.test(i.serverBinary), 'install.serverBinary', i.serverBinary, 'expected an absolute path')) serverBinary = i.serverBinary;
     install = i;
@@ -188,29 +184,7 @@ function serverDirectories(s: ResolvedSpireServerHost): string[] {
 
 /** The server configuration: listens for agents on every interface; the upstream is the intermediate, its root the anchor. */
 export function spireServerHostConfig(s: ResolvedSpireServerHost): HclBody {
-  const l = s.layout;
-  return [
-    hclBlock('server', [
-      hclAttr('bind_address', '0.0.0.0'),
-      hclAttr('bind_port', String(s.port)),
-      hclAttr('socket_path', l.serverSocket),
-      hclAttr('trust_domain', s.trustDomain),
-      hclAttr('data_dir', l.spireServerData),
-      hclAttr('log_level', s.logLevel),
-      hclAttr('ca_ttl', s.caTtl),
-      hclAttr('default_x509_svid_ttl', s.svidTtl),
-    ]),
-    hclBlock('plugins', [
-      hclBlock('DataStore', [hclBlock('plugin_data', [hclAttr('database_type', 'sqlite3'), hclAttr('connection_string', `${l.spireServerData}/datastore.sqlite3`)])], 'sql'),
-      hclBlock('KeyManager', [hclBlock('plugin_data', [hclAttr('keys_path', `${l.spireServerData}/keys.json`)])], 'disk'),
-      hclBlock('NodeAttestor', [hclBlock('plugin_data', [])], 'join_token'),
-      hclBlock(
-        'UpstreamAuthority',
-        [hclBlock('plugin_data', [hclAttr('cert_file_path', l.caCert), hclAttr('key_file_path', l.caKey), hclAttr('bundle_file_path', upstreamBundlePath(l))])],
-        'disk',
-      ),
-    ]),
-  ];
+  return spireServerConfigFor(s.layout, { bindAddress: '0.0.0.0', port: s.port, trustDomain: s.trustDomain, logLevel: s.logLevel, caTtl: s.caTtl, svidTtl: s.svidTtl });
 }
 
 function serverUnit(s: ResolvedSpireServerHost): string {

@@ -19,19 +19,33 @@ export const SPIRE_UPSTREAM_CA_KEY_FILE_ENV = 'LINKERD_SPIRE_UPSTREAM_CA_KEY_FIL
 /** Placeholder the agent step replaces with the join token in memory (never a literal token). */
 export const JOIN_TOKEN_PLACEHOLDER = '__LINKERD_EW_JOIN_TOKEN__';
 
-/** The SPIRE server configuration (seed: sqlite datastore, disk key manager, join_token, UpstreamAuthority disk). */
-export function spireServerConfig(h: ResolvedHost, s: ResolvedLocalSpire): HclBody {
-  const l = h.layout;
+/** What a SPIRE server configuration varies by. */
+export interface SpireServerSettings {
+  /** 127.0.0.1 for a server on the VM itself, 0.0.0.0 for a server host the VMs reach. */
+  readonly bindAddress: string;
+  readonly port: number;
+  readonly trustDomain: string;
+  readonly logLevel: string;
+  readonly caTtl: string;
+  readonly svidTtl: string;
+}
+
+/**
+ * A SPIRE server configuration (seed: sqlite datastore, disk key manager, join_token), whose
+ * `UpstreamAuthority "disk"` signs with the intermediate at `cert_file_path` / `key_file_path` and
+ * publishes the anchor (`bundle_file_path`) as its trust bundle.
+ */
+export function spireServerConfigFor(l: HostLayout, c: SpireServerSettings): HclBody {
   return [
     hclBlock('server', [
-      hclAttr('bind_address', '127.0.0.1'),
-      hclAttr('bind_port', String(s.serverPort)),
+      hclAttr('bind_address', c.bindAddress),
+      hclAttr('bind_port', String(c.port)),
       hclAttr('socket_path', l.serverSocket),
-      hclAttr('trust_domain', s.trustDomain),
+      hclAttr('trust_domain', c.trustDomain),
       hclAttr('data_dir', l.spireServerData),
-      hclAttr('log_level', s.logLevel),
-      hclAttr('ca_ttl', s.caTtl),
-      hclAttr('default_x509_svid_ttl', s.svidTtl),
+      hclAttr('log_level', c.logLevel),
+      hclAttr('ca_ttl', c.caTtl),
+      hclAttr('default_x509_svid_ttl', c.svidTtl),
     ]),
     hclBlock('plugins', [
       hclBlock('DataStore', [hclBlock('plugin_data', [hclAttr('database_type', 'sqlite3'), hclAttr('connection_string', `${l.spireServerData}/datastore.sqlite3`)])], 'sql'),
@@ -44,6 +58,11 @@ export function spireServerConfig(h: ResolvedHost, s: ResolvedLocalSpire): HclBo
       ),
     ]),
   ];
+}
+
+/** The local-mode SPIRE server configuration (on the VM, listening on 127.0.0.1 only). */
+export function spireServerConfig(h: ResolvedHost, s: ResolvedLocalSpire): HclBody {
+  return spireServerConfigFor(h.layout, { bindAddress: '127.0.0.1', port: s.serverPort, trustDomain: s.trustDomain, logLevel: s.logLevel, caTtl: s.caTtl, svidTtl: s.svidTtl });
 }
 
 /** Path of the upstream root bundle (the trust anchor) for `bundle_file_path`. */
