@@ -190,13 +190,16 @@ export async function generateMeshCertificates(options: GenerateMeshCertificates
     notAfter: days(options.trustAnchorDays ?? 3650),
   });
   const issuerName = issuerDnsName(trustDomain);
+  // intermediates never outlive the anchor that signs them (verifiers reject what does)
+  const anchorEnd = days(options.trustAnchorDays ?? 3650);
+  const within = (n: number) => new Date(Math.min(days(n).getTime(), anchorEnd.getTime()));
   const issuer = await createCertificate({
     commonName: issuerName,
     dnsNames: [issuerName],
     isCa: true,
     pathLength: 0,
     notBefore,
-    notAfter: days(options.issuerDays ?? 365),
+    notAfter: within(options.issuerDays ?? 365),
     signer: trustAnchor,
   });
   let webhook: GeneratedCertificate | undefined;
@@ -219,7 +222,7 @@ export async function generateMeshCertificates(options: GenerateMeshCertificates
         isCa: true,
         pathLength: 1,
         notBefore,
-        notAfter: days(options.issuerDays ?? 365),
+        notAfter: within(options.issuerDays ?? 365),
         signer: trustAnchor,
       });
   return { trustAnchor, issuer, webhook, ...(spireCa ? { spireCa } : {}) };

@@ -14,6 +14,7 @@
 import { Issues } from '../errors';
 import { checkDuration } from '../validation';
 import { CERTIFICATE_FILES, printWarnings, readCertificateFiles } from './files';
+import { checkRotation, publishedAnchorsPem, readRotationState } from './rotation';
 
 /** PEMs of a supplied identity. */
 export interface SuppliedIdentityProps {
@@ -87,16 +88,33 @@ export class MeshIdentity {
   /**
    * Mode 2: reads `ca.crt`, `issuer.crt` and `issuer.key` from `dir`, the files
    * `linkerd-constructs certs --out <dir>` (or `step`) wrote once. `ca.key` is never read.
-   * Reading happens now; a missing file is a `ValidationError` that names it.
+   * During an anchor rotation (`certs rotate-anchor`) the directory's stage decides the published
+   * trust anchors (old and new during `bundle` and `issuer`), and the issuer must chain to one of them.
+   * Reading happens now; a missing file or a broken stage is a `ValidationError` that names it and the
+   * command that fixes it.
    */
   public static fromDirectory(dir: string): MeshIdentity {
     const issues = new Issues('MeshIdentity.fromDirectory');
     const files = readCertificateFiles(dir, ['trustAnchor', 'issuerCertificate', 'issuerKey'], issues, 'dir');
     issues.throwIfErrors();
+    // an anchor rotation under way: the stage decides which anchors are published
+    let state;
+    try {
+      state = readRotationState(dir);
+    } catch (e) {
+      issues.error('dir', dir, (e as Error).message).throwIfErrors();
+      throw e;
+    }
+    checkRotation(state, issues);
+    issues.throwIfErrors();
     printWarnings(issues);
     return new MeshIdentity(
       'supplied',
-      { trustAnchorPem: files.trustAnchor!, issuerCertificatePem: files.issuerCertificate!, issuerKeyPem: files.issuerKey! },
+      {
+        trustAnchorPem: publishedAnchorsPem(state.stage, files.trustAnchor!, state.nextAnchorPem),
+        issuerCertificatePem: files.issuerCertificate!,
+        issuerKeyPem: files.issuerKey!,
+      },
       undefined,
       dir,
     );
