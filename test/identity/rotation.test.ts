@@ -9,11 +9,15 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { Chart, Testing } from 'cdk8s';
+import { LinkerdMesh, MeshDelivery } from '../../src/cdk8s';
 import { main } from '../../src/cli/main';
 import { ValidationError } from '../../src/core/errors';
 import { MeshIdentity } from '../../src/core/identity';
 import { createCertificate } from '../../src/core/identity/generate';
 import { ROTATION_FILES, rotationStage } from '../../src/core/identity/rotation';
+import { meshAnnotations } from '../../src/core/mesh/injection';
+import { describeWithHelm, type HelmContext } from '../support/helm';
 import { temporaryFolders } from '../support/tmp';
 
 const tmp = temporaryFolders('lc-rotation-');
@@ -198,8 +202,6 @@ describe('what a stage publishes, on both sides', () => {
     const pulumiIdentity = PulumiMeshIdentity.fromDirectory(dir) as unknown as { supplied: { trustAnchorPem: string; issuerCertificatePem: string } };
     expect(pulumiIdentity.supplied.trustAnchorPem).toBe(core.trustAnchorPem);
     expect(pulumiIdentity.supplied.issuerCertificatePem).toBe(core.issuerCertificatePem);
-    const { Chart, Testing } = await import('cdk8s');
-    const { LinkerdMesh, MeshDelivery } = await import('../../src/cdk8s');
     const chart = new Chart(Testing.app(), 'app');
     new LinkerdMesh(chart, 'mesh', { identity: MeshIdentity.fromDirectory(dir), delivery: MeshDelivery.argoCd(), gatewayApi: { managedBy: 'linkerd-crds-chart' } });
     const cp = (Testing.synth(chart) as any[]).find((o) => o.kind === 'Application' && o.spec.source.chart === 'linkerd-control-plane');
@@ -207,4 +209,29 @@ describe('what a stage publishes, on both sides', () => {
     expect(anchors.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
     expect(anchors).toContain(fs.readFileSync(path.join(dir, 'ca-next.crt'), 'utf8').trim());
   });
+});
+
+describeWithHelm('a bundle change rolls the workloads we mesh, as it rolls the control plane', (ctx: HelmContext) => {
+  test('the digest MeshInjection stamps equals the one the real chart renders for the same published bundle, and changes with the stage', async () => {
+    const base = tmp();
+    await cli(['certs', '--out', 'certs', '--no-spire-ca'], base);
+    const dir = path.join(base, 'certs');
+    const render = () => {
+      const chart = new Chart(Testing.app(), 'app');
+      const mesh = new LinkerdMesh(chart, 'mesh', {
+        identity: MeshIdentity.fromDirectory(dir),
+        delivery: MeshDelivery.helm({ helmExecutable: ctx.helm, repository: ctx.repository, env: ctx.env }),
+        gatewayApi: { managedBy: 'linkerd-crds-chart' },
+      });
+      const objects = Testing.synth(chart) as any[];
+      const cp = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'linkerd-destination');
+      return { chartDigest: cp.spec.template.metadata.annotations['linkerd.io/trust-root-sha256'], ours: meshAnnotations({ trustAnchorsPem: mesh.trustAnchorPem })['linkerd.io/trust-root-sha256'] };
+    };
+    const before = render();
+    expect(before.ours).toBe(before.chartDigest);
+    await cli(['certs', 'rotate-anchor', '--dir', 'certs'], base);
+    const during = render();
+    expect(during.ours).toBe(during.chartDigest);
+    expect(during.ours).not.toBe(before.ours);
+  }, 60_000);
 });

@@ -6,6 +6,7 @@
  * cdk8s-plus workloads, `ApiObject`s and Pulumi resource args. They copy only the objects on the
  * path they change (no deep clones), so meshing thousands of workloads stays cheap.
  */
+import { createHash } from 'crypto';
 import { ANNOTATIONS, DEFAULT_INBOUND_POLICIES, type DefaultInboundPolicy, type InjectMode } from '../constants';
 import { Issues } from '../errors';
 import type { KubeObject } from '../k8s';
@@ -39,6 +40,14 @@ export interface MeshWorkloadOptions {
   readonly nativeSidecar?: boolean;
   /** Enable the proxy's `/shutdown` endpoint for these pods. @default the mesh's */
   readonly enableShutdownEndpoint?: boolean;
+  /**
+   * The mesh's published trust anchors (e.g. `mesh.trustAnchorPem`, exactly as the chart gets them):
+   * their digest goes on the pod template as `linkerd.io/trust-root-sha256`, the annotation Linkerd's
+   * injector stamps on pods and its chart on the control plane's. A new bundle (an anchor rotation)
+   * then changes the template and rolls the workload, so its proxies start with the new bundle.
+   * @default no digest: restart the workload yourself after a bundle change
+   */
+  readonly trustAnchorsPem?: string;
 }
 
 /** How a meshed Job (or CronJob) makes its proxy stop when the work is done. */
@@ -133,8 +142,22 @@ export function meshAnnotations(options: MeshWorkloadOptions = {}, scope = 'mesh
   }
   if (options.nativeSidecar !== undefined) out[ANNOTATIONS.nativeSidecar] = String(options.nativeSidecar);
   if (options.enableShutdownEndpoint !== undefined) out[ANNOTATIONS.proxyAdminShutdown] = options.enableShutdownEndpoint ? 'enabled' : 'disabled';
+  if (options.trustAnchorsPem !== undefined) {
+    if (issues.check(typeof options.trustAnchorsPem === 'string' && options.trustAnchorsPem.includes('-----BEGIN CERTIFICATE-----'), 'trustAnchorsPem', options.trustAnchorsPem, 'expected the mesh\'s trust anchor certificates, PEM')) {
+      out[ANNOTATIONS.trustRootSha256] = trustRootSha256(options.trustAnchorsPem);
+    }
+  }
   issues.throwIfErrors();
   return out;
+}
+
+/**
+ * The digest Linkerd puts in `linkerd.io/trust-root-sha256`: sha256 (hex) of the trust anchors string
+ * exactly as configured (linkerd2 `pkg/inject/inject.go`, `injectObjectMeta`; the chart's
+ * `partials.proxy.annotations`: `identityTrustAnchorsPEM | sha256sum`).
+ */
+export function trustRootSha256(trustAnchorsPem: string): string {
+  return createHash('sha256').update(trustAnchorsPem, 'utf8').digest('hex');
 }
 
 /** The annotations for a Job's pods: {@link meshAnnotations} plus the completion strategy's. */
