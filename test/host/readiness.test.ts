@@ -26,6 +26,7 @@ import {
   readinessReporterScript,
   readinessUnit,
   renderShellBundle,
+  requiredTools,
   resolveHost,
   type ResolvedHost,
 } from '../../src/core/host';
@@ -349,6 +350,11 @@ describe('the reporter\'s files', () => {
     expect(unit).toContain('Restart=always\n');
     expect(unit).toContain('ExecStart=/opt/linkerd-proxy/bin/report-readiness\n');
     expect(unit).toContain('WantedBy=multi-user.target');
+  });
+
+  test('preflight requires curl (the reporter\'s client) when readiness is configured, and only then', () => {
+    expect(requiredTools(h).map(([t]) => t)).toEqual(expect.arrayContaining(['curl', 'chown']));
+    expect(requiredTools(resolveHost('vm', seedHostProps({ readiness: false }), defaultMesh())).map(([t]) => t)).not.toContain('chown');
   });
 
   test('the bundle says where the token goes and how to get it', () => {

@@ -27,6 +27,7 @@ export function requiredTools(h: ResolvedHost): Array<[string, string]> {
   if (spireUrl) tools.push(['tar', 'unpacks the SPIRE archive']);
   if (spireUrl || b.kind === 'url' || b.kind === 'upload') tools.push(['sha256sum', 'verifies downloads']);
   if (b.kind === 'image') tools.push([b.containerTool ?? 'docker', 'extracts the proxy binary from its image']);
+  if (h.readiness) tools.push(['curl', "reports the proxy's readiness to the API server"], ['chown', 'gives the readiness token to the proxy user']);
   return tools;
 }
 
