@@ -203,3 +203,38 @@ test('the mesh reference can be consumed like any MeshReference', async () => {
   expect(consumer).toBeDefined();
   expect(env.byName('consumer').inputs.data.anchor).toBe('CERT-ref-trust-anchor');
 });
+
+test('an anchor rotation in stage bundle: Pulumi publishes the same two anchors and stamps the same pod-template digest as cdk8s', async () => {
+  const fs = await import('fs');
+  const os = await import('os');
+  const path = await import('path');
+  const { main } = await import('../../src/cli/main');
+  const { Chart, Testing } = await import('cdk8s');
+  const cdk8s = await import('../../src/cdk8s');
+  const { MeshInjection } = await import('../../src/pulumi');
+  const { MeshIdentity: CoreMeshIdentity } = await import('../../src/core/identity');
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-pulumi-rotation-'));
+  try {
+    const io = { stdout: () => undefined, stderr: () => undefined, readStdin: async () => '', cwd: base };
+    expect(await main(['certs', '--out', 'certs', '--no-spire-ca'], io)).toBe(0);
+    expect(await main(['certs', 'rotate-anchor', '--dir', 'certs'], io)).toBe(0);
+    const dir = path.join(base, 'certs');
+    const { mesh } = await build('rot', { identity: MeshIdentity.fromDirectory(dir), webhookCertificates: WebhookCertificates.fromDirectory(dir) });
+    const pulumiAnchors = env.byName('rot-control-plane').inputs.values.identityTrustAnchorsPEM as string;
+    expect(pulumiAnchors.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    // cdk8s, same directory
+    const chart = new Chart(Testing.app(), 'app');
+    const cdkMesh = new cdk8s.LinkerdMesh(chart, 'mesh', { identity: CoreMeshIdentity.fromDirectory(dir), delivery: cdk8s.MeshDelivery.argoCd(), gatewayApi: { managedBy: 'linkerd-crds-chart' } });
+    const cp = (Testing.synth(chart) as any[]).find((o) => o.kind === 'Application' && o.spec.source.chart === 'linkerd-control-plane');
+    expect(cp.spec.source.helm.valuesObject.identityTrustAnchorsPEM).toBe(pulumiAnchors);
+    expect(cdkMesh.trustAnchorPem).toBe(await resolveOutput(mesh.trustAnchorPem));
+    // the same digest on a workload meshed on either side
+    const args = MeshInjection.workloadArgs('Deployment', { spec: { template: { metadata: {} } } } as any, { trustAnchorsPem: pulumiAnchors });
+    const digest = (args as any).spec.template.metadata.annotations['linkerd.io/trust-root-sha256'];
+    const { meshAnnotations } = await import('../../src/core/mesh/injection');
+    expect(digest).toBe(meshAnnotations({ trustAnchorsPem: cdkMesh.trustAnchorPem })['linkerd.io/trust-root-sha256']);
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
