@@ -8,15 +8,14 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
-import { TRUST_ANCHOR_PEM, seedHostProps } from './support/mesh';
+import { SPIRE_CA_PEM, TRUST_ANCHOR_PEM, seedHostProps } from './support/mesh';
 import { writeStandins } from './support/standins';
 import { ExternalWorkloadHost, SpireServerHost } from '../../src/cdk8s';
+import { renderShellBundle, resolveSpireServerHost, spireServerHostPlan } from '../../src/core/host';
 import { defaultMesh } from '../support/mesh';
 import { temporaryFolders } from '../support/tmp';
 
 const tmp = temporaryFolders('lc-spire-cdk8s-');
-// the example's committed material: an anchor (pathlen 2) and the SPIRE upstream CA it signed (keys discarded)
-const SPIRE_CA_PEM = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'mesh-expansion', 'spire-ca.crt'), 'utf8');
 
 function app(serverBinary: string) {
   const a = Testing.app();
@@ -79,4 +78,31 @@ test('the join script registers the VM under its agent and writes a one-time tok
   expect(leave.status).toBe(0);
   expect(leave.stdout).toContain('deleted entry linkerd-ew-mixed-env-external-workload');
   expect(fs.readdirSync(path.join(standins.stateDir, 'entries'))).toEqual([]);
+});
+
+test('the bundle refuses a secret file anyone but root could read, before the step that reads it runs', () => {
+  const dir = tmp();
+  const root = path.join(dir, 'root');
+  fs.mkdirSync(root, { recursive: true });
+  const server = resolveSpireServerHost('spire', {
+    nodeName: 'spire-1',
+    address: '192.0.2.50',
+    trustAnchorPem: TRUST_ANCHOR_PEM,
+    upstreamCaPem: SPIRE_CA_PEM,
+    install: { kind: 'path', serverBinary: '/bin/true' },
+    root,
+  }, defaultMesh());
+  const bundle = path.join(dir, 'bundle.sh');
+  fs.writeFileSync(bundle, renderShellBundle(spireServerHostPlan(server)), { mode: 0o700 });
+  const key = path.join(dir, 'spire-ca.key');
+  fs.writeFileSync(key, '-----BEGIN PRIVATE KEY-----\nU1BJUkUtQ0EtS0VZ\n-----END PRIVATE KEY-----\n', { mode: 0o644 });
+  fs.chmodSync(key, 0o644);
+  const open = spawnSync('bash', [bundle, 'create'], { encoding: 'utf8', env: { PATH: process.env.PATH, LINKERD_SPIRE_UPSTREAM_CA_KEY_FILE: key } });
+  expect(open.status).toBe(1);
+  expect(open.stderr).toContain(`error: step spire-upstream-ca reads a secret from ${key} (owner uid and mode: ${process.getuid!()} 644); expected a file owned by root with mode 0600`);
+  expect(fs.existsSync(path.join(root, 'opt/spire/certs/ca.key'))).toBe(false);
+  // 0600 (and owned by root, as this test runs): the step reads it and writes the key 0600
+  fs.chmodSync(key, 0o600);
+  spawnSync('bash', [bundle, 'create'], { encoding: 'utf8', env: { PATH: process.env.PATH, LINKERD_SPIRE_UPSTREAM_CA_KEY_FILE: key } });
+  if (process.getuid!() === 0) expect((fs.statSync(path.join(root, 'opt/spire/certs/ca.key')).mode % 0o1000).toString(8)).toBe('600');
 });

@@ -59,7 +59,17 @@ run_step() {
   local n="$1" id="$2" fn="$3" input="$4"
   printf '==> [%s/%s] %s\\n' "$n" ${n} "$id"
   if [ -n "$input" ]; then
-    [ -r "$input" ] || { printf 'error: step %s reads a secret from %s, which is not a readable file\\n' "$id" "$input" >&2; exit 1; }
+    if [ ! -f "$input" ] || [ ! -r "$input" ]; then
+      printf 'error: step %s reads a secret from %s, which is not a readable file\\n' "$id" "$input" >&2
+      exit 1
+    fi
+    # a secret file only root may read: owned by root, no group or other permission bits
+    local owner_mode
+    owner_mode="$(stat -L -c '%u %a' -- "$input")"
+    case "$owner_mode" in
+      "0 "[0-7]00 | "0 0") ;;
+      *) printf 'error: step %s reads a secret from %s (owner uid and mode: %s); expected a file owned by root with mode 0600 (chown root:root, chmod 600)\\n' "$id" "$input" "$owner_mode" >&2; exit 1 ;;
+    esac
     "$fn" <"$input"
   else
     "$fn" </dev/null
