@@ -70,7 +70,7 @@ function requireFiles(dir: string, files: readonly string[]): void {
 }
 
 /** Writes files all or nothing (temporary files renamed into place), keys 0600, the stage file last. */
-function writeAll(dir: string, contents: ReadonlyArray<readonly [string, string, number]>): void {
+export function writeAll(dir: string, contents: ReadonlyArray<readonly [string, string, number]>): void {
   const temps: string[] = [];
   try {
     for (const [name, text, mode] of contents) {

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ROTATE_USAGE, rotateAnchor, rotateIssuer, status } from './certs-rotate';
+import { ROTATE_USAGE, rotateAnchor, rotateIssuer, status, writeAll } from './certs-rotate';
 import { CliUsageError, type CliCommand, type CliIo } from './command';
 import { DEFAULT_TRUST_DOMAIN } from '../core/constants';
 import { CERTIFICATE_FILES, summarizeCertificate } from '../core/identity';
@@ -188,20 +188,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     );
   }
 
-  // all or nothing: write temporary files, then rename them into place
-  const temps: string[] = [];
-  try {
-    for (const [name, text, mode] of contents) {
-      const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
-      fs.writeFileSync(tmp, text, { mode, flag: 'wx' });
-      fs.chmodSync(tmp, mode);
-      temps.push(tmp);
-    }
-    contents.forEach(([name], i) => fs.renameSync(temps[i], path.join(dir, name)));
-  } catch (e) {
-    for (const t of temps) fs.rmSync(t, { force: true });
-    throw e;
-  }
+  writeAll(dir, contents);
 
   const { X509Certificate } = await import('crypto');
   const describe = (pem: string) => {

@@ -22,8 +22,8 @@ import {
   type SpireServerReference,
   type SpireUrlInstall,
 } from './props';
-import { deleteScriptPruning, ifChanged, stepScript } from './shell';
-import { SPIRE_SERVER_UNIT, spireInstallStepFor, spireServerConfigFor, upstreamCaKeySecretAt, upstreamCaStepFor, workloadEntryId } from './spire';
+import { deleteScriptPruning, stepScript } from './shell';
+import { spireInstallStepFor, spireServerConfigFor, spireServerStepFor, spireUnit, upstreamCaKeySecretAt, upstreamCaStepFor, workloadEntryId } from './spire';
 import type { HostPlan, HostSecret, HostStep } from './types';
 import { checkUpstreamCa } from './upstream-ca';
 import { Issues, type ValidationIssue } from '../errors';
@@ -187,25 +187,6 @@ export function spireServerHostConfig(s: ResolvedSpireServerHost): HclBody {
   return spireServerConfigFor(s.layout, { bindAddress: '0.0.0.0', port: s.port, trustDomain: s.trustDomain, logLevel: s.logLevel, caTtl: s.caTtl, svidTtl: s.svidTtl });
 }
 
-function serverUnit(s: ResolvedSpireServerHost): string {
-  return [
-    '[Unit]',
-    `Description=SPIRE server for trust domain ${s.trustDomain} (linkerd-constructs)`,
-    'After=network-online.target',
-    'Wants=network-online.target',
-    '',
-    '[Service]',
-    `ExecStart=${s.serverBinary} run -config ${s.layout.serverConf}`,
-    'Restart=on-failure',
-    'RestartSec=5',
-    'LimitNOFILE=65536',
-    '',
-    '[Install]',
-    'WantedBy=multi-user.target',
-    '',
-  ].join('\n');
-}
-
 /** The secret the server host reads: the upstream CA's key. */
 export function upstreamCaKeySecret(s: ResolvedSpireServerHost): HostSecret {
   return upstreamCaKeySecretAt(s.layout);
@@ -222,49 +203,17 @@ function upstreamCaStep(s: ResolvedSpireServerHost): HostStep {
 }
 
 function serverStep(s: ResolvedSpireServerHost): HostStep {
-  const l = s.layout;
-  const conf = renderHcl(spireServerHostConfig(s));
-  const unitText = serverUnit(s);
-  const vars: Array<[string, string]> = [
-    ['SERVER_BIN', s.serverBinary],
-    ['SERVER_CONF', l.serverConf],
-    ['SERVER_DATA', l.spireServerData],
-    ['SERVER_SOCKET', l.serverSocket],
-    ['SERVICE_MANAGER', s.serviceManager],
-    ['UNIT_DIR', l.unitDir],
-    ['UNIT', SPIRE_SERVER_UNIT],
-  ];
-  return {
-    id: 'spire-server',
+  return spireServerStepFor({
+    layout: s.layout,
+    serviceManager: s.serviceManager,
+    serverBinary: s.serverBinary,
+    conf: renderHcl(spireServerHostConfig(s)),
+    unitText: spireUnit(`SPIRE server for trust domain ${s.trustDomain} (linkerd-constructs)`, `${s.serverBinary} run -config ${s.layout.serverConf}`),
     description: `configure and start the SPIRE server for ${s.trustDomain} on port ${s.port}`,
-    create: stepScript({
-      step: 'spire-server',
-      title: `SPIRE server for trust domain ${s.trustDomain}`,
-      vars,
-      body: `changed=0
-mkdir -p -- "$SERVER_DATA"
-chmod 0700 -- "$SERVER_DATA"
-install -d -o root -g root -m 0755 -- "$(dirname -- "$(dirname -- "$SERVER_SOCKET")")"
-install -d -o root -g root -m 0700 -- "$(dirname -- "$SERVER_SOCKET")"
-${ifChanged('put_file 0644 "$SERVER_CONF"', conf)}
-${ifChanged('install_unit "$UNIT"', unitText)}
-ensure_service "$UNIT" "$changed"
-wait_until "spire-server health" 60 "$SERVER_BIN" healthcheck -socketPath "$SERVER_SOCKET"`,
-    }),
-    delete: deleteScriptPruning(serverDirectories(s), {
-      step: 'spire-server',
-      title: 'SPIRE server: stop, remove unit, config and data',
-      vars,
-      body: `remove_service "$UNIT"
-remove_path "$SERVER_CONF" "$SERVER_DATA" "$SERVER_SOCKET"`,
-    }),
-    triggers: [`spire.server.conf=${conf}`, `spire.server.unit=${unitText}`],
-    files: [
-      { path: l.serverConf, mode: '0644', content: conf },
-      { path: `${l.unitDir}/${SPIRE_SERVER_UNIT}`, mode: '0644', content: unitText },
-    ],
-    secrets: [],
-  };
+    trustDomain: s.trustDomain,
+    saveBundle: false,
+    del: (parts) => deleteScriptPruning(serverDirectories(s), parts),
+  });
 }
 
 /** The server host's provisioning plan: install, upstream CA, server. */

@@ -108,7 +108,8 @@ export function upstreamCaKeySecretAt(l: HostLayout): HostSecret {
   };
 }
 
-function unit(description: string, execStart: string, extra: { after?: string; requires?: string } = {}): string {
+/** A SPIRE service unit (restart on failure, after the network). */
+export function spireUnit(description: string, execStart: string, extra: { after?: string; requires?: string } = {}): string {
   return [
     '[Unit]',
     `Description=${description}`,
@@ -130,12 +131,12 @@ function unit(description: string, execStart: string, extra: { after?: string; r
 
 /** The SPIRE server unit. */
 export function spireServerUnit(h: ResolvedHost, s: ResolvedLocalSpire): string {
-  return unit(`SPIRE server for external workload ${h.workload.namespace}/${h.workload.name} (linkerd-constructs)`, `${s.serverBinary} run -config ${h.layout.serverConf}`);
+  return spireUnit(`SPIRE server for external workload ${h.workload.namespace}/${h.workload.name} (linkerd-constructs)`, `${s.serverBinary} run -config ${h.layout.serverConf}`);
 }
 
 /** The SPIRE agent unit. */
 export function spireAgentUnit(h: ResolvedHost, s: ResolvedLocalSpire): string {
-  return unit(`SPIRE agent for external workload ${h.workload.namespace}/${h.workload.name} (linkerd-constructs)`, `${s.agentBinary} run -config ${h.layout.agentConf}`, {
+  return spireUnit(`SPIRE agent for external workload ${h.workload.namespace}/${h.workload.name} (linkerd-constructs)`, `${s.agentBinary} run -config ${h.layout.agentConf}`, {
     after: SPIRE_SERVER_UNIT,
     requires: SPIRE_SERVER_UNIT,
   });
@@ -318,27 +319,45 @@ export function spireUpstreamCaStep(h: ResolvedHost, s: ResolvedLocalSpire): Hos
   });
 }
 
-/** Step: SPIRE server config, unit, start, health, and its trust bundle for the agent. */
-export function spireServerStep(h: ResolvedHost, s: ResolvedLocalSpire): HostStep {
-  const l = h.layout;
-  const conf = renderHcl(spireServerConfig(h, s));
-  const unitText = spireServerUnit(h, s);
+/** What {@link spireServerStepFor} configures and starts. */
+export interface SpireServerStepContext {
+  readonly layout: HostLayout;
+  readonly serviceManager: string;
+  readonly serverBinary: string;
+  /** Rendered server configuration. */
+  readonly conf: string;
+  /** Its unit. */
+  readonly unitText: string;
+  readonly description: string;
+  readonly trustDomain: string;
+  /** Save the server's trust bundle for an agent on the same host (the local mode). */
+  readonly saveBundle: boolean;
+  /** The plan's delete script builder. */
+  readonly del: (parts: ScriptParts) => string;
+}
+
+/** Step: a SPIRE server's config, unit, start and health (and, on a local server, its bundle for the agent). */
+export function spireServerStepFor(c: SpireServerStepContext): HostStep {
+  const l = c.layout;
   const vars: Array<[string, string]> = [
-    ['SERVER_BIN', s.serverBinary],
+    ['SERVER_BIN', c.serverBinary],
     ['SERVER_CONF', l.serverConf],
     ['SERVER_DATA', l.spireServerData],
     ['SERVER_SOCKET', l.serverSocket],
-    ['BUNDLE', l.bundlePem],
-    ['SERVICE_MANAGER', h.serviceManager],
+    ...(c.saveBundle ? ([['BUNDLE', l.bundlePem]] as Array<[string, string]>) : []),
+    ['SERVICE_MANAGER', c.serviceManager],
     ['UNIT_DIR', l.unitDir],
     ['UNIT', SPIRE_SERVER_UNIT],
   ];
+  const saveBundle = c.saveBundle
+    ? '\nbundle="$("$SERVER_BIN" bundle show -socketPath "$SERVER_SOCKET" -format pem)"\nif ! printf \'%s\\n\' "$bundle" | put_file 0644 "$BUNDLE"; then :; fi'
+    : '';
   return {
     id: 'spire-server',
-    description: `configure and start the SPIRE server (trust domain ${s.trustDomain}, 127.0.0.1:${s.serverPort}) and save its trust bundle`,
+    description: c.description,
     create: stepScript({
       step: 'spire-server',
-      title: `SPIRE server for trust domain ${s.trustDomain}`,
+      title: `SPIRE server for trust domain ${c.trustDomain}`,
       vars,
       body: `changed=0
 mkdir -p -- "$SERVER_DATA"
@@ -346,28 +365,41 @@ chmod 0700 -- "$SERVER_DATA"
 # the server's socket: a directory only root can enter
 install -d -o root -g root -m 0755 -- "$(dirname -- "$(dirname -- "$SERVER_SOCKET")")"
 install -d -o root -g root -m 0700 -- "$(dirname -- "$SERVER_SOCKET")"
-${ifChanged('put_file 0644 "$SERVER_CONF"', conf)}
-${ifChanged('install_unit "$UNIT"', unitText)}
+${ifChanged('put_file 0644 "$SERVER_CONF"', c.conf)}
+${ifChanged('install_unit "$UNIT"', c.unitText)}
 ensure_service "$UNIT" "$changed"
-wait_until "spire-server health" 60 "$SERVER_BIN" healthcheck -socketPath "$SERVER_SOCKET"
-bundle="$("$SERVER_BIN" bundle show -socketPath "$SERVER_SOCKET" -format pem)"
-if ! printf '%s\\n' "$bundle" | put_file 0644 "$BUNDLE"; then :; fi`,
+wait_until "spire-server health" 60 "$SERVER_BIN" healthcheck -socketPath "$SERVER_SOCKET"${saveBundle}`,
     }),
-    delete: deleteScript(h, {
+    delete: c.del({
       step: 'spire-server',
-      title: 'SPIRE server: stop, remove unit, config, data and bundle',
+      title: `SPIRE server: stop, remove unit, config, data${c.saveBundle ? ' and bundle' : ''}`,
       vars,
       body: `remove_service "$UNIT"
-remove_path "$SERVER_CONF" "$BUNDLE" "$SERVER_DATA" "$SERVER_SOCKET"`,
+remove_path "$SERVER_CONF"${c.saveBundle ? ' "$BUNDLE"' : ''} "$SERVER_DATA" "$SERVER_SOCKET"`,
     }),
-    triggers: [`spire.server.conf=${conf}`, `spire.server.unit=${unitText}`],
+    triggers: [`spire.server.conf=${c.conf}`, `spire.server.unit=${c.unitText}`],
     files: [
-      { path: l.serverConf, mode: '0644', content: conf },
-      { path: `${l.unitDir}/${SPIRE_SERVER_UNIT}`, mode: '0644', content: unitText },
-      { path: l.bundlePem, mode: '0644' },
+      { path: l.serverConf, mode: '0644', content: c.conf },
+      { path: `${l.unitDir}/${SPIRE_SERVER_UNIT}`, mode: '0644', content: c.unitText },
+      ...(c.saveBundle ? [{ path: l.bundlePem, mode: '0644' }] : []),
     ],
     secrets: [],
   };
+}
+
+/** Step (local mode): the SPIRE server on the VM, and its trust bundle for the agent. */
+export function spireServerStep(h: ResolvedHost, s: ResolvedLocalSpire): HostStep {
+  return spireServerStepFor({
+    layout: h.layout,
+    serviceManager: h.serviceManager,
+    serverBinary: s.serverBinary,
+    conf: renderHcl(spireServerConfig(h, s)),
+    unitText: spireServerUnit(h, s),
+    description: `configure and start the SPIRE server (trust domain ${s.trustDomain}, 127.0.0.1:${s.serverPort}) and save its trust bundle`,
+    trustDomain: s.trustDomain,
+    saveBundle: true,
+    del: (parts) => deleteScript(h, parts),
+  });
 }
 
 /**
@@ -548,7 +580,7 @@ export function spireRemoteAgentStep(h: ResolvedHost, s: ResolvedSpireAgent): Ho
   const l = h.layout;
   const conf = renderHcl(spireAgentConfig(h, s));
   const joinConf = renderHcl(spireAgentConfig(h, s, JOIN_TOKEN_PLACEHOLDER));
-  const unitText = unit(`SPIRE agent for external workload ${h.workload.namespace}/${h.workload.name} (linkerd-constructs)`, `${s.agentBinary} run -config ${l.agentConf}`);
+  const unitText = spireUnit(`SPIRE agent for external workload ${h.workload.namespace}/${h.workload.name} (linkerd-constructs)`, `${s.agentBinary} run -config ${l.agentConf}`);
   const vars: Array<[string, string | number]> = [
     ['AGENT_BIN', s.agentBinary],
     ['AGENT_SOCKET', l.agentSocket],
