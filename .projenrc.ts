@@ -182,8 +182,8 @@ project.package.addBin({ 'linkerd-constructs': 'lib/cli/main.js' });
 const TS_NODE = 'ts-node --transpile-only -r tsconfig-paths/register';
 const TS_NODE_ENV = { TS_NODE_PROJECT: 'tsconfig.dev.json' };
 
-// `npm ci` (and an install from git) compiles lib/, so the `linkerd-constructs` CLI works right away.
-project.package.setScript('prepare', 'tsc -p tsconfig.json');
+// `npm ci` (and an install from git) compiles lib/ and makes the CLI executable (npm exec does not always do it), so `npx linkerd-constructs` works right away.
+project.package.setScript('prepare', "tsc -p tsconfig.json && node -e \"require('fs').chmodSync('lib/cli/main.js', 0o755)\"");
 // What users need from the tarball: the compiled entry points, the docs.
 project.package.addField('files', ['lib/**/*.js', 'lib/**/*.d.ts', 'API.md', 'CHANGELOG.md', 'docs/']);
 
