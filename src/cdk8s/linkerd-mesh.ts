@@ -6,9 +6,11 @@ import { PerApp, SynthesisState } from './_synthesis';
 import { MeshDelivery } from './mesh-delivery';
 import type { MeshReference } from './mesh-reference';
 import { formatIssue } from '../core/errors';
+import { issuerFollowsControlPlane } from '../core/identity/rotation';
 import type { KubeObject } from '../core/k8s';
 import {
   ARGO_OBJECTS_SYNC_WAVE,
+  ARGO_SYNC_WAVES,
   argoApplication,
   fluxHelmRelease,
   fluxHelmRepository,
@@ -116,10 +118,12 @@ export class LinkerdMesh extends Construct implements MeshReference {
     if (plan.identity.mode === 'supplied' || plan.webhooks.mode === 'supplied') KEY_FILE_GUARD.of(this).watch(this);
 
     const argo = delivery.kind === 'argocd';
-    const wave = (objs: readonly KubeObject[]) => (argo ? objs.map(withSyncWave) : objs);
+    const wave = (objs: readonly KubeObject[]) => (argo ? objs.map((o) => withSyncWave(o)) : objs);
     const namespaces = addApiObjects(this, wave(plan.namespaces), 0);
+    // the issuer before the control plane, except in rotation stage `issuer` (issuerFollowsControlPlane)
+    const issuerAfterControlPlane = identity.mode === 'supplied' && issuerFollowsControlPlane(identity.rotationStage);
     const identityScope = new Construct(this, 'Identity');
-    addApiObjects(identityScope, wave(plan.identityObjects));
+    addApiObjects(identityScope, argo ? plan.identityObjects.map((o) => withSyncWave(o, issuerAfterControlPlane ? ARGO_SYNC_WAVES['control-plane'] + 1 : ARGO_OBJECTS_SYNC_WAVE)) : plan.identityObjects);
     identityScope.node.addDependency(...namespaces);
     const webhookScope = new Construct(this, 'WebhookCertificates');
     addApiObjects(webhookScope, wave(plan.webhookObjects));
@@ -149,12 +153,13 @@ export class LinkerdMesh extends Construct implements MeshReference {
       c.node.addDependency(...namespaces);
       if (repository) c.node.addDependency(repository);
       for (const dep of release.dependsOn) c.node.addDependency(releases.get(dep)!);
-      if (release.id === 'control-plane') c.node.addDependency(identityScope, webhookScope);
+      if (release.id === 'control-plane') c.node.addDependency(...(issuerAfterControlPlane ? [] : [identityScope]), webhookScope);
       if (release.id === 'viz') c.node.addDependency(webhookScope);
       releases.set(release.id, c);
     }
     this.crds = releases.get('crds')!;
     this.controlPlane = releases.get('control-plane')!;
+    if (issuerAfterControlPlane) identityScope.node.addDependency(this.controlPlane);
     this.viz = releases.get('viz');
     this.jaeger = releases.get('jaeger');
 
@@ -173,9 +178,9 @@ export class LinkerdMesh extends Construct implements MeshReference {
   }
 }
 
-function withSyncWave(obj: KubeObject): KubeObject {
+function withSyncWave(obj: KubeObject, syncWave: number = ARGO_OBJECTS_SYNC_WAVE): KubeObject {
   return {
     ...obj,
-    metadata: { ...obj.metadata, annotations: { ...(obj.metadata.annotations ?? {}), 'argocd.argoproj.io/sync-wave': String(ARGO_OBJECTS_SYNC_WAVE) } },
+    metadata: { ...obj.metadata, annotations: { ...(obj.metadata.annotations ?? {}), 'argocd.argoproj.io/sync-wave': String(syncWave) } },
   };
 }

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CliUsageError, type CliIo } from './command';
 import { formatIssue, Issues } from '../core/errors';
+import { certManagerAnchorRotationRunbook, formatRunbook } from '../core/identity/cert-manager-rotation';
 import { checkMeshCertificates, describeKey, pemCertificates, summarizeCertificate } from '../core/identity/certificates';
 import { CERTIFICATE_FILES } from '../core/identity/files';
 import { checkRotation, nextStageCommand, publishedAnchorsPem, readRotationState, ROTATION_FILES, type RotationStage } from '../core/identity/rotation';
@@ -14,6 +15,7 @@ import { checkRotation, nextStageCommand, publishedAnchorsPem, readRotationState
 export const ROTATE_USAGE = `usage: linkerd-constructs certs status [--dir DIR]
        linkerd-constructs certs rotate-anchor [--dir DIR] [--anchor-days N] [--issuer-days N]
        linkerd-constructs certs rotate-issuer [--dir DIR] [--issuer-days N]
+       linkerd-constructs certs cert-manager-runbook [--namespace NS] [--trust-namespace NS] [--file FILE]
 
 status         prints every certificate of DIR (default ./certs): subject, key, validity, days left,
                which anchor signed the issuer, and the rotation stage. Exit 1 on a broken chain or an
@@ -25,6 +27,10 @@ rotate-anchor  moves an anchor rotation one stage forward:
                Deploy each stage and restart the meshed workloads before the next one.
 rotate-issuer  re-issues the issuer (new key) from the anchor that signs in the current stage.
 Keys are written with mode 0600; ca.key and ca-next.key are never read by synthesis.
+cert-manager-runbook
+               prints the steps of a trust anchor rotation with MeshIdentity.certManager (cert-manager
+               and trust-manager): the commands with this mesh's names, and the two program changes
+               (previousTrustAnchorPem set, then removed). Defaults: linkerd, cert-manager, previous-anchor.crt.
 
 exit status: 0 success, 1 a certificate problem (status) or nothing done, 2 bad usage or input`;
 
@@ -202,4 +208,27 @@ export async function status(argv: string[], io: CliIo): Promise<number> {
   for (const i of issues.all) io.stderr(`${formatIssue(i)}\n`);
   if (issues.errors.length === 0) io.stdout(`next: ${nextStageCommand(state.stage, o.dir)}\n`);
   return issues.errors.length > 0 ? 1 : 0;
+}
+
+/** `certs cert-manager-runbook`: the steps of a cert-manager anchor rotation, with this mesh's names. */
+export function certManagerRunbook(argv: string[], io: CliIo): number {
+  const o: { namespace?: string; trustNamespace?: string; file?: string } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
+    const v = inline ?? argv[++i];
+    if (!['--namespace', '--trust-namespace', '--file'].includes(flag)) throw new CliUsageError(`unknown option ${JSON.stringify(argv[i - (inline === undefined ? 1 : 0)])}\n${ROTATE_USAGE}`);
+    if (v === undefined || v === '') throw new CliUsageError(`${flag} needs a value\n${ROTATE_USAGE}`);
+    if (flag === '--namespace') o.namespace = v;
+    else if (flag === '--trust-namespace') o.trustNamespace = v;
+    else o.file = v;
+  }
+  let steps;
+  try {
+    const certManager = { trustNamespace: o.trustNamespace };
+    steps = certManagerAnchorRotationRunbook({ namespace: o.namespace, certManager, previousAnchorFile: o.file });
+  } catch (e) {
+    throw new CliUsageError((e as Error).message);
+  }
+  io.stdout(formatRunbook(steps));
+  return 0;
 }

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ROTATE_USAGE, rotateAnchor, rotateIssuer, status, writeAll } from './certs-rotate';
+import { certManagerRunbook, ROTATE_USAGE, rotateAnchor, rotateIssuer, status, writeAll } from './certs-rotate';
 import { CliUsageError, type CliCommand, type CliIo } from './command';
 import { DEFAULT_TRUST_DOMAIN } from '../core/constants';
 import { CERTIFICATE_FILES, summarizeCertificate } from '../core/identity';
@@ -134,10 +134,11 @@ function prepareKeyDirectory(dir: string): 'created' | 'existing' | 'existing, r
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  // the rotation subcommands: status, rotate-anchor, rotate-issuer
+  // the rotation subcommands: status, rotate-anchor, rotate-issuer, cert-manager-runbook
   if (argv[0] === 'status') return status(argv.slice(1), io);
   if (argv[0] === 'rotate-anchor') return rotateAnchor(argv.slice(1), io);
   if (argv[0] === 'rotate-issuer') return rotateIssuer(argv.slice(1), io);
+  if (argv[0] === 'cert-manager-runbook') return certManagerRunbook(argv.slice(1), io);
   const o = parse(argv);
   const dir = path.resolve(io.cwd, o.out);
   const files = [

@@ -7,6 +7,7 @@ import type { MeshReference } from './mesh-reference';
 import { CONTROL_PLANE, LINKERD_EDGE_HELM_REPO } from '../core/constants';
 import { formatIssue, Issues, type ValidationIssue } from '../core/errors';
 import { checkMeshCertificates, checkWebhookCertificate, identityIssuerSecret, issuerDnsName, webhookHostnames, webhookSecrets } from '../core/identity';
+import { issuerFollowsControlPlane, publishedAnchorsPem } from '../core/identity/rotation';
 import type { KubeObject } from '../core/k8s';
 import {
   jaegerUnavailableReason,
@@ -101,6 +102,8 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
   public readonly jaeger?: pulumi.Resource;
   /** The control plane Namespace resource. */
   public readonly namespaceResource: pulumi.Resource;
+  /** The `linkerd-identity-issuer` Secret, when this mesh emits it (supplied and generated identities). */
+  public readonly issuerSecret?: pulumi.Resource;
   /** The control plane namespace. */
   public readonly namespace: string;
   /** The identity trust domain. */
@@ -145,18 +148,24 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
     this.namespaceResource = namespaces.get(ns)!;
     const nsDep = (namespace: string) => (namespaces.has(namespace) ? [namespaces.get(namespace)!] : []);
 
-    // identity
+    // identity: the issuer Secret before the control plane, except in rotation stage `issuer` (issuerFollowsControlPlane)
     const identityPems = this.identityPems(name, identity, scope);
     const identityResources: pulumi.Resource[] = [];
-    if (identityPems) {
+    const issuerAfterControlPlane = identityPems !== undefined && issuerFollowsControlPlane(identity.rotationStage);
+    const addIssuerSecret = (after: pulumi.Resource[]) => {
       const shape = identityIssuerSecret(ns, { trustAnchorPem: PLACEHOLDER, issuerCertificatePem: PLACEHOLDER, issuerKeyPem: PLACEHOLDER });
       const value = pulumi
-        .all([identityPems.trustAnchorPem, identityPems.issuerCertificatePem, identityPems.issuerKeyPem])
+        .all([identityPems!.trustAnchorPem, identityPems!.issuerCertificatePem, identityPems!.issuerKeyPem])
         .apply(([trustAnchorPem, issuerCertificatePem, issuerKeyPem]) =>
           identityIssuerSecret(ns, { trustAnchorPem, issuerCertificatePem, issuerKeyPem }),
         );
-      identityResources.push(kubeResource(resourceName(name, shape), shape, { parent: this, dependsOn: nsDep(ns) }, value, true));
-    } else {
+      return kubeResource(resourceName(name, shape), shape, { parent: this, dependsOn: [...nsDep(ns), ...after] }, value, true);
+    };
+    let issuerSecret: pulumi.Resource | undefined;
+    if (identityPems && !issuerAfterControlPlane) {
+      issuerSecret = addIssuerSecret([]);
+      identityResources.push(issuerSecret);
+    } else if (!identityPems) {
       for (const obj of plan.identityObjects) {
         identityResources.push(kubeResource(resourceName(name, obj), obj, { parent: this, dependsOn: nsDep(obj.metadata.namespace ?? ns) }));
       }
@@ -215,6 +224,7 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
     }
     this.crds = charts.get('crds')!;
     this.controlPlane = charts.get('control-plane')!;
+    this.issuerSecret = issuerAfterControlPlane ? addIssuerSecret([this.controlPlane]) : issuerSecret;
     this.viz = charts.get('viz');
     this.jaeger = charts.get('jaeger');
 
@@ -293,19 +303,30 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
       };
     }
     const g = identity.generatedArgs ?? {};
-    const anchorKey = new tls.PrivateKey(`${name}-trust-anchor-key`, { algorithm: 'ECDSA', ecdsaCurve: 'P256' }, { parent: this });
-    const anchor = new tls.SelfSignedCert(
-      `${name}-trust-anchor`,
-      {
-        privateKeyPem: anchorKey.privateKeyPem,
-        subject: { commonName: `root.linkerd.${trustDomain}` },
-        isCaCertificate: true,
-        validityPeriodHours: g.trustAnchorValidityHours ?? 87600,
-        allowedUses: ['cert_signing', 'crl_signing'],
-        setSubjectKeyId: true,
-      },
-      { parent: this },
-    );
+    const stage = identity.rotationStage;
+    const generation = g.trustAnchorGeneration ?? 1;
+    // generation 1 keeps the names of a mesh that never rotated; the previous generation lives during bundle and issuer
+    const anchorOf = (gen: number) => {
+      const base = gen === 1 ? `${name}-trust-anchor` : `${name}-trust-anchor-g${gen}`;
+      const key = new tls.PrivateKey(`${base}-key`, { algorithm: 'ECDSA', ecdsaCurve: 'P256' }, { parent: this });
+      const cert = new tls.SelfSignedCert(
+        base,
+        {
+          privateKeyPem: key.privateKeyPem,
+          subject: { commonName: `root.linkerd.${trustDomain}` },
+          isCaCertificate: true,
+          validityPeriodHours: g.trustAnchorValidityHours ?? 87600,
+          allowedUses: ['cert_signing', 'crl_signing'],
+          setSubjectKeyId: true,
+        },
+        { parent: this },
+      );
+      return { key, cert };
+    };
+    const rotating = stage === 'bundle' || stage === 'issuer';
+    const current = anchorOf(generation);
+    const previous = rotating ? anchorOf(generation - 1) : undefined;
+    const signer = stage === 'bundle' ? previous! : current;
     const issuerKey = new tls.PrivateKey(`${name}-issuer-key`, { algorithm: 'ECDSA', ecdsaCurve: 'P256' }, { parent: this });
     const issuerName = issuerDnsName(trustDomain);
     const csr = new tls.CertRequest(`${name}-issuer-csr`, { privateKeyPem: issuerKey.privateKeyPem, subject: { commonName: issuerName }, dnsNames: [issuerName] }, { parent: this });
@@ -313,8 +334,8 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
       `${name}-issuer`,
       {
         certRequestPem: csr.certRequestPem,
-        caPrivateKeyPem: anchorKey.privateKeyPem,
-        caCertPem: anchor.certPem,
+        caPrivateKeyPem: signer.key.privateKeyPem,
+        caCertPem: signer.cert.certPem,
         isCaCertificate: true,
         maxPathLength: 0,
         validityPeriodHours: g.issuerValidityHours ?? 8760,
@@ -324,7 +345,11 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
       },
       { parent: this },
     );
-    return { trustAnchorPem: anchor.certPem, issuerCertificatePem: issuer.certPem, issuerKeyPem: pulumi.secret(issuerKey.privateKeyPem) };
+    // the published bundle of the stage: the same function fromDirectory uses (old anchor first)
+    const trustAnchorPem = pulumi
+      .all([previous?.cert.certPem ?? current.cert.certPem, current.cert.certPem])
+      .apply(([old, next]) => publishedAnchorsPem(rotating ? stage : 'none', old, rotating ? next : undefined));
+    return { trustAnchorPem, issuerCertificatePem: issuer.certPem, issuerKeyPem: pulumi.secret(issuerKey.privateKeyPem) };
   }
 
   /** The webhook certificate PEMs as Outputs (undefined with cert-manager); generated ones are created here. */

@@ -1,9 +1,11 @@
 import type * as pulumi from '@pulumi/pulumi';
+import { Issues } from '../core/errors';
 import {
   MeshIdentity as CoreMeshIdentity,
   WebhookCertificates as CoreWebhookCertificates,
   type CertManagerIdentityProps,
 } from '../core/identity';
+import type { RotationStage } from '../core/identity/rotation';
 
 /** PEMs of a supplied identity; any of them may come from another resource. */
 export interface SuppliedIdentityArgs {
@@ -13,6 +15,13 @@ export interface SuppliedIdentityArgs {
   readonly issuerCertificatePem: pulumi.Input<string>;
   /** Issuer private key, PEM. Stored as a Pulumi secret and only in the issuer Secret. */
   readonly issuerKeyPem: pulumi.Input<string>;
+  /**
+   * Stage of an anchor rotation you drive yourself (`trustAnchorPem` then holds the stage's anchors):
+   * in stage `issuer` the issuer Secret is applied after the control plane. `fromDirectory` reads it
+   * from the directory.
+   * @default 'none'
+   */
+  readonly rotationStage?: RotationStage;
 }
 
 /** Lifetimes of a generated identity (`@pulumi/tls`). */
@@ -21,8 +30,28 @@ export interface GeneratedIdentityArgs {
   readonly trustAnchorValidityHours?: number;
   /** Issuer validity in hours. @default 8760 (1 year) */
   readonly issuerValidityHours?: number;
-  /** Re-issue the issuer on `pulumi up` this many hours before it expires. @default 720 (30 days) */
+  /**
+   * Re-issue the issuer (signed by the same anchor, a non-event for the mesh) on the first `pulumi up`
+   * this many hours before it expires: the renewal schedule. Run `pulumi up` at least that often.
+   * @default 720 (30 days)
+   */
   readonly issuerEarlyRenewalHours?: number;
+  /**
+   * Generation of the trust anchor: raise it by one to start an anchor rotation (with
+   * `rotationStage: 'bundle'`). Generation 1 is the anchor every generated mesh starts with.
+   * @default 1
+   */
+  readonly trustAnchorGeneration?: number;
+  /**
+   * Stage of an anchor rotation, one reviewed change and one `pulumi up` each, restarting the meshed
+   * workloads between them (see "Rotating certificates"):
+   *  - `bundle`: anchors of generations N-1 and N published, the issuer still signed by N-1;
+   *  - `issuer`: the issuer re-signed by generation N (after the control plane, which already
+   *    publishes both anchors: Linkerd's identity controller refuses an issuer its anchors do not verify);
+   *  - `finish` (or `none`): generation N only; generation N-1's key and certificate are deleted.
+   * @default 'none'
+   */
+  readonly rotationStage?: RotationStage;
 }
 
 /** How the Pulumi mesh identity is provided. */
@@ -35,13 +64,13 @@ export type PulumiMeshIdentityMode = 'supplied' | 'generated' | 'cert-manager';
 export class MeshIdentity {
   /** Mode 1: trust anchor, issuer certificate and key you supply (checked now when plain strings, at deployment when Outputs). */
   public static supplied(args: SuppliedIdentityArgs): MeshIdentity {
-    return new MeshIdentity('supplied', args, undefined, undefined);
+    return new MeshIdentity('supplied', args, undefined, undefined, args.rotationStage ?? 'none');
   }
 
   /** Mode 1 from the files `linkerd-constructs certs` wrote (`ca.crt`, `issuer.crt`, `issuer.key`). */
   public static fromDirectory(dir: string): MeshIdentity {
     const core = CoreMeshIdentity.fromDirectory(dir);
-    return new MeshIdentity('supplied', core.supplied, undefined, undefined);
+    return new MeshIdentity('supplied', core.supplied, undefined, undefined, core.rotationStage);
   }
 
   /**
@@ -49,7 +78,10 @@ export class MeshIdentity {
    * state (stable across `pulumi up`), keys as secrets. The issuer is re-issued before it expires.
    */
   public static generated(args: GeneratedIdentityArgs = {}): MeshIdentity {
-    return new MeshIdentity('generated', undefined, args, undefined);
+    const issues = new Issues('MeshIdentity.generated');
+    checkGeneratedIdentity(args, issues);
+    issues.throwIfErrors();
+    return new MeshIdentity('generated', undefined, args, undefined, args.rotationStage ?? 'none');
   }
 
   /** Mode 3: cert-manager issues and rotates the issuer; trust-manager distributes the anchor. */
@@ -67,7 +99,31 @@ export class MeshIdentity {
     public readonly generatedArgs: GeneratedIdentityArgs | undefined,
     /** cert-manager options (mode `cert-manager`). */
     public readonly certManagerProps: CertManagerIdentityProps | undefined,
+    /** Stage of an anchor rotation (`fromDirectory`: the directory's; `generated`: `rotationStage`). */
+    public readonly rotationStage: RotationStage = 'none',
   ) {}
+}
+
+const STAGES: readonly RotationStage[] = ['none', 'bundle', 'issuer', 'finish'];
+
+/** The checks of {@link MeshIdentity.generated}: whole hours, a renewal inside the lifetime, a stage with two generations. */
+export function checkGeneratedIdentity(args: GeneratedIdentityArgs, issues: Issues): void {
+  const hours = (key: keyof GeneratedIdentityArgs, min: number) => {
+    const v = args[key];
+    return v === undefined || issues.check(Number.isInteger(v) && (v as number) >= min, key, v, `expected a whole number of hours, at least ${min}`);
+  };
+  const ok = hours('trustAnchorValidityHours', 1) && hours('issuerValidityHours', 1) && hours('issuerEarlyRenewalHours', 0);
+  const anchor = args.trustAnchorValidityHours ?? 87600;
+  const issuer = args.issuerValidityHours ?? 8760;
+  const early = args.issuerEarlyRenewalHours ?? 720;
+  if (ok && issuer > anchor) issues.error('issuerValidityHours', issuer, `expected at most trustAnchorValidityHours (${anchor}): an issuer outliving its anchor fails verification`);
+  if (ok && early >= issuer) issues.error('issuerEarlyRenewalHours', early, `expected less than issuerValidityHours (${issuer}): the issuer would be re-issued on every pulumi up`);
+  const gen = args.trustAnchorGeneration ?? 1;
+  issues.check(Number.isInteger(gen) && gen >= 1, 'trustAnchorGeneration', args.trustAnchorGeneration, 'expected a whole number, at least 1');
+  const stage = args.rotationStage ?? 'none';
+  if (issues.check(STAGES.includes(stage), 'rotationStage', stage, `expected one of ${STAGES.join(', ')}`) && (stage === 'bundle' || stage === 'issuer') && gen < 2) {
+    issues.error('rotationStage', stage, `expected trustAnchorGeneration of at least 2 in stage ${stage} (received ${gen}): raise it by one to start a rotation; the stage publishes the previous generation beside it`);
+  }
 }
 
 /** PEMs of supplied webhook certificates; any may come from another resource. */

@@ -33,7 +33,8 @@ test('mode 3 follows the rotation guide: self-signed root, CA ClusterIssuer, iss
   expect(byKind('Issuer', 'linkerd-trust-root-issuer').spec).toEqual({ selfSigned: {} });
   const anchor = byKind('Certificate', 'linkerd-trust-anchor');
   expect(anchor.metadata.namespace).toBe('cert-manager');
-  expect(anchor.spec).toMatchObject({ isCA: true, commonName: 'root.linkerd.prod.example', privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never' } });
+  // rotationPolicy Always and the Bundle reading tls.crt: as Linkerd's guide (automatically-rotating-control-plane-tls-credentials.md) has them
+  expect(anchor.spec).toMatchObject({ isCA: true, commonName: 'root.linkerd.prod.example', privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' } });
   expect(byKind('ClusterIssuer', 'linkerd-trust-anchor').spec).toEqual({ ca: { secretName: 'linkerd-trust-anchor' } });
   const issuer = byKind('Certificate', 'linkerd-identity-issuer');
   expect(issuer.metadata.namespace).toBe('linkerd');
@@ -46,7 +47,7 @@ test('mode 3 follows the rotation guide: self-signed root, CA ClusterIssuer, iss
     issuerRef: { kind: 'ClusterIssuer', name: 'linkerd-trust-anchor' },
   });
   const bundle = byKind('Bundle', 'linkerd-identity-trust-roots');
-  expect(bundle.spec.sources).toEqual([{ secret: { name: 'linkerd-trust-anchor', key: 'ca.crt' } }]);
+  expect(bundle.spec.sources).toEqual([{ secret: { name: 'linkerd-trust-anchor', key: 'tls.crt' } }]);
   expect(bundle.spec.target).toEqual({ configMap: { key: 'ca-bundle.crt' }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'linkerd' } } });
   // no key anywhere in mode 3
   expect(JSON.stringify(objs)).not.toContain('PRIVATE KEY');

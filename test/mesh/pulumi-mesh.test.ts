@@ -238,3 +238,98 @@ test('an anchor rotation in stage bundle: Pulumi publishes the same two anchors 
     fs.rmSync(base, { recursive: true, force: true });
   }
 });
+
+describe('a generated identity rotates on program data: anchor generations and stages, the issuer on its renewal schedule', () => {
+  const SECRET = (n: string) => `${n}-secret-linkerd-linkerd-identity-issuer`;
+  const secretData = (n: string) => {
+    const data = unwrapMock(env.byName(SECRET(n)).inputs.data);
+    return Object.fromEntries(Object.entries(data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+  };
+
+  test('stage bundle: generations 1 and 2 published, the issuer still signed by 1, the issuer Secret before the control plane', async () => {
+    const { graph } = await build('g', { identity: MeshIdentity.generated({ trustAnchorGeneration: 2, rotationStage: 'bundle' }) });
+    expect(env.byType('tls:index/selfSignedCert:SelfSignedCert').map((r) => r.name).sort()).toEqual(['g-trust-anchor', 'g-trust-anchor-g2', 'g-webhook']);
+    expect(unwrapMock(env.byName('g-issuer').inputs.caPrivateKeyPem)).toBe('KEY-g-trust-anchor-key');
+    expect(env.byName('g-issuer').inputs.caCertPem).toBe('CERT-g-trust-anchor');
+    const anchors = env.byName('g-control-plane').inputs.values.identityTrustAnchorsPEM;
+    expect(anchors).toBe('CERT-g-trust-anchor\nCERT-g-trust-anchor-g2\n');
+    expect(secretData('g')['ca.crt']).toBe(anchors);
+    expect(graph.dependsOn('g-control-plane')).toContain(SECRET('g'));
+    expect(graph.reaches(SECRET('g'), 'g-control-plane')).toBe(false);
+    for (const key of env.byType('tls:index/privateKey:PrivateKey')) expect(key.name).toMatch(/-key$/);
+    expect(isMockSecret(env.byName(SECRET('g')).inputs.data)).toBe(true);
+  });
+
+  test('stage issuer: the issuer re-signed by generation 2 and applied after the control plane that publishes both anchors', async () => {
+    const { graph } = await build('g', { identity: MeshIdentity.generated({ trustAnchorGeneration: 2, rotationStage: 'issuer' }) });
+    expect(unwrapMock(env.byName('g-issuer').inputs.caPrivateKeyPem)).toBe('KEY-g-trust-anchor-g2-key');
+    expect(env.byName('g-control-plane').inputs.values.identityTrustAnchorsPEM).toBe('CERT-g-trust-anchor\nCERT-g-trust-anchor-g2\n');
+    // the order Linkerd's identity controller needs (pkg/identity/service.go refuses an issuer its anchors do not verify)
+    expect(graph.dependsOn(SECRET('g'))).toContain('g-control-plane');
+    expect(graph.reaches('g-control-plane', SECRET('g'))).toBe(false);
+    expect(graph.reaches(SECRET('g'), 'g-namespace-linkerd')).toBe(true);
+  });
+
+  test('stage finish: generation 2 only; generation 1 is gone from the program (Pulumi deletes it)', async () => {
+    const { graph } = await build('g', { identity: MeshIdentity.generated({ trustAnchorGeneration: 2, rotationStage: 'finish', issuerValidityHours: 2000, issuerEarlyRenewalHours: 200 }) });
+    expect(env.byType('tls:index/selfSignedCert:SelfSignedCert').map((r) => r.name).sort()).toEqual(['g-trust-anchor-g2', 'g-webhook']);
+    expect(env.byName('g-issuer').inputs).toMatchObject({ validityPeriodHours: 2000, earlyRenewalHours: 200 });
+    expect(unwrapMock(env.byName('g-issuer').inputs.caPrivateKeyPem)).toBe('KEY-g-trust-anchor-g2-key');
+    expect(env.byName('g-control-plane').inputs.values.identityTrustAnchorsPEM).toBe('CERT-g-trust-anchor-g2');
+    expect(graph.dependsOn('g-control-plane')).toContain(SECRET('g'));
+  });
+
+  test.each([
+    [{ rotationStage: 'bundle' as const }, /rotationStage: received "bundle"; expected trustAnchorGeneration of at least 2 in stage bundle/],
+    [{ trustAnchorGeneration: 0 }, /trustAnchorGeneration: received 0; expected a whole number, at least 1/],
+    [{ issuerEarlyRenewalHours: 8760 }, /issuerEarlyRenewalHours: received 8760; expected less than issuerValidityHours \(8760\)/],
+    [{ issuerValidityHours: 100000 }, /issuerValidityHours: received 100000; expected at most trustAnchorValidityHours \(87600\)/],
+    [{ rotationStage: 'later' as any }, /rotationStage: received "later"; expected one of none, bundle, issuer, finish/],
+  ])('%j is refused naming the arg', (args, message) => {
+    expect(() => MeshIdentity.generated(args)).toThrow(message);
+  });
+});
+
+test('a directory in stage issuer: both sides apply the issuer after the control plane (Pulumi dependsOn, cdk8s order and Argo CD wave)', async () => {
+  const fs = await import('fs');
+  const os = await import('os');
+  const path = await import('path');
+  const { main } = await import('../../src/cli/main');
+  const { Chart, Testing } = await import('cdk8s');
+  const cdk8s = await import('../../src/cdk8s');
+  const { MeshIdentity: CoreMeshIdentity } = await import('../../src/core/identity');
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-pulumi-rotation-'));
+  try {
+    const io = { stdout: () => undefined, stderr: () => undefined, readStdin: async () => '', cwd: base };
+    expect(await main(['certs', '--out', 'certs', '--no-spire-ca'], io)).toBe(0);
+    const dir = path.join(base, 'certs');
+    const order = (delivery: any) => {
+      const chart = new Chart(Testing.app(), 'app');
+      new cdk8s.LinkerdMesh(chart, 'mesh', { identity: CoreMeshIdentity.fromDirectory(dir), delivery, gatewayApi: { managedBy: 'linkerd-crds-chart' } });
+      return Testing.synth(chart) as any[];
+    };
+    const issuerIndex = (objs: any[]) => objs.findIndex((o) => o.kind === 'Secret' && o.metadata.name === 'linkerd-identity-issuer');
+    const controlPlaneIndex = (objs: any[]) => objs.findIndex((o) => o.kind === 'HelmRelease' && o.spec.chart.spec.chart === 'linkerd-control-plane');
+    const wave = (objs: any[]) => objs[issuerIndex(objs)].metadata.annotations['argocd.argoproj.io/sync-wave'];
+
+    // stage none: the issuer first on both sides
+    let objs = order(cdk8s.MeshDelivery.flux());
+    expect(controlPlaneIndex(objs)).toBeGreaterThan(-1);
+    expect(issuerIndex(objs)).toBeLessThan(controlPlaneIndex(objs));
+    expect(wave(order(cdk8s.MeshDelivery.argoCd()))).toBe('0');
+    await build('d0', { identity: MeshIdentity.fromDirectory(dir), webhookCertificates: WebhookCertificates.fromDirectory(dir) });
+
+    for (const _ of ['bundle', 'issuer']) expect(await main(['certs', 'rotate-anchor', '--dir', 'certs'], io)).toBe(0);
+    objs = order(cdk8s.MeshDelivery.flux());
+    expect(issuerIndex(objs)).toBeGreaterThan(controlPlaneIndex(objs));
+    const argo = order(cdk8s.MeshDelivery.argoCd());
+    const cpWave = argo.find((o) => o.kind === 'Application' && o.spec.source.chart === 'linkerd-control-plane').metadata.annotations['argocd.argoproj.io/sync-wave'];
+    expect(Number(wave(argo))).toBeGreaterThan(Number(cpWave));
+
+    const { graph } = await build('d2', { identity: MeshIdentity.fromDirectory(dir), webhookCertificates: WebhookCertificates.fromDirectory(dir) });
+    expect(graph.dependsOn('d2-secret-linkerd-linkerd-identity-issuer')).toContain('d2-control-plane');
+    expect(graph.reaches('d2-control-plane', 'd2-secret-linkerd-linkerd-identity-issuer')).toBe(false);
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});

@@ -7,3 +7,4 @@ export * from './files';
 export * from './mesh-identity';
 export * from './webhook-certificates';
 export * from './objects';
+export * from './cert-manager-rotation';

@@ -12,9 +12,10 @@
  *     Sealed Secrets, Vault, a person): the chart's own existing-secret mode. No key in the output.
  */
 import { Issues } from '../errors';
-import { checkDuration } from '../validation';
+import { checkDuration, durationMs } from '../validation';
+import { checkTrustAnchors, hasPemPrivateKey } from './certificates';
 import { CERTIFICATE_FILES, printWarnings, readCertificateFiles } from './files';
-import { checkRotation, publishedAnchorsPem, readRotationState } from './rotation';
+import { checkRotation, publishedAnchorsPem, readRotationState, type RotationStage } from './rotation';
 
 /** PEMs of a supplied identity. */
 export interface SuppliedIdentityProps {
@@ -50,13 +51,15 @@ export interface CertManagerIdentityProps {
    */
   readonly trustNamespace?: string;
   /**
-   * Lifetime of the self-signed trust anchor. Its key is never rotated (`rotationPolicy: Never`),
-   * so a renewed anchor still verifies certificates the old one signed.
+   * Lifetime of the self-signed trust anchor. Every renewal makes a new key (`rotationPolicy:
+   * Always`, as Linkerd's guide requires), so a renewal is an anchor rotation: start it yourself with
+   * the runbook (`linkerd-constructs certs cert-manager-runbook`) long before cert-manager's own
+   * renewal would (at `trustAnchorDuration - trustAnchorRenewBefore`).
    * @default '87600h0m0s' (10 years)
    */
   readonly trustAnchorDuration?: string;
   /**
-   * Renew the trust anchor this long before it expires.
+   * cert-manager renews (rotates) the trust anchor this long before it expires.
    * @default '8760h0m0s' (1 year)
    */
   readonly trustAnchorRenewBefore?: string;
@@ -66,10 +69,20 @@ export interface CertManagerIdentityProps {
    */
   readonly issuerDuration?: string;
   /**
-   * Renew the issuer this long before it expires.
+   * Renew the issuer this long before it expires (a new key each time, `rotationPolicy: Always`).
    * @default '25h0m0s'
    */
   readonly issuerRenewBefore?: string;
+  /**
+   * The trust anchor an anchor rotation is replacing, PEM (public), pinned in the program for the
+   * rotation window. While set, a `<namespace>-previous-anchor` Secret holding only this certificate
+   * (`tls.crt`, no key) is a second source of the trust-manager `Bundle`, so the published bundle
+   * keeps the old anchor after `cmctl renew` replaced it. Remove it once the issuer is re-signed and
+   * everything restarted. Must be a pinned value (a file in the repository), never read back from the
+   * cluster at deploy time: that would follow the anchor it is meant to remember.
+   * @default - no rotation under way: the bundle is the current anchor only
+   */
+  readonly previousTrustAnchorPem?: string;
 }
 
 /** How the mesh identity is provided. */
@@ -117,6 +130,7 @@ export class MeshIdentity {
       },
       undefined,
       dir,
+      state.stage,
     );
   }
 
@@ -127,9 +141,7 @@ export class MeshIdentity {
    */
   public static certManager(props: CertManagerIdentityProps = {}): MeshIdentity {
     const issues = new Issues('MeshIdentity.certManager');
-    for (const key of ['trustAnchorDuration', 'trustAnchorRenewBefore', 'issuerDuration', 'issuerRenewBefore'] as const) {
-      if (props[key] !== undefined) checkDuration(issues, key, props[key]);
-    }
+    checkCertManagerIdentity(props, issues);
     issues.throwIfErrors();
     return new MeshIdentity('cert-manager', undefined, props, undefined);
   }
@@ -154,8 +166,50 @@ export class MeshIdentity {
     public readonly certManager: CertManagerIdentityProps | undefined,
     /** The directory the PEMs were read from (mode 2). */
     public readonly directory: string | undefined,
+    /** The stage of an anchor rotation (mode 2: the directory's; otherwise `none`). */
+    public readonly rotationStage: RotationStage = 'none',
   ) {}
 }
 
 /** File names `MeshIdentity.fromDirectory` reads. */
 export const IDENTITY_FILES = [CERTIFICATE_FILES.trustAnchor, CERTIFICATE_FILES.issuerCertificate, CERTIFICATE_FILES.issuerKey] as const;
+
+/** cert-manager's limits (`pkg/apis/certmanager/v1/const.go`: `MinimumCertificateDuration`, `MinimumRenewBefore`). */
+const CERT_MANAGER_MIN_DURATION_MS = 3_600_000;
+const CERT_MANAGER_MIN_RENEW_BEFORE_MS = 300_000;
+
+/**
+ * The checks of a cert-manager identity, before anything is applied: each duration is a Go duration,
+ * at least cert-manager's minimum, and each `renewBefore` shorter than its duration (cert-manager's
+ * webhook rejects the Certificate otherwise: `internal/apis/certmanager/validation/certificate.go`,
+ * `ValidateDuration`); the issuer is renewed inside its anchor's lifetime; the previous anchor is
+ * public CA certificates only.
+ */
+export function checkCertManagerIdentity(props: CertManagerIdentityProps, issues: Issues): void {
+  const pairs = [
+    ['trustAnchorDuration', props.trustAnchorDuration ?? '87600h0m0s', 'trustAnchorRenewBefore', props.trustAnchorRenewBefore ?? '8760h0m0s'],
+    ['issuerDuration', props.issuerDuration ?? '48h0m0s', 'issuerRenewBefore', props.issuerRenewBefore ?? '25h0m0s'],
+  ] as const;
+  const ms: Record<string, number> = {};
+  for (const [dKey, d, rKey, r] of pairs) {
+    const dOk = checkDuration(issues, dKey, d);
+    const rOk = checkDuration(issues, rKey, r);
+    if (dOk) ms[dKey] = durationMs(d);
+    if (dOk && ms[dKey] < CERT_MANAGER_MIN_DURATION_MS) issues.error(dKey, d, 'expected at least 1h: cert-manager refuses shorter certificates');
+    if (!rOk) continue;
+    const rMs = durationMs(r);
+    if (rMs < CERT_MANAGER_MIN_RENEW_BEFORE_MS) issues.error(rKey, r, 'expected at least 5m: cert-manager refuses a shorter renewBefore');
+    else if (dOk && rMs >= ms[dKey]) issues.error(rKey, r, `expected less than ${dKey} (${d}): cert-manager refuses the Certificate, and nothing would renew it`);
+  }
+  if (ms.issuerDuration !== undefined && ms.trustAnchorDuration !== undefined && ms.issuerDuration > ms.trustAnchorDuration) {
+    issues.error('issuerDuration', props.issuerDuration, `expected at most trustAnchorDuration (${props.trustAnchorDuration ?? '87600h0m0s'}): an issuer outliving its anchor fails verification`);
+  }
+  const prev = props.previousTrustAnchorPem;
+  if (prev !== undefined) {
+    if (hasPemPrivateKey(String(prev))) {
+      issues.error('previousTrustAnchorPem', 'a PEM holding a private key', 'expected only the previous anchor\'s certificate: it is published in a Secret trust-manager reads, never its key');
+    } else {
+      checkTrustAnchors(String(prev), issues, 'previousTrustAnchorPem');
+    }
+  }
+}

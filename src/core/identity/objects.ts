@@ -131,21 +131,31 @@ export function certManagerIdentityNames(namespace: string, props: CertManagerId
     clusterIssuer: `${namespace}-trust-anchor`,
     issuerCertificate: CONTROL_PLANE.identityIssuerSecret,
     bundle: CONTROL_PLANE.trustRootsConfigMap,
+    /** Holds the anchor a rotation replaces (Linkerd's guide names it `linkerd-previous-anchor`). */
+    previousAnchor: `${namespace}-previous-anchor`,
   };
 }
 
 /**
- * Mode 3, after Linkerd's "automatically rotating control plane TLS credentials" guide:
+ * Mode 3, after Linkerd's "Automatically Rotating Control Plane TLS Credentials" guide
+ * (linkerd/website `linkerd.io/content/2-edge/tasks/automatically-rotating-control-plane-tls-credentials.md`):
  * a self-signed `Issuer` and the trust anchor `Certificate` in cert-manager's namespace, a CA
  * `ClusterIssuer` on that anchor, the `linkerd-identity-issuer` `Certificate` in the control plane
- * namespace, and a trust-manager `Bundle` that writes the anchor into the
- * `linkerd-identity-trust-roots` ConfigMap of the control plane namespace.
+ * namespace (both with `rotationPolicy: Always`: every renewal makes a new key), and a trust-manager
+ * `Bundle` that writes the anchor (`tls.crt`) into the `linkerd-identity-trust-roots` ConfigMap of
+ * the control plane namespace.
+ *
+ * During an anchor rotation (`previousTrustAnchorPem` set) the Bundle has a second source, the
+ * `<namespace>-previous-anchor` Secret, so the old anchor stays published after `cmctl renew`
+ * replaced it. The guide copies the whole anchor Secret (key included) into it; this Secret holds the
+ * certificate only, since trust-manager reads nothing else from it.
  */
 export function certManagerIdentityObjects(namespace: string, trustDomain: string, props: CertManagerIdentityProps = {}): KubeObject[] {
   const n = certManagerIdentityNames(namespace, props);
   const issuerName = issuerDnsName(trustDomain);
   const labels = { [LABELS.controlPlaneNs]: namespace };
-  return [
+  const previous = props.previousTrustAnchorPem;
+  const objects: KubeObject[] = [
     {
       apiVersion: CERT_MANAGER,
       kind: 'Issuer',
@@ -162,7 +172,7 @@ export function certManagerIdentityObjects(namespace: string, trustDomain: strin
         secretName: n.trustAnchor,
         duration: props.trustAnchorDuration ?? '87600h0m0s',
         renewBefore: props.trustAnchorRenewBefore ?? '8760h0m0s',
-        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never' },
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
         usages: ['cert sign', 'crl sign'],
         issuerRef: { name: n.rootIssuer, kind: 'Issuer', group: 'cert-manager.io' },
       },
@@ -189,19 +199,32 @@ export function certManagerIdentityObjects(namespace: string, trustDomain: strin
         issuerRef: { name: n.clusterIssuer, kind: 'ClusterIssuer', group: 'cert-manager.io' },
       },
     },
-    {
-      apiVersion: 'trust.cert-manager.io/v1alpha1',
-      kind: 'Bundle',
-      metadata: { name: n.bundle, labels },
-      spec: {
-        sources: [{ secret: { name: n.trustAnchor, key: 'ca.crt' } }],
-        target: {
-          configMap: { key: 'ca-bundle.crt' },
-          namespaceSelector: { matchLabels: { [LABELS.namespaceName]: namespace } },
-        },
+  ];
+  if (previous !== undefined) {
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: n.previousAnchor, namespace: n.trustNamespace, labels },
+      type: 'Opaque',
+      data: { 'tls.crt': b64(previous) },
+    } satisfies Secret);
+  }
+  objects.push({
+    apiVersion: 'trust.cert-manager.io/v1alpha1',
+    kind: 'Bundle',
+    metadata: { name: n.bundle, labels },
+    spec: {
+      sources: [
+        { secret: { name: n.trustAnchor, key: 'tls.crt' } },
+        ...(previous !== undefined ? [{ secret: { name: n.previousAnchor, key: 'tls.crt' } }] : []),
+      ],
+      target: {
+        configMap: { key: 'ca-bundle.crt' },
+        namespaceSelector: { matchLabels: { [LABELS.namespaceName]: namespace } },
       },
     },
-  ];
+  });
+  return objects;
 }
 
 /** Names of the cert-manager objects that manage the webhook certificates. */

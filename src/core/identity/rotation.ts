@@ -53,6 +53,17 @@ export function publishedAnchorsPem(stage: RotationStage, currentPem: string, ne
   return withNext ? `${currentPem.trimEnd()}\n${nextPem.trimEnd()}\n` : currentPem;
 }
 
+/**
+ * Whether the issuer is applied after the control plane in this stage. Linkerd's identity controller
+ * verifies a new issuer against the trust anchors it loaded at start and skips one they do not
+ * verify (`pkg/identity/service.go`, `loadCredentials`, event `IssuerUpdateSkipped`): in stage
+ * `issuer`, the issuer signed by the new anchor must reach a control plane that already publishes
+ * both anchors. In every other stage the issuer comes first (the control plane cannot start without it).
+ */
+export function issuerFollowsControlPlane(stage: RotationStage): boolean {
+  return stage === 'issuer';
+}
+
 /** The command that moves a directory to the next stage, for messages. */
 export function nextStageCommand(stage: RotationStage, dir: string): string {
   const d = JSON.stringify(dir);
