@@ -228,6 +228,10 @@ test('an anchor rotation in stage bundle: Pulumi publishes the same two anchors 
     const cp = (Testing.synth(chart) as any[]).find((o) => o.kind === 'Application' && o.spec.source.chart === 'linkerd-control-plane');
     expect(cp.spec.source.helm.valuesObject.identityTrustAnchorsPEM).toBe(pulumiAnchors);
     expect(cdkMesh.trustAnchorPem).toBe(await resolveOutput(mesh.trustAnchorPem));
+    // the same issuer Secret (certificate, published anchors, key) on both sides
+    const cdkIssuer = (Testing.synth(chart) as any[]).find((o) => o.kind === 'Secret' && o.metadata.name === 'linkerd-identity-issuer');
+    expect(unwrapMock(env.byName('rot-secret-linkerd-linkerd-identity-issuer').inputs.data)).toEqual(cdkIssuer.data);
+    expect(Buffer.from(cdkIssuer.data['ca.crt'], 'base64').toString().match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
     // the same digest on a workload meshed on either side
     const args = MeshInjection.workloadArgs('Deployment', { spec: { template: { metadata: {} } } } as any, { trustAnchorsPem: pulumiAnchors });
     const digest = (args as any).spec.template.metadata.annotations['linkerd.io/trust-root-sha256'];
@@ -263,6 +267,7 @@ describe('a generated identity rotates on program data: anchor generations and s
   test('stage issuer: the issuer re-signed by generation 2 and applied after the control plane that publishes both anchors', async () => {
     const { graph } = await build('g', { identity: MeshIdentity.generated({ trustAnchorGeneration: 2, rotationStage: 'issuer' }) });
     expect(unwrapMock(env.byName('g-issuer').inputs.caPrivateKeyPem)).toBe('KEY-g-trust-anchor-g2-key');
+    expect(isMockSecret(env.byName('g-issuer').inputs.caPrivateKeyPem)).toBe(true); // the anchor key a secret wherever it goes
     expect(env.byName('g-control-plane').inputs.values.identityTrustAnchorsPEM).toBe('CERT-g-trust-anchor\nCERT-g-trust-anchor-g2\n');
     // the order Linkerd's identity controller needs (pkg/identity/service.go refuses an issuer its anchors do not verify)
     expect(graph.dependsOn(SECRET('g'))).toContain('g-control-plane');
@@ -275,6 +280,7 @@ describe('a generated identity rotates on program data: anchor generations and s
     expect(env.byType('tls:index/selfSignedCert:SelfSignedCert').map((r) => r.name).sort()).toEqual(['g-trust-anchor-g2', 'g-webhook']);
     expect(env.byName('g-issuer').inputs).toMatchObject({ validityPeriodHours: 2000, earlyRenewalHours: 200 });
     expect(unwrapMock(env.byName('g-issuer').inputs.caPrivateKeyPem)).toBe('KEY-g-trust-anchor-g2-key');
+    expect(isMockSecret(env.byName('g-issuer').inputs.caPrivateKeyPem)).toBe(true); // the anchor key a secret wherever it goes
     expect(env.byName('g-control-plane').inputs.values.identityTrustAnchorsPEM).toBe('CERT-g-trust-anchor-g2');
     expect(graph.dependsOn('g-control-plane')).toContain(SECRET('g'));
   });
