@@ -39,6 +39,8 @@ export const DEFAULT_IGNORE_INBOUND_PORTS = [4190, 4191, 4567, 4568];
 export const DEFAULT_IGNORE_OUTBOUND_PORTS = [4567, 4568];
 /** Ports of the Kubernetes API server proxy-init skips outbound (chart `proxyInit.kubeAPIServerPorts`). */
 export const KUBE_API_SERVER_PORTS = [443, 6443];
+/** The cluster DNS port (UDP and TCP). */
+export const DNS_PORT = 53;
 
 /** Ports of the control plane components (container ports, which NetworkPolicies see). */
 export const CONTROL_PLANE_PORTS = {

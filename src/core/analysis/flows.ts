@@ -31,7 +31,7 @@
  * Findings are reported per pod class and blocking side: "ingress at linkerd/linkerd-destination
  * blocks 8086 from emojivoto/* (4 workloads)", never one line per pair.
  */
-import { PROXY_PORTS, CONTROL_PLANE_PORTS, LABELS } from '../constants';
+import { PROXY_PORTS, CONTROL_PLANE_PORTS, DNS_PORT, KUBE_API_SERVER_PORTS, LABELS } from '../constants';
 import type { L4Protocol } from '../k8s';
 import { Bitset } from './bitset';
 import type { PolicyEngine } from './engine';
@@ -247,22 +247,76 @@ function portText(port: number, protocol: L4Protocol): string {
   return `${port}/${protocol}`;
 }
 
-/** Runs every required-flow check. */
-export function checkRequiredFlows(
-  model: ClusterModel,
-  engine: PolicyEngine,
-  options: FlowOptions = {},
-): { findings: AnalysisFinding[]; edges: FlowEdge[]; checks: number } {
-  const out = new Collector(model, engine);
-  const classes = model.classes;
-  const n = classes.length;
-  let checks = 0;
-  const meshed = Bitset.of(n, classes.filter((c) => c.meshed && !c.hostNetwork).map((c) => c.index));
-  const byRole = (roles: readonly PodRole[]) => classes.filter((c) => roles.includes(c.role));
+/** One finding about a single source and destination (webhooks, the API server, admin scrapes). */
+function singleFinding(
+  kind: FlowKind,
+  side: 'ingress' | 'egress',
+  at: PodClass,
+  src: string,
+  dst: string,
+  port: number,
+  protocol: L4Protocol,
+  message: string,
+  fix: string,
+): Omit<AnalysisFinding, 'policies'> {
+  return {
+    id: `${kind}:${side}:${at.ref}:${portText(port, protocol)}`,
+    kind,
+    side,
+    at: at.ref,
+    sources: [src],
+    sourceCount: 1,
+    destinations: [dst],
+    destinationCount: 1,
+    port,
+    protocol,
+    message,
+    fix,
+  };
+}
 
-  /** ingress check at one destination for a set of required pod sources. */
-  const ingressCheck = (kind: FlowKind, dst: PodClass, required: Bitset, port: number, protocol: L4Protocol, fixPeer: string) => {
-    checks++;
+/** What every required-flow check works on: the model, the policy engine, the findings so far, the meshed pods. */
+class FlowChecks {
+  public readonly classes: readonly PodClass[];
+  public readonly n: number;
+  public readonly meshed: Bitset;
+  public readonly meshedClasses: readonly PodClass[];
+  public checks = 0;
+
+  public constructor(
+    public readonly model: ClusterModel,
+    public readonly engine: PolicyEngine,
+    public readonly out: Collector,
+  ) {
+    this.classes = model.classes;
+    this.n = this.classes.length;
+    this.meshed = Bitset.of(this.n, this.classes.filter((c) => c.meshed && !c.hostNetwork).map((c) => c.index));
+    this.meshedClasses = this.classes.filter((c) => this.meshed.has(c.index));
+  }
+
+  public byRole(roles: readonly PodRole[]): PodClass[] {
+    return this.classes.filter((c) => roles.includes(c.role));
+  }
+
+  public setOf(classes: readonly PodClass[]): Bitset {
+    return Bitset.of(this.n, classes.map((c) => c.index));
+  }
+
+  /** A selector hint for the first class of `set`, as seen from `from`. */
+  public peerFor(set: Bitset, from: string): string {
+    const first = set.toArray()[0];
+    return first === undefined ? '(nothing)' : classPeerHint(this.model, this.classes[first], from);
+  }
+
+  /** Every meshed pod, as a peer of a rule. */
+  public everyMeshedPod(): string {
+    return `namespaceSelector {} + podSelector {${LABELS.controlPlaneNs}: ${this.model.mesh.namespace}} (every meshed pod)`;
+  }
+
+  /** Ingress check at one destination for a set of required pod sources. */
+  public ingress(kind: FlowKind, dst: PodClass, required: Bitset, port: number, protocol: L4Protocol, fixPeer: string): void {
+    const { out, engine } = this;
+    this.checks++;
     for (const g of out.groupsOf(required)) out.edge(kind, g, out.groupOf(dst), port, protocol, false);
     if (!engine.ingressIsolated(dst) || required.isEmpty()) return;
     const pols = engine.policiesFor(dst);
@@ -290,11 +344,12 @@ export function checkRequiredFlows(
       },
       dst,
     );
-  };
+  }
 
-  /** egress check at one source for a set of required pod destinations. */
-  const egressCheck = (kind: FlowKind, src: PodClass, required: Bitset, port: number, protocol: L4Protocol, fixPeer: (dsts: Bitset) => string) => {
-    checks++;
+  /** Egress check at one source for a set of required pod destinations. */
+  public egress(kind: FlowKind, src: PodClass, required: Bitset, port: number, protocol: L4Protocol, fixPeer: (dsts: Bitset) => string): void {
+    const { out, engine } = this;
+    this.checks++;
     if (!engine.egressIsolated(src) || required.isEmpty()) return;
     const key = `out|${engine.policiesFor(src).egressKey}|${port}/${protocol}|${out.idOf(required)}`;
     let blocked = out.blockedCache.get(key);
@@ -319,164 +374,148 @@ export function checkRequiredFlows(
       },
       src,
     );
-  };
+  }
 
-  const peerFor = (set: Bitset, from: string) => {
-    const first = set.toArray()[0];
-    return first === undefined ? '(nothing)' : classPeerHint(model, classes[first], from);
-  };
+  /** Records a single-peer finding once (the same id is reported once). */
+  public addOnce(finding: Omit<AnalysisFinding, 'policies'>, at: PodClass): void {
+    if (this.out.findings.some((f) => f.id === finding.id)) return;
+    this.out.add(finding, at);
+  }
+}
 
-  // --- control plane APIs: destination, policy, identity
-  const destinations = byRole(['destination']);
-  const identities = byRole(['identity']);
+/** Every meshed pod reaches destination (8086), policy (8090) and identity (8080), and each component admits them. */
+function checkControlPlaneApis(c: FlowChecks): void {
+  const destinations = c.byRole(['destination']);
+  const identities = c.byRole(['identity']);
   const apiFlows: Array<{ kind: FlowKind; dsts: PodClass[]; port: number }> = [
     { kind: 'destination', dsts: destinations, port: CONTROL_PLANE_PORTS.destination },
     { kind: 'policy', dsts: destinations, port: CONTROL_PLANE_PORTS.policy },
     { kind: 'identity', dsts: identities, port: CONTROL_PLANE_PORTS.identity },
   ];
-  const meshedClasses = classes.filter((c) => meshed.has(c.index));
   for (const f of apiFlows) {
     if (f.dsts.length === 0) continue;
-    const dstSet = Bitset.of(n, f.dsts.map((d) => d.index));
+    const dstSet = c.setOf(f.dsts);
     for (const d of f.dsts) {
       // the component's own proxy talks to it over localhost
-      const required = d.meshed ? meshed.minus(Bitset.of(n, [d.index])) : meshed;
-      ingressCheck(f.kind, d, required, f.port, 'TCP', `namespaceSelector {} + podSelector {${LABELS.controlPlaneNs}: ${model.mesh.namespace}} (every meshed pod)`);
+      const required = d.meshed ? c.meshed.minus(Bitset.of(c.n, [d.index])) : c.meshed;
+      c.ingress(f.kind, d, required, f.port, 'TCP', c.everyMeshedPod());
     }
-    for (const s of meshedClasses) {
-      const required = dstSet.has(s.index) ? dstSet.minus(Bitset.of(n, [s.index])) : dstSet;
-      egressCheck(f.kind, s, required, f.port, 'TCP', (b) => peerFor(b, s.namespace));
-    }
-  }
-
-  // --- DNS
-  const dns = byRole(['dns']);
-  if (dns.length > 0) {
-    const dnsSet = Bitset.of(n, dns.map((d) => d.index));
-    for (const protocol of ['UDP', 'TCP'] as const) {
-      for (const d of dns) ingressCheck('dns', d, meshed, 53, protocol, 'every meshed pod (namespaceSelector {})');
-      for (const s of meshedClasses) {
-        for (const g of out.groupsOf(dnsSet)) out.edge('dns', out.groupOf(s), g, 53, protocol, false);
-        egressCheck('dns', s, dnsSet, 53, protocol, (b) => peerFor(b, s.namespace));
-      }
+    for (const s of c.meshedClasses) {
+      const required = dstSet.has(s.index) ? dstSet.minus(Bitset.of(c.n, [s.index])) : dstSet;
+      c.egress(f.kind, s, required, f.port, 'TCP', (b) => c.peerFor(b, s.namespace));
     }
   }
+}
 
-  // --- API server -> webhooks
+/** Every meshed pod resolves names: DNS (53, UDP and TCP) both ways. */
+function checkDns(c: FlowChecks): void {
+  const dns = c.byRole(['dns']);
+  if (dns.length === 0) return;
+  const dnsSet = c.setOf(dns);
+  for (const protocol of ['UDP', 'TCP'] as const) {
+    for (const d of dns) c.ingress('dns', d, c.meshed, DNS_PORT, protocol, 'every meshed pod (namespaceSelector {})');
+    for (const s of c.meshedClasses) {
+      for (const g of c.out.groupsOf(dnsSet)) c.out.edge('dns', c.out.groupOf(s), g, DNS_PORT, protocol, false);
+      c.egress('dns', s, dnsSet, DNS_PORT, protocol, (b) => c.peerFor(b, s.namespace));
+    }
+  }
+}
+
+/** The port a webhook's Service sends to on one of its pods, or undefined when it resolves to none. */
+function webhookTargetPort(sp: { targetPort?: number | string; protocol: L4Protocol }, pod: PodClass): number | undefined {
+  if (typeof sp.targetPort === 'number') return sp.targetPort;
+  if (/^\d+$/.test(String(sp.targetPort))) return Number(sp.targetPort);
+  return pod.ports.find((p) => p.name === sp.targetPort && p.protocol === sp.protocol)?.port;
+}
+
+/** The API server reaches every admission webhook's pods on the Service's target port. */
+function checkWebhooks(c: FlowChecks): void {
+  const { model, engine, out } = c;
   for (const w of model.webhooks) {
     const svc = model.services.find((s) => s.namespace === w.serviceNamespace && s.name === w.serviceName);
     if (!svc || !svc.selector) continue;
     const sp = svc.ports.find((p) => p.port === w.servicePort) ?? (svc.ports.length === 1 ? svc.ports[0] : undefined);
     if (!sp) continue;
     for (const i of engine.index.byNamespace.get(svc.namespace) ?? []) {
-      const d = classes[i];
+      const d = c.classes[i];
       if (!Object.entries(svc.selector).every(([k, v]) => d.labels[k] === v)) continue;
-      const target = typeof sp.targetPort === 'number' ? sp.targetPort : /^\d+$/.test(String(sp.targetPort)) ? Number(sp.targetPort) : d.ports.find((p) => p.name === sp.targetPort && p.protocol === sp.protocol)?.port;
+      const target = webhookTargetPort(sp, d);
       if (target === undefined) continue;
-      checks++;
+      c.checks++;
       const allowed = engine.ingressAdmitsAddress(d, model.apiServer, target, sp.protocol);
       out.edge('webhook', model.apiServer.ref, out.groupOf(d), target, sp.protocol, !allowed);
       if (allowed) continue;
-      const id = `webhook:ingress:${d.ref}:${portText(target, sp.protocol)}`;
-      if (out.findings.some((f) => f.id === id)) continue;
-      out.add(
-        {
-          id,
-          kind: 'webhook',
-          side: 'ingress',
-          at: d.ref,
-          sources: [model.apiServer.ref],
-          sourceCount: 1,
-          destinations: [d.ref],
-          destinationCount: 1,
-          port: target,
-          protocol: sp.protocol,
-          message: `${portText(target, sp.protocol)} from the Kubernetes API server (${model.apiServer.addresses.join(', ')}) to ${d.ref} (${w.owner}, Service ${svc.namespace}/${svc.name}) is blocked by the ingress policies of ${d.ref}: ${WHY.webhook}`,
-          fix: `add an ingress rule selecting ${d.ref} in namespace ${d.namespace}: from ipBlock ${model.apiServer.addresses.join(' / ')} (your API server addresses), ports [${portText(target, sp.protocol)}]`,
-        },
+      const apiServer = `the Kubernetes API server (${model.apiServer.addresses.join(', ')})`;
+      c.addOnce(
+        singleFinding('webhook', 'ingress', d, model.apiServer.ref, d.ref, target, sp.protocol,
+          `${portText(target, sp.protocol)} from ${apiServer} to ${d.ref} (${w.owner}, Service ${svc.namespace}/${svc.name}) is blocked by the ingress policies of ${d.ref}: ${WHY.webhook}`,
+          `add an ingress rule selecting ${d.ref} in namespace ${d.namespace}: from ipBlock ${model.apiServer.addresses.join(' / ')} (your API server addresses), ports [${portText(target, sp.protocol)}]`),
         d,
       );
     }
   }
+}
 
-  // --- control plane and viz -> API server
-  const apiPort = options.apiServerPort ?? 443;
-  for (const s of byRole(['destination', 'identity', 'proxy-injector', 'heartbeat', 'control-plane', 'prometheus', 'tap', 'extension'])) {
+/** The control plane and viz reach the API server. */
+function checkKubeApi(c: FlowChecks, apiPort: number): void {
+  const { model, engine, out } = c;
+  const ports = KUBE_API_SERVER_PORTS.map((p) => portText(p, 'TCP')).join(', ');
+  for (const s of c.byRole(['destination', 'identity', 'proxy-injector', 'heartbeat', 'control-plane', 'prometheus', 'tap', 'extension'])) {
     if (s.role === 'prometheus' && s.namespace !== model.vizNamespace) continue;
-    checks++;
+    c.checks++;
     const allowed = engine.egressAdmitsAddress(s, model.apiServer, apiPort, 'TCP');
     out.edge('kube-api', out.groupOf(s), model.apiServer.ref, apiPort, 'TCP', !allowed);
     if (allowed) continue;
     out.add(
-      {
-        id: `kube-api:egress:${s.ref}:${portText(apiPort, 'TCP')}`,
-        kind: 'kube-api',
-        side: 'egress',
-        at: s.ref,
-        sources: [s.ref],
-        sourceCount: 1,
-        destinations: [model.apiServer.ref],
-        destinationCount: 1,
-        port: apiPort,
-        protocol: 'TCP',
-        message: `${portText(apiPort, 'TCP')} from ${s.ref} to the Kubernetes API server (${model.apiServer.addresses.join(', ')}) is blocked by the egress policies of ${s.ref}: ${WHY['kube-api']}`,
-        fix: `add an egress rule selecting ${s.ref} in namespace ${s.namespace}: to ipBlock ${model.apiServer.addresses.join(' / ')}, ports [443/TCP, 6443/TCP]`,
-      },
+      singleFinding('kube-api', 'egress', s, s.ref, model.apiServer.ref, apiPort, 'TCP',
+        `${portText(apiPort, 'TCP')} from ${s.ref} to the Kubernetes API server (${model.apiServer.addresses.join(', ')}) is blocked by the egress policies of ${s.ref}: ${WHY['kube-api']}`,
+        `add an egress rule selecting ${s.ref} in namespace ${s.namespace}: to ipBlock ${model.apiServer.addresses.join(' / ')}, ports [${ports}]`),
       s,
     );
   }
+}
 
-  // --- meshed -> meshed (4143)
-  checks += checkMeshedTraffic(model, engine, out, meshed, options.meshedTraffic ?? 'namespace');
-
-  // --- Prometheus -> proxies (4191) and control plane admin ports; tap -> proxies (4190)
-  const prometheus = byRole(['prometheus']);
-  const promSet = Bitset.of(n, prometheus.map((c) => c.index));
-  const tap = byRole(['tap']);
-  const tapSet = Bitset.of(n, tap.map((c) => c.index));
-  for (const [kind, srcs, srcSet, port] of [
-    ['metrics', prometheus, promSet, PROXY_PORTS.admin],
-    ['tap', tap, tapSet, PROXY_PORTS.control],
+/** Prometheus scrapes every proxy (4191) and tap reaches every proxy (4190). */
+function checkProxyTelemetry(c: FlowChecks): void {
+  for (const [kind, role, port] of [
+    ['metrics', 'prometheus', PROXY_PORTS.admin],
+    ['tap', 'tap', PROXY_PORTS.control],
   ] as const) {
+    const srcs = c.byRole([role]);
     if (srcs.length === 0) continue;
-    const hint = peerFor(srcSet, '');
-    for (const d of meshedClasses) ingressCheck(kind, d, srcSet, port, 'TCP', hint);
+    const srcSet = c.setOf(srcs);
+    const hint = c.peerFor(srcSet, '');
+    for (const d of c.meshedClasses) c.ingress(kind, d, srcSet, port, 'TCP', hint);
     for (const s of srcs) {
-      for (const g of out.groupsOf(meshed)) out.edge(kind, out.groupOf(s), g, port, 'TCP', false);
-      egressCheck(kind, s, meshed, port, 'TCP', () => `namespaceSelector {} + podSelector {${LABELS.controlPlaneNs}: ${model.mesh.namespace}} (every meshed pod)`);
+      for (const g of c.out.groupsOf(c.meshed)) c.out.edge(kind, c.out.groupOf(s), g, port, 'TCP', false);
+      c.egress(kind, s, c.meshed, port, 'TCP', () => c.everyMeshedPod());
     }
   }
-  const adminTargets = classes.filter((c) => (c.namespace === model.mesh.namespace || c.namespace === model.vizNamespace) && c.ports.some((p) => /admin$/.test(p.name ?? '') && p.name !== 'linkerd-admin'));
-  for (const p of prometheus.filter((c) => c.namespace === model.vizNamespace)) {
+}
+
+const isAdminPort = (p: { name?: string }) => /admin$/.test(p.name ?? '') && p.name !== 'linkerd-admin';
+
+/** viz's Prometheus scrapes the admin ports of the control plane and viz (through the proxy when both ends are meshed). */
+function checkAdminScrapes(c: FlowChecks): void {
+  const { model, engine, out } = c;
+  const inMeshOrViz = (d: PodClass) => d.namespace === model.mesh.namespace || d.namespace === model.vizNamespace;
+  const adminTargets = c.classes.filter((d) => inMeshOrViz(d) && d.ports.some(isAdminPort));
+  for (const p of c.byRole(['prometheus']).filter((x) => x.namespace === model.vizNamespace)) {
     for (const d of adminTargets) {
-      for (const port of new Set(d.ports.filter((x) => /admin$/.test(x.name ?? '') && x.name !== 'linkerd-admin' && x.protocol === 'TCP').map((x) => x.port))) {
+      for (const port of new Set(d.ports.filter((x) => isAdminPort(x) && x.protocol === 'TCP').map((x) => x.port))) {
         const wire = p.meshed && d.meshed && !inPortRanges(d.skipInboundPorts, port) ? PROXY_PORTS.inbound : port;
-        checks++;
+        c.checks++;
         const ingressOk = engine.ingressAdmitted(d, wire, 'TCP').has(p.index);
         const egressOk = engine.egressAdmitted(p, wire, 'TCP').has(d.index);
         out.edge('metrics', out.groupOf(p), out.groupOf(d), wire, 'TCP', !(ingressOk && egressOk));
         const via = wire === port ? '' : ` (admin port ${port}, reached through the proxy on 4143 since both ends are meshed)`;
         const report = (side: 'ingress' | 'egress') => {
-          const ingress = side === 'ingress';
-          const at = ingress ? d : p;
-          const id = `metrics:${side}:${at.ref}:${portText(wire, 'TCP')}`;
-          if (out.findings.some((f) => f.id === id)) return;
-          const peer = ingress ? `from ${classPeerHint(model, p, d.namespace)}` : `to ${classPeerHint(model, d, p.namespace)}`;
-          out.add(
-            {
-              id,
-              kind: 'metrics',
-              side,
-              at: at.ref,
-              sources: [p.ref],
-              sourceCount: 1,
-              destinations: [d.ref],
-              destinationCount: 1,
-              port: wire,
-              protocol: 'TCP',
-              message: `${portText(wire, 'TCP')}${via} from ${p.ref} to ${d.ref} is blocked by the ${side} policies of ${at.ref}: viz Prometheus scrapes the control plane's admin ports`,
-              fix: `add an ${side} rule selecting ${at.ref} in namespace ${at.namespace}: ${peer}, ports [${portText(wire, 'TCP')}]`,
-            },
+          const at = side === 'ingress' ? d : p;
+          const peer = side === 'ingress' ? `from ${classPeerHint(model, p, d.namespace)}` : `to ${classPeerHint(model, d, p.namespace)}`;
+          c.addOnce(
+            singleFinding('metrics', side, at, p.ref, d.ref, wire, 'TCP',
+              `${portText(wire, 'TCP')}${via} from ${p.ref} to ${d.ref} is blocked by the ${side} policies of ${at.ref}: viz Prometheus scrapes the control plane's admin ports`,
+              `add an ${side} rule selecting ${at.ref} in namespace ${at.namespace}: ${peer}, ports [${portText(wire, 'TCP')}]`),
             at,
           );
         };
@@ -485,11 +524,25 @@ export function checkRequiredFlows(
       }
     }
   }
+}
 
-  // --- external workloads
-  checks += checkExternalWorkloads(model, engine, out, meshed);
-
-  return { findings: out.findings, edges: out.graph(), checks };
+/** Runs every required-flow check. */
+export function checkRequiredFlows(
+  model: ClusterModel,
+  engine: PolicyEngine,
+  options: FlowOptions = {},
+): { findings: AnalysisFinding[]; edges: FlowEdge[]; checks: number } {
+  const out = new Collector(model, engine);
+  const c = new FlowChecks(model, engine, out);
+  checkControlPlaneApis(c);
+  checkDns(c);
+  checkWebhooks(c);
+  checkKubeApi(c, options.apiServerPort ?? KUBE_API_SERVER_PORTS[0]);
+  c.checks += checkMeshedTraffic(model, engine, out, c.meshed, options.meshedTraffic ?? 'namespace');
+  checkProxyTelemetry(c);
+  checkAdminScrapes(c);
+  c.checks += checkExternalWorkloads(model, engine, out, c.meshed);
+  return { findings: out.findings, edges: out.graph(), checks: c.checks };
 }
 
 function preview(list: readonly string[], max = 4): string {

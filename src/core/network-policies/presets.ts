@@ -5,7 +5,7 @@
  * is what that guide's intent needs with Linkerd edge-26.8.3. The analyzer tests show what the
  * published version breaks and that the corrected one passes.
  */
-import { CONTROL_PLANE_PORTS, DEFAULT_CONTROL_PLANE_NAMESPACE, LABELS, PROXY_PORTS } from '../constants';
+import { CONTROL_PLANE_PORTS, DEFAULT_CONTROL_PLANE_NAMESPACE, DNS_PORT, LABELS, PROXY_PORTS } from '../constants';
 import { Issues } from '../errors';
 import type { NetworkPolicy, NetworkPolicyPort } from '../k8s';
 import { checkCidr, checkDns1123Label, checkLabels, checkPort } from '../validation';
@@ -215,8 +215,8 @@ export class NetworkPolicyPresets {
           {
             to: [{ namespaceSelector: namespaceNamed('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
             ports: [
-              { protocol: 'UDP', port: 53 },
-              { protocol: 'TCP', port: 53 },
+              { protocol: 'UDP', port: DNS_PORT },
+              { protocol: 'TCP', port: DNS_PORT },
             ],
           },
         ],
