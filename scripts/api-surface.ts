@@ -36,8 +36,8 @@ function functionLengths(sf: ts.SourceFile): FunctionLength[] {
   const visit = (node: ts.Node, owner: string) => {
     let name = owner;
     if (ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isConstructorDeclaration(node) || ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
-      const own =
-        ts.isConstructorDeclaration(node) ? 'constructor' : (node as ts.FunctionDeclaration).name?.getText(sf) ?? (ts.isVariableDeclaration(node.parent) ? node.parent.name.getText(sf) : '(anonymous)');
+      const variable = ts.isVariableDeclaration(node.parent) ? node.parent.name.getText(sf) : '(anonymous)';
+      const own = ts.isConstructorDeclaration(node) ? 'constructor' : (node as ts.FunctionDeclaration).name?.getText(sf) ?? variable;
       name = owner ? `${owner}.${own}` : own;
       const start = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line;
       const end = sf.getLineAndCharacterOfPosition(node.getEnd()).line;
@@ -58,7 +58,8 @@ function main(): void {
   for (const [entry, file] of Object.entries(ENTRIES)) {
     const sf = p.getSourceFile(path.join(ROOT, file))!;
     const symbols = checker.getExportsOfModule(checker.getSymbolAtLocation(sf)!);
-    const resolved = symbols.map((s) => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s));
+    // eslint-disable-next-line no-bitwise
+    const resolved = symbols.map((s) => ((s.flags & ts.SymbolFlags.Alias) !== 0 ? checker.getAliasedSymbol(s) : s));
     exportsPerEntry[entry] = { total: symbols.length, internal: resolved.filter(isInternal).length };
   }
   const sources = p.getSourceFiles().filter((sf) => sf.fileName.startsWith(path.join(ROOT, 'src')) && !GENERATED.test(sf.fileName));
