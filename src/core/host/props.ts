@@ -593,7 +593,51 @@ export function resolveHost(
   const issues = new Issues(scope);
   const nodeName = props.nodeName ?? props.name;
   issues.check(isDns1123Subdomain(nodeName), 'nodeName', nodeName, 'expected a host name: a DNS-1123 subdomain');
+  checkHostTrustAnchorProp(issues, props, mesh, opts);
 
+  const root = props.root ?? '/';
+  checkAbsolutePath(issues, 'root', root);
+  const unitDir = props.serviceManager?.unitDir ?? '/etc/systemd/system';
+  checkAbsolutePath(issues, 'serviceManager.unitDir', unitDir);
+  const serviceManager = props.serviceManager?.command ?? 'systemctl';
+  checkCommand(issues, 'serviceManager.command', serviceManager);
+  const layout = hostLayout(root, unitDir);
+
+  const proxy = resolveProxy(issues, props.proxy ?? {}, mesh, layout);
+  const spire = resolveSpire(issues, props, workload.spiffeTrustDomain, nodeName, layout, opts.checkTrustAnchor !== false);
+  const traffic = resolveTraffic(issues, props.traffic ?? {}, spire, proxy.inboundPort);
+
+  const pf = props.preflight ?? {};
+  const connectTimeoutSeconds = pf.connectTimeoutSeconds ?? 5;
+  issues.check(Number.isInteger(connectTimeoutSeconds) && connectTimeoutSeconds >= 1 && connectTimeoutSeconds <= 120, 'preflight.connectTimeoutSeconds', connectTimeoutSeconds, 'expected whole seconds from 1 to 120');
+  checkDns1123Label(issues, 'mesh.namespace', mesh.namespace);
+  const readiness = resolveReadiness(issues, props.readiness, workload, opts.checkReadinessCa !== false);
+
+  issues.throwIfErrors();
+  return {
+    // the destination controller reads a non-default inbound port from a port named linkerd-proxy
+    workload: proxy.inboundPort === PROXY_PORTS.inbound ? workload : { ...workload, proxyInboundPort: proxy.inboundPort },
+    mesh,
+    nodeName,
+    trustAnchorPem: props.trustAnchorPem.trim(),
+    spire,
+    proxy,
+    traffic,
+    serviceManager,
+    preflight: { checkControlPlane: pf.checkControlPlane ?? true, connectTimeoutSeconds },
+    layout,
+    ...(readiness ? { readiness } : {}),
+    warnings: issues.warnings,
+  };
+}
+
+/** The host's trust anchor: present (with the command that reads it from a cert-manager mesh), certificates only, one of the mesh's. */
+function checkHostTrustAnchorProp(
+  issues: Issues,
+  props: ExternalWorkloadHostProps,
+  mesh: MeshInfo,
+  opts: { readonly meshTrustAnchorsPem?: string; readonly checkTrustAnchor?: boolean },
+): void {
   if (props.trustAnchorPem === undefined) {
     issues.error(
       'trustAnchorPem',
@@ -610,16 +654,10 @@ export function resolveHost(
     checkHostTrustAnchor(issues, props.trustAnchorPem, opts.meshTrustAnchorsPem);
   }
 
-  const root = props.root ?? '/';
-  checkAbsolutePath(issues, 'root', root);
-  const unitDir = props.serviceManager?.unitDir ?? '/etc/systemd/system';
-  checkAbsolutePath(issues, 'serviceManager.unitDir', unitDir);
-  const serviceManager = props.serviceManager?.command ?? 'systemctl';
-  checkCommand(issues, 'serviceManager.command', serviceManager);
-  const layout = hostLayout(root, unitDir);
+}
 
-  // proxy
-  const p = props.proxy ?? {};
+/** The proxy: its binary (image of the mesh's release by default), user, uid and four distinct ports. */
+function resolveProxy(issues: Issues, p: ProxyOptions, mesh: MeshInfo, layout: HostLayout): ResolvedHost['proxy'] {
   // the image follows the mesh: its registry (imageRegistry) and its release
   const requested: ProxyBinary = p.binary ?? { kind: 'image' };
   const binary: ProxyBinary = requested.kind === 'image' && requested.image === undefined ? { ...requested, image: meshProxyImage(mesh) } : requested;
@@ -666,9 +704,19 @@ export function resolveHost(
       issues.error('proxy.binary.kind', (binary as { kind?: unknown }).kind, 'expected one of "url", "path", "image", "upload"');
   }
 
-  // SPIRE
+  return { binary, binaryPath, user, uid, ...ports };
+}
+
+/** The SPIRE topology of the host (`spire.kind`): an agent of a SpireServerHost, an agent you run, or a local server. */
+function resolveSpire(
+  issues: Issues,
+  props: ExternalWorkloadHostProps,
+  trustDomain: string,
+  nodeName: string,
+  layout: HostLayout,
+  checkTrustAnchor: boolean,
+): ResolvedLocalSpire | ResolvedExistingAgent | ResolvedSpireAgent {
   const s = props.spire as SpireOptions | undefined;
-  let spire: ResolvedLocalSpire | ResolvedExistingAgent | ResolvedSpireAgent;
   if (s === undefined || s === null || (s as { kind?: unknown }).kind === undefined) {
     issues.error(
       'spire.kind',
@@ -676,60 +724,73 @@ export function resolveHost(
       'expected "agent" (join a SpireServerHost: the VM holds no key that signs for the mesh), "existing-agent" (a SPIRE agent you run), ' +
         'or "local" (opt-in: a SPIRE server on the VM signing with the trust anchor key)',
     );
-    spire = { kind: 'existing-agent', socketPath: '/', trustDomain: workload.spiffeTrustDomain };
+    return { kind: 'existing-agent', socketPath: '/', trustDomain: trustDomain };
   } else if (s.kind === 'agent') {
-    spire = resolveSpireAgent(issues, s, workload.spiffeTrustDomain, nodeName, layout);
+    return resolveSpireAgent(issues, s, trustDomain, nodeName, layout);
   } else if (s.kind === 'existing-agent') {
     checkAbsolutePath(issues, 'spire.socketPath', s.socketPath);
-    spire = { kind: 'existing-agent', socketPath: s.socketPath, trustDomain: workload.spiffeTrustDomain };
+    return { kind: 'existing-agent', socketPath: s.socketPath, trustDomain: trustDomain };
   } else if (s.kind === 'local') {
-    issues.warn(
-      'spire.kind',
-      'local',
-      'expected "agent": with a local SPIRE server this VM holds the SPIRE upstream CA\'s key (an intermediate the anchor signed), and root on it ' +
-        'can sign a certificate for every identity of the mesh, in the cluster too; use a SpireServerHost and spire: { kind: "agent", server } ' +
-        '(docs/mesh-expansion.md, "SPIRE topology")',
-    );
-    const version = s.version ?? SPIRE_DEFAULT_VERSION;
-    issues.check(typeof version === 'string' && /^\d+\.\d+\.\d+$/.test(version), 'spire.version', version, 'expected a SPIRE release version such as "1.15.3"');
-    const trustDomain = workload.spiffeTrustDomain;
-    const agentId = s.agentId ?? `spiffe://${trustDomain}/agent`;
-    if (checkSpiffeId(issues, 'spire.agentId', agentId) && !agentId.startsWith(`spiffe://${trustDomain}/`)) {
-      issues.error('spire.agentId', agentId, `expected a SPIFFE id in the trust domain "${trustDomain}"`);
-    }
-    const serverPort = s.serverPort ?? 8081;
-    issues.check(isPortNumber(serverPort), 'spire.serverPort', serverPort, PORT_NUMBER_RULE);
-    const caTtl = s.caTtl ?? '168h';
-    checkDuration(issues, 'spire.caTtl', caTtl);
-    const svidTtl = s.svidTtl ?? '24h';
-    if (checkDuration(issues, 'spire.svidTtl', svidTtl) && isDuration(caTtl)) checkSvidTtl(issues, caTtl, svidTtl);
-    const joinTokenTtlSeconds = s.joinTokenTtlSeconds ?? 600;
-    issues.check(Number.isInteger(joinTokenTtlSeconds) && joinTokenTtlSeconds >= 30 && joinTokenTtlSeconds <= 86400, 'spire.joinTokenTtlSeconds', joinTokenTtlSeconds, 'expected whole seconds from 30 to 86400');
-    const logLevel = s.logLevel ?? 'INFO';
-    issues.check(['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel), 'spire.logLevel', logLevel, 'expected one of "DEBUG", "INFO", "WARN", "ERROR"');
-    const install = s.install as SpireInstall | undefined;
-    let resolvedInstall: Required<SpireUrlInstall> | SpirePathInstall = { kind: 'path', serverBinary: '/', agentBinary: '/' };
-    let serverBinary = path.posix.join(layout.spireBinDir, 'spire-server');
-    let agentBinary = path.posix.join(layout.spireBinDir, 'spire-agent');
-    if (install?.kind === 'url') {
-      resolvedInstall = resolveSpireArchive(issues, 'spire.install', install, version);
-    } else if (install?.kind === 'path') {
-      if (checkAbsolutePath(issues, 'spire.install.serverBinary', install.serverBinary)) serverBinary = install.serverBinary;
-      if (checkAbsolutePath(issues, 'spire.install.agentBinary', install.agentBinary)) agentBinary = install.agentBinary;
-      resolvedInstall = install;
-    } else {
-      issues.error('spire.install', install, 'expected { kind: "url", sha256, url?, arch? } or { kind: "path", serverBinary, agentBinary }');
-    }
-    if (opts.checkTrustAnchor !== false && typeof props.trustAnchorPem === 'string') checkUpstreamCa(issues, s.upstreamCaPem, props.trustAnchorPem, 'spire.upstreamCaPem');
-    const upstreamCaPem = typeof s.upstreamCaPem === 'string' ? s.upstreamCaPem.trim() : '';
-    spire = { kind: 'local', version, install: resolvedInstall, serverBinary, agentBinary, trustDomain, agentId, serverPort, caTtl, svidTtl, joinTokenTtlSeconds, logLevel, upstreamCaPem };
+    return resolveLocalSpire(issues, s, props.trustAnchorPem, trustDomain, layout, checkTrustAnchor);
   } else {
-    issues.error('spire.kind', (s as { kind?: unknown }).kind, 'expected "local" or "existing-agent"');
-    spire = { kind: 'existing-agent', socketPath: '/', trustDomain: workload.spiffeTrustDomain };
+    issues.error('spire.kind', (s as { kind?: unknown }).kind, 'expected one of "agent", "existing-agent", "local"');
+    return { kind: 'existing-agent', socketPath: '/', trustDomain: trustDomain };
   }
 
-  // traffic
-  const t = props.traffic ?? {};
+}
+
+/** `spire.kind: 'local'` (opt-in, warned): a SPIRE server and agent on the VM, signing with an intermediate. */
+function resolveLocalSpire(
+  issues: Issues,
+  s: LocalSpireOptions,
+  trustAnchorPem: unknown,
+  trustDomain: string,
+  layout: HostLayout,
+  checkTrustAnchor: boolean,
+): ResolvedLocalSpire {
+  issues.warn(
+    'spire.kind',
+    'local',
+    'expected "agent": with a local SPIRE server this VM holds the SPIRE upstream CA\'s key (an intermediate the anchor signed), and root on it ' +
+      'can sign a certificate for every identity of the mesh, in the cluster too; use a SpireServerHost and spire: { kind: "agent", server } ' +
+      '(docs/mesh-expansion.md, "SPIRE topology")',
+  );
+  const version = s.version ?? SPIRE_DEFAULT_VERSION;
+  issues.check(typeof version === 'string' && /^\d+\.\d+\.\d+$/.test(version), 'spire.version', version, 'expected a SPIRE release version such as "1.15.3"');
+  const agentId = s.agentId ?? `spiffe://${trustDomain}/agent`;
+  if (checkSpiffeId(issues, 'spire.agentId', agentId) && !agentId.startsWith(`spiffe://${trustDomain}/`)) {
+    issues.error('spire.agentId', agentId, `expected a SPIFFE id in the trust domain "${trustDomain}"`);
+  }
+  const serverPort = s.serverPort ?? 8081;
+  issues.check(isPortNumber(serverPort), 'spire.serverPort', serverPort, PORT_NUMBER_RULE);
+  const caTtl = s.caTtl ?? '168h';
+  checkDuration(issues, 'spire.caTtl', caTtl);
+  const svidTtl = s.svidTtl ?? '24h';
+  if (checkDuration(issues, 'spire.svidTtl', svidTtl) && isDuration(caTtl)) checkSvidTtl(issues, caTtl, svidTtl);
+  const joinTokenTtlSeconds = s.joinTokenTtlSeconds ?? 600;
+  issues.check(Number.isInteger(joinTokenTtlSeconds) && joinTokenTtlSeconds >= 30 && joinTokenTtlSeconds <= 86400, 'spire.joinTokenTtlSeconds', joinTokenTtlSeconds, 'expected whole seconds from 30 to 86400');
+  const logLevel = s.logLevel ?? 'INFO';
+  issues.check(['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel), 'spire.logLevel', logLevel, 'expected one of "DEBUG", "INFO", "WARN", "ERROR"');
+  const install = s.install as SpireInstall | undefined;
+  let resolvedInstall: Required<SpireUrlInstall> | SpirePathInstall = { kind: 'path', serverBinary: '/', agentBinary: '/' };
+  let serverBinary = path.posix.join(layout.spireBinDir, 'spire-server');
+  let agentBinary = path.posix.join(layout.spireBinDir, 'spire-agent');
+  if (install?.kind === 'url') {
+    resolvedInstall = resolveSpireArchive(issues, 'spire.install', install, version);
+  } else if (install?.kind === 'path') {
+    if (checkAbsolutePath(issues, 'spire.install.serverBinary', install.serverBinary)) serverBinary = install.serverBinary;
+    if (checkAbsolutePath(issues, 'spire.install.agentBinary', install.agentBinary)) agentBinary = install.agentBinary;
+    resolvedInstall = install;
+  } else {
+    issues.error('spire.install', install, 'expected { kind: "url", sha256, url?, arch? } or { kind: "path", serverBinary, agentBinary }');
+  }
+  if (checkTrustAnchor && typeof trustAnchorPem === 'string') checkUpstreamCa(issues, s.upstreamCaPem, trustAnchorPem, 'spire.upstreamCaPem');
+  const upstreamCaPem = typeof s.upstreamCaPem === 'string' ? s.upstreamCaPem.trim() : '';
+  return { kind: 'local', version, install: resolvedInstall, serverBinary, agentBinary, trustDomain, agentId, serverPort, caTtl, svidTtl, joinTokenTtlSeconds, logLevel, upstreamCaPem };
+}
+
+/** The redirect's exceptions: ignored and management ports (the agent's server port never redirected), the iptables command. */
+function resolveTraffic(issues: Issues, t: TrafficOptions, spire: ResolvedHost['spire'], proxyInboundPort: number): ResolvedHost['traffic'] {
   checkPortList(issues, 'traffic.ignoreInboundPorts', t.ignoreInboundPorts);
   checkPortList(issues, 'traffic.ignoreOutboundPorts', t.ignoreOutboundPorts);
   checkPortList(issues, 'traffic.managementPorts', t.managementPorts);
@@ -741,32 +802,11 @@ export function resolveHost(
   // iptables multiport takes at most 15 ports
   issues.check(inbound.length <= 15, 'traffic.ignoreInboundPorts', inbound, 'expected at most 15 ports in total with managementPorts (the iptables multiport limit)');
   issues.check(outbound.length <= 15, 'traffic.ignoreOutboundPorts', outbound, 'expected at most 15 ports (the iptables multiport limit)');
-  if (inbound.includes(ports.inboundPort)) issues.error('traffic.ignoreInboundPorts', inbound, `expected the proxy's inbound port ${ports.inboundPort} not to be ignored`);
+  if (inbound.includes(proxyInboundPort)) issues.error('traffic.ignoreInboundPorts', inbound, `expected the proxy's inbound port ${proxyInboundPort} not to be ignored`);
   const iptablesCommand = t.iptablesCommand ?? 'iptables';
   checkCommand(issues, 'traffic.iptablesCommand', iptablesCommand);
 
-  const pf = props.preflight ?? {};
-  const connectTimeoutSeconds = pf.connectTimeoutSeconds ?? 5;
-  issues.check(Number.isInteger(connectTimeoutSeconds) && connectTimeoutSeconds >= 1 && connectTimeoutSeconds <= 120, 'preflight.connectTimeoutSeconds', connectTimeoutSeconds, 'expected whole seconds from 1 to 120');
-  checkDns1123Label(issues, 'mesh.namespace', mesh.namespace);
-  const readiness = resolveReadiness(issues, props.readiness, workload, opts.checkReadinessCa !== false);
-
-  issues.throwIfErrors();
-  return {
-    // the destination controller reads a non-default inbound port from a port named linkerd-proxy
-    workload: ports.inboundPort === PROXY_PORTS.inbound ? workload : { ...workload, proxyInboundPort: ports.inboundPort },
-    mesh,
-    nodeName,
-    trustAnchorPem: props.trustAnchorPem.trim(),
-    spire,
-    proxy: { binary, binaryPath, user, uid, ...ports },
-    traffic: { ignoreInboundPorts: inbound, ignoreOutboundPorts: outbound, iptablesCommand },
-    serviceManager,
-    preflight: { checkControlPlane: pf.checkControlPlane ?? true, connectTimeoutSeconds },
-    layout,
-    ...(readiness ? { readiness } : {}),
-    warnings: issues.warnings,
-  };
+  return { ignoreInboundPorts: inbound, ignoreOutboundPorts: outbound, iptablesCommand };
 }
 
 /** The agent-only SPIRE settings: one agent per VM, attested as `spiffe://<trust domain>/agent/<nodeName>`. */
