@@ -1,4 +1,4 @@
-import { LINKERD_CRDS } from '../src';
+import { LINKERD_CRDS } from '../src/core';
 import { conformanceErrors, expectConformant, formatConformanceError, strictSchema } from './support/conformance';
 import { describeWithFixtures, readFixtureDocs } from './support/fixtures';
 

@@ -66,14 +66,14 @@ test('a scratch project imports the root, /cdk8s and /pulumi from the installed 
     const p = require('linkerd-constructs/pulumi');
     console.log(JSON.stringify({
       core: require.resolve('linkerd-constructs'),
-      isLabel: core.isDns1123Label('linkerd'),
-      crds: Object.keys(core.LINKERD_CRDS).length,
+      identity: core.linkerdIdentity('web', 'shop'),
+      crds: Object.keys(core.crds.LINKERD_CRDS).length,
       cdk8s: typeof c, pulumi: typeof p,
     }));
   `);
   const res = JSON.parse(out);
   expect(res.core.startsWith(installed)).toBe(true);
-  expect(res).toMatchObject({ isLabel: true, crds: 10, cdk8s: 'object', pulumi: 'object' });
+  expect(res).toMatchObject({ identity: 'web.shop.serviceaccount.identity.linkerd.cluster.local', crds: 10, cdk8s: 'object', pulumi: 'object' });
 });
 
 test('importing /cdk8s never loads Pulumi, importing /pulumi never loads cdk8s, the root loads neither', () => {
@@ -97,12 +97,12 @@ test('TypeScript consumers resolve the types of every entry point (node16 export
   fs.writeFileSync(
     path.join(scratch, 'consumer.ts'),
     [
-      "import { isDns1123Label, LINKERD_CRDS, Server } from 'linkerd-constructs';",
+      "import { crds, linkerdIdentity } from 'linkerd-constructs';",
       "import type { MeshReference } from 'linkerd-constructs/cdk8s';",
       "import type { MeshReference as PulumiMeshReference } from 'linkerd-constructs/pulumi';",
-      "const s: Server = { apiVersion: 'policy.linkerd.io/v1beta3', kind: 'Server', metadata: { name: 'a' }, spec: { port: 80, podSelector: {} } };",
-      'const ok: boolean = isDns1123Label(s.metadata.name);',
-      'export const used: [boolean, string, MeshReference | undefined, PulumiMeshReference | undefined] = [ok, LINKERD_CRDS.Server.plural, undefined, undefined];',
+      "const s: crds.Server = { apiVersion: 'policy.linkerd.io/v1beta3', kind: 'Server', metadata: { name: 'a' }, spec: { port: 80, podSelector: {} } };",
+      'const id: string = linkerdIdentity(s.metadata.name ?? "web", "shop");',
+      'export const used: [string, string, MeshReference | undefined, PulumiMeshReference | undefined] = [id, crds.LINKERD_CRDS.Server.plural, undefined, undefined];',
       '',
     ].join('\n'),
   );

@@ -23,7 +23,7 @@ export interface ValidationIssue {
   readonly scope: string;
   /** The prop or field path, as the user wrote it (e.g. `rules[0].from[1].serviceAccount`). */
   readonly field: string;
-  /** The value received. Rendered with {@link describeValue}, which redacts secrets. */
+  /** The value received. Rendered with `describeValue`, which redacts secrets. */
   readonly value: unknown;
   /** What is allowed instead, as a sentence fragment ("expected ..."). */
   readonly allowed: string;

@@ -106,7 +106,10 @@ export class MeshIdentity {
 
 const STAGES: readonly RotationStage[] = ['none', 'bundle', 'issuer', 'finish'];
 
-/** The checks of {@link MeshIdentity.generated}: whole hours, a renewal inside the lifetime, a stage with two generations. */
+/**
+ * The checks of {@link MeshIdentity.generated}: whole hours, a renewal inside the lifetime, a stage with two generations.
+ * @internal
+ */
 export function checkGeneratedIdentity(args: GeneratedIdentityArgs, issues: Issues): void {
   const hours = (key: keyof GeneratedIdentityArgs, min: number) => {
     const v = args[key];

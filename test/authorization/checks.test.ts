@@ -11,7 +11,7 @@ import {
   type PolicyRecord,
   type ServerEntry,
   ValidationError,
-} from '../../src';
+} from '../../src/core';
 import { cidrContains } from '../../src/core/authorization/networks';
 import { isSatisfiable, normalizeSelector, selectorImplies, selectorMatches } from '../../src/core/authorization/selectors';
 import { expectConformant } from '../support/conformance';

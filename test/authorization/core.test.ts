@@ -6,7 +6,7 @@ import {
   type KubeObject,
   type MeshAuthorizationProps,
   type MeshInfo,
-} from '../../src';
+} from '../../src/core';
 import { expectConformant } from '../support/conformance';
 import { validationMessageOf } from '../support/errors';
 

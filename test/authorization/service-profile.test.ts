@@ -1,4 +1,4 @@
-import { egressNetworkObject, grpcRoutes, pathTemplateRegex, serviceProfileObject } from '../../src';
+import { egressNetworkObject, grpcRoutes, pathTemplateRegex, serviceProfileObject } from '../../src/core';
 import { expectConformant } from '../support/conformance';
 import { validationMessageOf } from '../support/errors';
 
