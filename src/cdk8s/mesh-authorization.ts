@@ -5,16 +5,7 @@ import { addApiObjects } from './_objects';
 import { SynthesisState } from './_synthesis';
 import type { MeshReference } from './mesh-reference';
 import type { PolicyRecord } from '../core/authorization/checks';
-import {
-  admitsNothingIssue,
-  allowObjects,
-  checkUniqueObjectNames,
-  countRules,
-  meshAuthorizationObjects,
-  portWideOnRoutes,
-  routeObjects,
-  type ServerContext,
-} from '../core/authorization/objects';
+import { addedRuleObjects, admitsNothingIssue, meshAuthorizationObjects, type AddedRule, type ServerContext } from '../core/authorization/objects';
 import type {
   AuthorizationSourceLike,
   AuthorizationWorkload,
@@ -171,12 +162,12 @@ export class MeshAuthorization extends Construct {
    * Returns the objects added.
    */
   public allowFrom(...sources: AuthorizationSourceLike[]): ApiObject[] {
-    return this.addRule((issues) => allowObjects(this.context, sources, `allowFrom(#${this.added})`, issues));
+    return this.addRule({ allowFrom: sources });
   }
 
   /** Adds a route rule (as if appended to `routes`). Returns the objects added. */
   public addRoute(route: RouteAuthorization): ApiObject[] {
-    return this.addRule((issues) => routeObjects(this.context, route, `addRoute(#${this.added})`, issues));
+    return this.addRule({ addRoute: route });
   }
 
   private contribution(): { objects: readonly KubeObject[]; workload?: PolicyRecord['workload']; issues: ValidationIssue[] } {
@@ -227,17 +218,12 @@ export class MeshAuthorization extends Construct {
     return resolveWorkloadObject(json, issues, 'workload');
   }
 
-  private addRule(build: (issues: Issues) => KubeObject[]): ApiObject[] {
-    const issues = new Issues(this.node.path);
-    const built = build(issues);
-    // port-wide rules apply to every route: new rules to existing routes, existing rules to new routes
-    const objects = [...built, ...portWideOnRoutes(this.context, [...this.objects, ...built], [...this.objects, ...built])];
-    checkUniqueObjectNames([...this.objects, ...objects], issues);
-    issues.throwIfErrors();
-    printWarnings(issues.warnings);
+  private addRule(rule: AddedRule): ApiObject[] {
+    const { objects, rules, warnings } = addedRuleObjects(this.context, this.objects, rule, this.added, this.node.path);
+    printWarnings(warnings);
     this.added += 1;
     this.objects.push(...objects);
-    this.ruleCount += countRules(objects);
+    this.ruleCount += rules;
     return addApiObjects(this, objects, undefined, 'by-kind');
   }
 }

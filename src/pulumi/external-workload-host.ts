@@ -111,7 +111,7 @@ export interface ExternalWorkloadHostArgs extends Omit<CoreHostProps, 'workloadI
   /** How to reach the host. */
   readonly connection: HostConnectionArgs;
   /** IP addresses the mesh reaches the VM on (may come from the resource that created the VM). */
-  readonly workloadIps: pulumi.Input<pulumi.Input<string>[]>;
+  readonly workloadIps: pulumi.Input<readonly pulumi.Input<string>[]>;
   /** Trust anchor certificate(s), PEM. @default the mesh's `trustAnchorPem` */
   readonly trustAnchorPem?: pulumi.Input<string>;
   /** Where the proxy's identity comes from. */
@@ -273,7 +273,7 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
       const issues = new Issues(scope);
       checkWorkloadIps(issues, list);
       issues.throwIfErrors();
-      return list;
+      return [...list];
     });
     this.workloadIps = ips;
     this.externalWorkload = externalWorkloadInfo(shape.workload, { ipsKnown: false });

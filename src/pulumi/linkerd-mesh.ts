@@ -6,7 +6,7 @@ import { MeshIdentity, WebhookCertificates } from './mesh-identity';
 import type { MeshReference } from './mesh-reference';
 import { CONTROL_PLANE, LINKERD_EDGE_HELM_REPO } from '../core/constants';
 import { formatIssue, Issues, type ValidationIssue } from '../core/errors';
-import { checkMeshCertificates, checkWebhookCertificate, identityIssuerSecret, issuerDnsName, webhookHostnames, webhookSecrets } from '../core/identity';
+import { checkMeshCertificates, checkTrustAnchors, checkWebhookCertificate, identityIssuerSecret, issuerDnsName, webhookHostnames, webhookSecrets } from '../core/identity';
 import { issuerFollowsControlPlane, publishedAnchorsPem } from '../core/identity/rotation';
 import type { KubeObject } from '../core/k8s';
 import {
@@ -66,6 +66,8 @@ function checkPlainCertificates(
   if (identity.mode === 'supplied' && id && isPlainString(id.trustAnchorPem) && isPlainString(id.issuerCertificatePem) && isPlainString(id.issuerKeyPem)) {
     checkMeshCertificates({ trustAnchorPem: id.trustAnchorPem, issuerCertificatePem: id.issuerCertificatePem, issuerKeyPem: id.issuerKeyPem, trustDomain }, issues, 'identity.');
   }
+  const anchorOnly = identity.existingSecretArgs?.trustAnchorPem;
+  if (identity.mode === 'existing-secret' && isPlainString(anchorOnly)) checkTrustAnchors(anchorOnly, issues, 'identity.trustAnchorPem');
   const w = webhooks.supplied;
   const caBundle = w?.caBundlePem ?? w?.certificatePem;
   if (webhooks.mode === 'supplied' && w && isPlainString(w.certificatePem) && isPlainString(w.keyPem) && isPlainString(caBundle)) {
@@ -122,7 +124,9 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
     const placeholderIdentity: ResolvedIdentity =
       identity.mode === 'cert-manager'
         ? { mode: 'cert-manager', certManager: identity.certManagerProps ?? {} }
-        : { mode: 'supplied', trustAnchorPem: PLACEHOLDER, issuerCertificatePem: PLACEHOLDER, issuerKeyPem: PLACEHOLDER };
+        : identity.mode === 'existing-secret'
+          ? { mode: 'existing-secret', trustAnchorPem: PLACEHOLDER }
+          : { mode: 'supplied', trustAnchorPem: PLACEHOLDER, issuerCertificatePem: PLACEHOLDER, issuerKeyPem: PLACEHOLDER };
     const placeholderWebhooks: ResolvedWebhooks =
       webhooks.mode === 'cert-manager' ? { mode: 'cert-manager' } : { mode: 'supplied', certificatePem: PLACEHOLDER, keyPem: PLACEHOLDER, caBundlePem: PLACEHOLDER };
     const plan = planLinkerdMesh(settings, { identity: placeholderIdentity, webhooks: placeholderWebhooks }, {
@@ -150,6 +154,7 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
 
     // identity: the issuer Secret before the control plane, except in rotation stage `issuer` (issuerFollowsControlPlane)
     const identityPems = this.identityPems(name, identity, scope);
+    const existingAnchor = identity.mode === 'existing-secret' ? this.checkedAnchor(identity.existingSecretArgs!.trustAnchorPem, scope) : undefined;
     const identityResources: pulumi.Resource[] = [];
     const issuerAfterControlPlane = identityPems !== undefined && issuerFollowsControlPlane(identity.rotationStage);
     const addIssuerSecret = (after: pulumi.Resource[]) => {
@@ -165,7 +170,7 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
     if (identityPems && !issuerAfterControlPlane) {
       issuerSecret = addIssuerSecret([]);
       identityResources.push(issuerSecret);
-    } else if (!identityPems) {
+    } else if (!identityPems && !existingAnchor) {
       for (const obj of plan.identityObjects) {
         identityResources.push(kubeResource(resourceName(name, obj), obj, { parent: this, dependsOn: nsDep(obj.metadata.namespace ?? ns) }));
       }
@@ -191,10 +196,10 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
 
     // chart values: computed from the real PEMs by the same core function the plan used
     const chartValues: pulumi.Output<MeshChartValues> = pulumi
-      .all([identityPems?.trustAnchorPem ?? PLACEHOLDER, webhookPems?.caBundlePem ?? PLACEHOLDER])
+      .all([identityPems?.trustAnchorPem ?? existingAnchor ?? PLACEHOLDER, webhookPems?.caBundlePem ?? PLACEHOLDER])
       .apply(([trustAnchorPem, caBundlePem]) =>
         meshChartValues(settings, {
-          identity: identityPems ? { mode: 'supplied', trustAnchorPem } : { mode: 'cert-manager' },
+          identity: identityPems || existingAnchor ? { mode: 'supplied', trustAnchorPem } : { mode: 'cert-manager' },
           webhooks: webhookPems ? { mode: 'supplied', caBundlePem } : { mode: 'cert-manager' },
         }),
       );
@@ -228,8 +233,8 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
     this.viz = charts.get('viz');
     this.jaeger = charts.get('jaeger');
 
-    if (identityPems) {
-      this.trustAnchorPem = pulumi.unsecret(pulumi.output(identityPems.trustAnchorPem));
+    if (identityPems || existingAnchor) {
+      this.trustAnchorPem = pulumi.unsecret(pulumi.output(identityPems?.trustAnchorPem ?? existingAnchor!));
     } else {
       // cert-manager: trust-manager writes the anchor into the ConfigMap the control plane mounts
       const roots = k8s.core.v1.ConfigMap.get(`${name}-trust-roots`, `${ns}/${CONTROL_PLANE.trustRootsConfigMap}`, {
@@ -270,9 +275,22 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
     });
   }
 
-  /** The identity's PEMs as Outputs (undefined with cert-manager); generated ones are created here. */
+  /** A trust anchor given alone (existing-secret mode), checked now when plain, when known otherwise. */
+  private checkedAnchor(pem: pulumi.Input<string>, scope: string): pulumi.Output<string> {
+    const check = (value: string) => {
+      const issues = new Issues(scope);
+      checkTrustAnchors(value, issues, 'identity.trustAnchorPem');
+      issues.throwIfErrors();
+      for (const w of issues.warnings) void pulumi.log.warn(formatIssue(w), this);
+      return value;
+    };
+    // plain: checked before registration (checkPlainCertificates)
+    return isPlainString(pem) ? pulumi.output(pem) : pulumi.output(pem).apply(check);
+  }
+
+  /** The identity's PEMs as Outputs (undefined with cert-manager and existing-secret); generated ones are created here. */
   private identityPems(name: string, identity: MeshIdentity, scope: string) {
-    if (identity.mode === 'cert-manager') return undefined;
+    if (identity.mode === 'cert-manager' || identity.mode === 'existing-secret') return undefined;
     const trustDomain = this.trustDomain;
     if (identity.mode === 'supplied') {
       const s = identity.supplied!;

@@ -2,8 +2,9 @@ import * as pulumi from '@pulumi/pulumi';
 import { kubeResource, resourceName } from './_kube';
 import type { MeshReference } from './mesh-reference';
 import { PolicyObjectIndex } from '../core/authorization/checks';
-import { meshAuthorizationObjects } from '../core/authorization/objects';
-import type { AuthorizationWorkload, MeshAuthorizationOptions } from '../core/authorization/types';
+import { addedRuleObjects, meshAuthorizationObjects, type AddedRule, type ServerContext } from '../core/authorization/objects';
+import type { AuthorizationSourceLike, AuthorizationWorkload, MeshAuthorizationOptions, RouteAuthorization } from '../core/authorization/types';
+import type { KubeObject } from '../core/k8s';
 import { formatIssue, ValidationError } from '../core/errors';
 
 /** Arguments of {@link MeshAuthorization}: the shared options, the workload and the mesh. */
@@ -56,31 +57,73 @@ export class MeshAuthorization extends pulumi.ComponentResource {
   public readonly namespace: string;
   /** The `Server` resource. */
   public readonly server: pulumi.CustomResource;
-  /** Every resource, the `Server` first. */
+  /** Every resource, the `Server` first (`allowFrom` and `addRoute` append theirs). */
   public readonly resources: pulumi.CustomResource[];
+  private readonly componentName: string;
+  private readonly scope: string;
+  private readonly context: ServerContext;
+  private readonly objects: KubeObject[];
+  private readonly childOpts: pulumi.CustomResourceOptions;
+  private readonly index?: PolicyObjectIndex;
+  private added = 0;
 
   public constructor(name: string, args: MeshAuthorizationArgs, opts?: pulumi.ComponentResourceOptions) {
     const scope = `MeshAuthorization ${name}`;
     const { mesh, ...options } = args;
     const manifest = meshAuthorizationObjects({ ...options, mesh: mesh?.info }, scope);
+    let index: PolicyObjectIndex | undefined;
     if (mesh) {
-      let index = INDEXES.get(mesh);
+      index = INDEXES.get(mesh);
       if (!index) {
         index = new PolicyObjectIndex();
         INDEXES.set(mesh, index);
       }
-      const workload = manifest.context.workload;
-      const known = workload.ports || workload.labels ? workload : undefined;
-      const errors = index.addObjects(manifest.objects, scope, known).filter((i) => i.severity !== 'warning');
-      if (errors.length > 0) throw new ValidationError(errors);
+      indexObjects(index, manifest.objects, scope, manifest.context);
     }
     super('linkerd-constructs:index:MeshAuthorization', name, {}, opts);
     for (const w of manifest.warnings) void pulumi.log.warn(formatIssue(w), this);
+    this.componentName = name;
+    this.scope = scope;
+    this.index = index;
+    this.context = manifest.context;
+    this.objects = [...manifest.objects];
     this.serverName = manifest.context.serverName;
     this.namespace = manifest.context.namespace;
-    const childOpts: pulumi.CustomResourceOptions = mesh ? { parent: this, dependsOn: [mesh.crds] } : { parent: this };
-    this.resources = manifest.objects.map((obj) => kubeResource(resourceName(name, obj), obj, childOpts));
+    this.childOpts = mesh ? { parent: this, dependsOn: [mesh.crds] } : { parent: this };
+    this.resources = manifest.objects.map((obj) => kubeResource(resourceName(name, obj), obj, this.childOpts));
     this.server = this.resources[0];
     this.registerOutputs({ serverName: this.serverName, namespace: this.namespace });
   }
+
+  /**
+   * Admits more clients to every request on the port (one more rule, as if appended to `allow`).
+   * Returns the resources added. Checked now, like the arguments.
+   */
+  public allowFrom(...sources: AuthorizationSourceLike[]): pulumi.CustomResource[] {
+    return this.addRule({ allowFrom: sources });
+  }
+
+  /** Adds a route rule (as if appended to `routes`). Returns the resources added. */
+  public addRoute(route: RouteAuthorization): pulumi.CustomResource[] {
+    return this.addRule({ addRoute: route });
+  }
+
+  private addRule(rule: AddedRule): pulumi.CustomResource[] {
+    const { objects, warnings } = addedRuleObjects(this.context, this.objects, rule, this.added, this.scope);
+    if (this.index) indexObjects(this.index, objects, this.scope, this.context);
+    for (const w of warnings) void pulumi.log.warn(formatIssue(w), this);
+    this.added += 1;
+    this.objects.push(...objects);
+    const added = objects.map((obj) => kubeResource(resourceName(this.componentName, obj), obj, this.childOpts));
+    this.resources.push(...added);
+    return added;
+  }
+}
+
+/** Adds objects to the mesh's index of policy objects; throws on a clash with another component's. */
+function indexObjects(index: PolicyObjectIndex, objects: readonly KubeObject[], scope: string, context: ServerContext): void {
+  const workload = context.workload;
+  const known = workload.ports || workload.labels ? workload : undefined;
+  const errors = index.addObjects(objects, scope, known).filter((i) => i.severity !== 'warning');
+  if (errors.length > 0) throw new ValidationError(errors);
 }

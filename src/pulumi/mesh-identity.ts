@@ -54,8 +54,14 @@ export interface GeneratedIdentityArgs {
   readonly rotationStage?: RotationStage;
 }
 
+/** The trust anchor of an identity whose issuer Secret something else manages. */
+export interface ExistingSecretIdentityArgs {
+  /** Trust anchor certificate(s), PEM (public); may come from another resource. */
+  readonly trustAnchorPem: pulumi.Input<string>;
+}
+
 /** How the Pulumi mesh identity is provided. */
-export type PulumiMeshIdentityMode = 'supplied' | 'generated' | 'cert-manager';
+export type PulumiMeshIdentityMode = 'supplied' | 'generated' | 'cert-manager' | 'existing-secret';
 
 /**
  * The mesh identity for the Pulumi `LinkerdMesh`: the supplied, generated and cert-manager modes of the core `MeshIdentity`, with
@@ -84,6 +90,15 @@ export class MeshIdentity {
     return new MeshIdentity('generated', undefined, args, undefined, args.rotationStage ?? 'none');
   }
 
+  /**
+   * Mode 4, as the core's: the issuer lives in a `linkerd-identity-issuer` Secret (`tls.crt`,
+   * `tls.key`, `ca.crt`) something else manages (External Secrets Operator, Vault, another stack);
+   * the mesh creates no Secret and holds no key, only the public trust anchor.
+   */
+  public static existingSecret(args: ExistingSecretIdentityArgs): MeshIdentity {
+    return new MeshIdentity('existing-secret', undefined, undefined, undefined, 'none', args);
+  }
+
   /** Mode 3: cert-manager issues and rotates the issuer; trust-manager distributes the anchor. */
   public static certManager(props: CertManagerIdentityProps = {}): MeshIdentity {
     const core = CoreMeshIdentity.certManager(props);
@@ -101,6 +116,8 @@ export class MeshIdentity {
     public readonly certManagerProps: CertManagerIdentityProps | undefined,
     /** Stage of an anchor rotation (`fromDirectory`: the directory's; `generated`: `rotationStage`). */
     public readonly rotationStage: RotationStage = 'none',
+    /** The trust anchor (mode `existing-secret`). */
+    public readonly existingSecretArgs?: ExistingSecretIdentityArgs,
   ) {}
 }
 

@@ -585,3 +585,32 @@ export function meshAuthorizationObjects(
   issues.throwIfErrors();
   return { context: ctx, objects, ruleCount, warnings: issues.warnings };
 }
+
+/** One more rule of an authorization after its creation: `allowFrom(...sources)` or `addRoute(route)`. */
+export type AddedRule = { readonly allowFrom: readonly AuthorizationSourceLike[] } | { readonly addRoute: RouteAuthorization };
+
+/**
+ * The objects one more rule adds to an authorization whose objects so far are `existing`: the
+ * rule's own, and the port-wide rules applied to every route (new rules to existing routes, existing
+ * rules to new routes). Names stay unique. `ordinal` numbers the additions in messages
+ * (`allowFrom(#0)`). Both front ends' `allowFrom` and `addRoute` call this.
+ * @throws ValidationError naming the addition
+ */
+export function addedRuleObjects(
+  context: ServerContext,
+  existing: readonly KubeObject[],
+  rule: AddedRule,
+  ordinal: number,
+  scope: string,
+): { readonly objects: KubeObject[]; readonly rules: number; readonly warnings: readonly ValidationIssue[] } {
+  const issues = new Issues(scope);
+  const built =
+    'allowFrom' in rule
+      ? allowObjects(context, rule.allowFrom, `allowFrom(#${ordinal})`, issues)
+      : routeObjects(context, rule.addRoute, `addRoute(#${ordinal})`, issues);
+  const all = [...existing, ...built];
+  const objects = [...built, ...portWideOnRoutes(context, all, all)];
+  checkUniqueObjectNames([...existing, ...objects], issues);
+  issues.throwIfErrors();
+  return { objects, rules: countRules(objects), warnings: issues.warnings };
+}
