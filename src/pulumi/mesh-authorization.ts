@@ -4,8 +4,8 @@ import type { MeshReference } from './mesh-reference';
 import { PolicyObjectIndex } from '../core/authorization/checks';
 import { addedRuleObjects, meshAuthorizationObjects, type AddedRule, type ServerContext } from '../core/authorization/objects';
 import type { AuthorizationSourceLike, AuthorizationWorkload, MeshAuthorizationOptions, RouteAuthorization } from '../core/authorization/types';
-import type { KubeObject } from '../core/k8s';
 import { formatIssue, ValidationError } from '../core/errors';
+import type { KubeObject } from '../core/k8s';
 
 /** Arguments of {@link MeshAuthorization}: the shared options, the workload and the mesh. */
 export interface MeshAuthorizationArgs extends MeshAuthorizationOptions {
