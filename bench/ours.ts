@@ -5,14 +5,14 @@
  * workloads; and in the platform chart the `LinkerdNetworkPolicies` of every namespace (whose
  * validation runs the mesh connectivity analyzer over the whole app at synthesis).
  */
-import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
+import { ApiObject, Chart, YamlOutputType } from 'cdk8s';
 import { Construct } from 'constructs';
 import { allowedSources, API_SERVER_CIDRS, deploymentManifest, hostWorkloadProps, MESH_INFO, namespaceManifest, SPIRE_BINARIES, SPIRE_CA_PEM, TRUST_ANCHOR_PEM, type BenchMesh, type Layout } from './mesh';
-import { ExternalWorkloadHost, LinkerdNetworkPolicies, MeshAuthorization, type MeshReference } from '../src/cdk8s';
+import { LinkerdApp, ExternalWorkloadHost, LinkerdNetworkPolicies, MeshAuthorization, type MeshReference } from '../src/cdk8s';
 
 /** Builds the app (construction only; `app.synth()` validates and writes the YAML). */
-export function buildOurs(mesh: BenchMesh, outdir: string, layout: Layout = 'chart-per-namespace'): App {
-  const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
+export function buildOurs(mesh: BenchMesh, outdir: string, layout: Layout = 'chart-per-namespace'): LinkerdApp {
+  const app = new LinkerdApp({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
   const reference: MeshReference = { info: MESH_INFO };
   const allHosts: ExternalWorkloadHost[] = [];
   const platform = new Chart(app, 'platform');

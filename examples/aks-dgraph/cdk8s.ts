@@ -10,11 +10,11 @@
  * is needed to synthesize.
  */
 import * as path from 'path';
-import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
+import { ApiObject, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { DGRAPH_GRPC_METHODS, DGRAPH_NAMESPACE, dgraphNetworkPolicies, dgraphObjects, REGISTRY } from './dgraph';
 import { ARGO_SYNC_WAVES, grpcRoutes, MeshIdentity } from 'linkerd-constructs';
-import { LinkerdMesh, MeshDelivery, MeshInjection, ServiceProfile } from 'linkerd-constructs/cdk8s';
+import { LinkerdApp, LinkerdMesh, MeshDelivery, MeshInjection, ServiceProfile } from 'linkerd-constructs/cdk8s';
 
 /** The mesh of the seed: mirrored images, viz (for debugging), cert-manager identity. */
 export function aksMesh(scope: Construct): LinkerdMesh {
@@ -53,7 +53,7 @@ export function meshedDgraph(scope: Construct, mesh: LinkerdMesh): ApiObject[] {
  * files written.
  */
 export function synth(outdir: string): string[] {
-  const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  const app = new LinkerdApp({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
   const chart = new Chart(app, 'aks-dgraph-cluster');
   const mesh = aksMesh(chart);
   meshedDgraph(chart, mesh);

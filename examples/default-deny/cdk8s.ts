@@ -9,10 +9,10 @@
  * `linkerd-constructs check dist/default-deny.k8s.yaml --api-server-cidr 172.20.0.0/28 --viz-namespace linkerd-viz`.
  */
 import * as path from 'path';
-import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
+import { ApiObject, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { KubeObject } from 'linkerd-constructs';
-import { LinkerdNetworkPolicies } from 'linkerd-constructs/cdk8s';
+import { LinkerdApp, LinkerdNetworkPolicies } from 'linkerd-constructs/cdk8s';
 
 /**
  * Where the API server is (the example's cluster): the webhooks and the control plane's API access.
@@ -67,7 +67,7 @@ export function defaultDenyPolicies(scope: Construct): LinkerdNetworkPolicies {
 
 /** Synthesizes into `<outdir>/default-deny.k8s.yaml`; returns the files written. */
 export function synth(outdir: string): string[] {
-  const application = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  const application = new LinkerdApp({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
   const chart = new Chart(application, 'default-deny');
   workloads(chart);
   defaultDenyPolicies(chart);

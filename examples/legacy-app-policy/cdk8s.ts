@@ -6,9 +6,9 @@
  * construct emits the same three objects (current apiVersions, `accessPolicy: deny` on the Server).
  */
 import * as path from 'path';
-import { App, Chart, YamlOutputType } from 'cdk8s';
+import { Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { MeshAuthorization } from 'linkerd-constructs/cdk8s';
+import { LinkerdApp, MeshAuthorization } from 'linkerd-constructs/cdk8s';
 
 /** The policy of the seed scenario, in `scope`. */
 export function legacyAppPolicy(scope: Construct): MeshAuthorization {
@@ -25,7 +25,7 @@ export function legacyAppPolicy(scope: Construct): MeshAuthorization {
 
 /** Synthesizes the example into `<outdir>/legacy-app-policy.k8s.yaml`; returns the files written. */
 export function synth(outdir: string): string[] {
-  const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  const app = new LinkerdApp({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
   legacyAppPolicy(new Chart(app, 'legacy-app-policy'));
   app.synth();
   return [path.join(outdir, 'legacy-app-policy.k8s.yaml')];

@@ -20,11 +20,11 @@
  * ```
  */
 import * as path from 'path';
-import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
+import { ApiObject, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { API_SERVER, APP_LABELS, APP_PORT, HOSTS, NAMESPACE, seedWorkloads, SPIRE_CA_PEM, SPIRE_SERVER, TRUST_ANCHOR_PEM } from './workloads';
 import { meshInfoWithDefaults } from 'linkerd-constructs';
-import { ExternalWorkloadHost, LinkerdNetworkPolicies, MeshAuthorization, MeshExpansionService, SpireServerHost, type MeshReference } from 'linkerd-constructs/cdk8s';
+import { LinkerdApp, ExternalWorkloadHost, LinkerdNetworkPolicies, MeshAuthorization, MeshExpansionService, SpireServerHost, type MeshReference } from 'linkerd-constructs/cdk8s';
 
 /** The mesh, installed elsewhere with Linkerd's defaults (namespace `linkerd`, trust domain `cluster.local`). */
 export function existingMesh(): MeshReference {
@@ -109,7 +109,7 @@ export function meshExpansion(scope: Construct, mesh: MeshReference): ExternalWo
  * returns every file written.
  */
 export function synth(outdir: string): string[] {
-  const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  const app = new LinkerdApp({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
   meshExpansion(new Chart(app, 'mesh-expansion'), existingMesh());
   app.synth();
   return [path.join(outdir, 'mesh-expansion.k8s.yaml'), ...ExternalWorkloadHost.writeBundles(app, outdir)];

@@ -6,14 +6,15 @@
  * this entry point (the mesh connectivity analysis, the cross-authorization checks) compute their
  * result in the first pass of a synthesis and serve it to the next passes of the same synthesis.
  *
- * A synthesis is one call of the app's `synth()` or `synthYaml()` (the state wraps both on the app
- * instance to know when one starts and ends): nothing of the app changes between its passes. Outside
- * of them (`Testing.synth(chart)`, a direct `node.validate()`), every check is computed afresh.
+ * A synthesis is one call of a `LinkerdApp`'s `synth()` or `synthYaml()`, which bracket it through
+ * {@link SynthesisState.synthesis}: nothing of the app changes between its passes. Nothing of cdk8s
+ * is patched: in a plain `App`, and outside of a synthesis (`Testing.synth(chart)`, a direct
+ * `node.validate()`), every check is computed afresh in each pass (the same result, more slowly),
+ * and the listeners of {@link SynthesisState.afterWrite} are never called. The checks themselves run
+ * through cdk8s's own hook, `node.addValidation`.
  */
 import type { ApiObject } from 'cdk8s';
 import type { IConstruct } from 'constructs';
-
-const SYNTH_METHODS = ['synth', 'synthYaml'] as const;
 
 /** One value per app (keyed by the root construct, released with the app). */
 export class PerApp<T> {
@@ -69,23 +70,16 @@ export class SynthesisState {
         return [];
       },
     });
-    // an App: know when a synthesis starts and ends (its passes run in between, nothing else)
-    for (const method of SYNTH_METHODS) {
-      const original = (root as unknown as Record<string, unknown>)[method];
-      if (typeof original !== 'function') continue;
-      const state = this;
-      Object.defineProperty(root, method, {
-        configurable: true,
-        enumerable: false,
-        writable: true,
-        value: function synthesis(this: unknown, ...args: unknown[]): unknown {
-          const result = state.during(() => (original as (...a: unknown[]) => unknown).apply(this, args));
-          // synth() wrote the files (synthYaml() writes none)
-          if (method === 'synth' && state.depth === 0) for (const listener of state.writeListeners) listener();
-          return result;
-        },
-      });
-    }
+  }
+
+  /**
+   * Runs one synthesis of the app (`LinkerdApp.synth()` / `synthYaml()`): its validation passes share
+   * the app-wide results; when it wrote files, the {@link afterWrite} listeners run after it.
+   */
+  public synthesis<T>(fn: () => T, writesFiles: boolean): T {
+    const result = this.during(fn);
+    if (writesFiles && this.depth === 0) for (const listener of this.writeListeners) listener();
+    return result;
   }
 
   /**

@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+export * from './linkerd-app';
 export * from './mesh-reference';
 export * from './mesh-delivery';
 export * from './linkerd-mesh';

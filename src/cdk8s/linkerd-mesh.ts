@@ -3,6 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { protectKeyFiles } from './_key-files';
 import { addApiObjects } from './_objects';
 import { PerApp, SynthesisState } from './_synthesis';
+import { LinkerdApp } from './linkerd-app';
 import { MeshDelivery } from './mesh-delivery';
 import type { MeshReference } from './mesh-reference';
 import { formatIssue } from '../core/errors';
@@ -42,7 +43,10 @@ const RELEASE_IDS: Record<MeshReleaseId, string> = {
 
 const MESHES = Symbol.for('linkerd-constructs.LinkerdMesh');
 
-/** Once per app: after `app.synth()` wrote the files, protect and name the ones that hold private keys. */
+/**
+ * Once per app: after a `LinkerdApp`'s `synth()` wrote the files, protect and name the ones that hold
+ * private keys. A plain `App` tells no one when it writes: say so once, with the fix.
+ */
 class KeyFileGuard {
   private watching = false;
 
@@ -50,6 +54,15 @@ class KeyFileGuard {
     const root = mesh.node.root;
     if (this.watching || !(root instanceof App)) return;
     this.watching = true;
+    if (!LinkerdApp.isLinkerdApp(root)) {
+      // eslint-disable-next-line no-console
+      console.warn(
+        `warning: [${mesh.node.path}] private keys are inline (a supplied identity or webhook keys) and the app is a plain cdk8s App: ` +
+          'the files app.synth() writes keep the default mode and no warning names them. Create the app with new LinkerdApp() (linkerd-constructs/cdk8s) ' +
+          'to have them written 0600, and keep them out of Git (docs/linkerd-mesh.md, "Keys and Git")',
+      );
+      return;
+    }
     SynthesisState.of(mesh).afterWrite(() => {
       for (const message of protectKeyFiles(root.outdir, root.outputFileExtension, mesh.node.path)) {
         // eslint-disable-next-line no-console

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
 import { grpcRoutes, type MeshInfo } from '../../src';
 import {
+  LinkerdApp,
   annotateDefaultInboundPolicy,
   EgressNetwork,
   MeshAuthorization,
@@ -186,7 +187,7 @@ describe('cdk8s MeshAuthorization', () => {
     }
 
     test('never rendered at construction; a selector changed afterwards is the one the Server gets', () => {
-      const app = Testing.app();
+      const app = new LinkerdApp();
       const c = new Chart(app, 'test');
       const dep = new CountedDeployment(c, 'dep', 'api');
       const authz = new MeshAuthorization(c, 'policy', { workload: dep, port: 'http', allow: [{ serviceAccount: 'web' }] });
@@ -283,8 +284,8 @@ describe('cdk8s MeshAuthorization', () => {
     expect(synthError(c)).toContain('also selects the pods of Deployment shop/');
   });
 
-  test('the app-wide checks run once per synthesis, however many charts, and only constructs with an issue carry a validation', () => {
-    const app = Testing.app();
+  test('the app-wide checks run once per synthesis of a LinkerdApp, however many charts, and only constructs with an issue carry a validation', () => {
+    const app = new LinkerdApp();
     const authz: MeshAuthorization[] = [];
     const computed: number[] = [];
     for (let i = 0; i < 4; i++) {
@@ -307,6 +308,19 @@ describe('cdk8s MeshAuthorization', () => {
     // a second synthesis computes them again (the app may have changed in between)
     app.synthYaml();
     expect(computed).toHaveLength(8);
+    // the same app under a plain App: the same result, computed in every pass (the whole app, then each of the 4 charts)
+    const plainApp = Testing.app();
+    const plainAuthz = [0, 1, 2, 3].map((i) => new MeshAuthorization(new Chart(plainApp, `ns-${i}`), 'web', { namespace: `shop-${i}`, workload: web, port: 80, allow: [{ serviceAccount: 'client' }] }));
+    let plainComputed = 0;
+    for (const a of plainAuthz) {
+      const original = (a as unknown as { contribution: () => unknown }).contribution.bind(a);
+      (a as unknown as { contribution: () => unknown }).contribution = () => {
+        plainComputed += 1;
+        return original();
+      };
+    }
+    expect(plainApp.synthYaml()).toContain('kind: Server');
+    expect(plainComputed).toBe(4 * 5);
 
     // an overlap: only the construct that has the issue gets a validation, and the message names it
     new MeshAuthorization(authz[2], 'again', { namespace: 'shop-2', name: 'web-again', workload: web, port: 80, allow: [{ serviceAccount: 'b' }] });

@@ -13,7 +13,7 @@ import {
   ValidationError,
 } from '../../src/core';
 import { cidrContains } from '../../src/core/authorization/networks';
-import { isSatisfiable, normalizeSelector, selectorImplies, selectorMatches } from '../../src/core/authorization/selectors';
+import { compileSelector, isSatisfiable, normalizeSelector, selectorImplies } from '../../src/core/selectors';
 import { expectConformant } from '../support/conformance';
 
 const sel = (s: LabelSelector) => normalizeSelector(s);
@@ -36,10 +36,10 @@ describe('label selector algebra', () => {
   test('satisfiability and matching', () => {
     expect(isSatisfiable(sel({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['web'] }] }))).toBe(false);
     expect(isSatisfiable(sel({ matchExpressions: [{ key: 'a', operator: 'Exists' }, { key: 'a', operator: 'DoesNotExist' }] }))).toBe(false);
-    const s = sel({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'track', operator: 'NotIn', values: ['canary'] }] });
-    expect(selectorMatches(s, { app: 'web' })).toBe(true);
-    expect(selectorMatches(s, { app: 'web', track: 'canary' })).toBe(false);
-    expect(selectorMatches(s, { app: 'api' })).toBe(false);
+    const s = compileSelector({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'track', operator: 'NotIn', values: ['canary'] }] });
+    expect(s.matches({ app: 'web' })).toBe(true);
+    expect(s.matches({ app: 'web', track: 'canary' })).toBe(false);
+    expect(s.matches({ app: 'api' })).toBe(false);
   });
 });
 

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { LinkerdMesh, MeshDelivery, type LinkerdMeshConstructProps } from '../../src/cdk8s';
+import { LinkerdApp, LinkerdMesh, MeshDelivery, type LinkerdMeshConstructProps } from '../../src/cdk8s';
 import { ValidationError } from '../../src/core/errors';
 import { MeshIdentity, WebhookCertificates } from '../../src/core/identity';
 import { secretsHoldingPrivateKeys } from '../../src/core/identity/certificates';
@@ -95,19 +95,19 @@ describeWithHelm('the real chart in existing-secret mode mounts exactly the Secr
 });
 
 describe('inline keys: the files that hold them are 0600 and named in a warning', () => {
-  function synthToDisk(props: LinkerdMeshConstructProps): { outdir: string; warnings: string[] } {
+  function synthToDisk(props: LinkerdMeshConstructProps, plainApp = false): { outdir: string; warnings: string[]; all: string[] } {
     const outdir = tmp();
-    const app = new App({ outdir });
+    const all: string[] = [];
+    const spyConstruction = jest.spyOn(console, 'warn').mockImplementation((m: string) => void all.push(String(m)));
+    const app = plainApp ? new App({ outdir }) : new LinkerdApp({ outdir });
     new LinkerdMesh(new Chart(app, 'mesh'), 'mesh', props);
     new Chart(app, 'apps'); // a chart without keys stays as it is
-    const warnings: string[] = [];
-    const spy = jest.spyOn(console, 'warn').mockImplementation((m: string) => void warnings.push(String(m)));
     try {
       app.synth();
     } finally {
-      spy.mockRestore();
+      spyConstruction.mockRestore();
     }
-    return { outdir, warnings: warnings.filter((w) => w.includes('hold private keys')) };
+    return { outdir, warnings: all.filter((w) => w.includes('hold private keys')), all };
   }
   const mode = (file: string) => (fs.statSync(file).mode % 0o1000).toString(8);
 
@@ -127,6 +127,22 @@ describe('inline keys: the files that hold them are 0600 and named in a warning'
     expect(warnings[0]).toContain(`${file}: Secrets linkerd/linkerd-identity-issuer`);
     expect(warnings[0]).toContain('MeshIdentity.existingSecret');
     expect(warnings[0]).not.toMatch(/PRIVATE KEY/);
+  });
+
+  test('under a plain cdk8s App (nothing of cdk8s patched): one warning at construction says the files keep their mode and names the fix', () => {
+    const { outdir, warnings, all } = synthToDisk(
+      {
+        identity: suppliedIdentity(certs),
+        webhookCertificates: WebhookCertificates.supplied({ certificatePem: certs.webhook!.certificatePem, keyPem: certs.webhook!.keyPem }),
+        delivery: MeshDelivery.argoCd(),
+      },
+      true,
+    );
+    expect(warnings).toEqual([]);
+    expect(mode(path.join(outdir, 'mesh.k8s.yaml'))).not.toBe('600');
+    const told = all.filter((w) => w.includes('plain cdk8s App'));
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatch(/\[mesh\/mesh\] private keys are inline .* new LinkerdApp\(\)/);
   });
 
   test('existing-secret and cert-manager modes: no key, no warning, the usual mode', () => {

@@ -17,7 +17,7 @@ import { PolicyEngine } from './engine';
 import { AnalysisFinding, checkRequiredFlows, FlowEdge, MeshedTrafficScope } from './flows';
 import { buildModel, ClusterModel, ModelSource } from './model';
 import { answerFlowQuestion, FlowAnswer } from './question';
-import { compareText } from './selectors';
+import { compareText } from '../selectors';
 
 
 /** A finding accepted on purpose. */

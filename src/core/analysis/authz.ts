@@ -21,7 +21,7 @@ import { PROXY_PORTS } from '../constants';
 import { blockAdmits, IpRange, parseIpBlock, parseRange } from './ip';
 import type { AddressEndpoint, ClusterModel, PodClass } from './model';
 import { inPortRanges } from './model';
-import { compileSelector, compareText } from './selectors';
+import { compileSelector, compareText } from '../selectors';
 
 
 /** Linkerd's decision for one connection. */

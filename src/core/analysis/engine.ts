@@ -21,7 +21,7 @@ import { blockAdmits, type IpRange } from './ip';
 import type { AddressEndpoint, ClassIndex, ClusterModel, PodClass } from './model';
 import { indexClasses } from './model';
 import { CompiledPeer, CompiledPolicy, CompiledRule, rulePortsMatch } from './netpol';
-import { pairKey } from './selectors';
+import { pairKey } from '../selectors';
 
 /** Policies selecting one class, per direction. */
 export interface SelectingPolicies {

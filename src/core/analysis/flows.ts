@@ -37,7 +37,7 @@ import { Bitset } from './bitset';
 import type { PolicyEngine } from './engine';
 import type { AddressEndpoint, ClusterModel, PodClass, PodRole } from './model';
 import { inPortRanges } from './model';
-import { compareText } from './selectors';
+import { compareText } from '../selectors';
 
 
 /** Kinds of required flows. */

@@ -13,5 +13,5 @@ export { compileNetworkPolicy, effectivePolicyTypes, evaluateNetworkPolicyConnec
 export type { CompiledPeer, CompiledPolicy, CompiledPort, CompiledRule, PolicyProblem, PolicySubject, PortInfo, SideVerdict } from './netpol';
 export * from './question';
 export { findingsTable, formatJson, formatMermaid, formatReport } from './report';
-export type { Labels, CompiledSelector } from './selectors';
+export type { Labels, CompiledSelector } from '../selectors';
 export type { IpBlockRange, IpRange } from './ip';

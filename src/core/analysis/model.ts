@@ -22,7 +22,7 @@ import { meshInfoWithDefaults, type MeshInfo } from '../mesh-info';
 import { linkerdControlPlaneModel, clusterDnsModel, linkerdVizModel } from './builtin';
 import { IpRange, parseRange } from './ip';
 import { CompiledPolicy, compileNetworkPolicy, PolicyProblem, PortInfo } from './netpol';
-import { compareText, compileSelector, Labels, pairKey } from './selectors';
+import { compareText, compileSelector, Labels, pairKey } from '../selectors';
 
 /** Kinds of workloads whose pod templates the analyzer reads. */
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'ReplicationController' | 'Job' | 'CronJob' | 'Pod';

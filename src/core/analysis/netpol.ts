@@ -21,7 +21,7 @@
  */
 import type { L4Protocol, LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from '../k8s';
 import { blockAdmits, IpBlockRange, IpRange, parseIpBlock } from './ip';
-import { CompiledSelector, compileSelector, formatLabelSelector, Labels } from './selectors';
+import { CompiledSelector, compileSelector, formatLabelSelector, Labels } from '../selectors';
 
 /** A container port as the analysis sees it. */
 export interface PortInfo {

@@ -4,7 +4,7 @@
  */
 import type { AnalysisResult } from './analyzer';
 import type { AnalysisFinding, FlowEdge } from './flows';
-import { compareText } from './selectors';
+import { compareText } from '../selectors';
 
 
 function pad(s: string, n: number): string {

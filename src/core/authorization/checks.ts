@@ -16,16 +16,8 @@
  */
 import { type ValidationIssue } from '../errors';
 import { objectRef, type KubeObject, type LabelSelector } from '../k8s';
+import { compileSelector, formatLabelSelector, isSatisfiable, normalizeSelector, pinnedPairs, selectorImplies, type NormalizedSelector } from '../selectors';
 import { isMeshIdentity, MESH_IDENTITY_RULE } from '../validation';
-import {
-  describeSelector,
-  isSatisfiable,
-  normalizeSelector,
-  pinnedPairs,
-  selectorImplies,
-  selectorMatches,
-  type NormalizedSelector,
-} from './selectors';
 import type { WorkloadPort } from './workload';
 
 /** A policy object and who emits it. */
@@ -216,9 +208,10 @@ function overlapReason(a: Indexed, b: Indexed): string | undefined {
   if (aImpliesB && bImpliesA) return `selects the same ${a.entry.selectorKind === 'pod' ? 'pods' : 'external workloads'} (${describeSelector(a.entry.selector)})`;
   if (bImpliesA) return `selects every pod this one selects (its selector ${describeSelector(a.entry.selector)} is broader than ${describeSelector(b.entry.selector)})`;
   if (aImpliesB) return `selects only pods this one selects too (this selector ${describeSelector(b.entry.selector)} is broader than its ${describeSelector(a.entry.selector)})`;
+  const [aSelector, bSelector] = [compileSelector(a.entry.selector), compileSelector(b.entry.selector)];
   for (const known of [b, a]) {
     const labels = known.entry.workload?.labels;
-    if (labels && Object.keys(labels).length > 0 && selectorMatches(an, labels) && selectorMatches(bn, labels)) {
+    if (labels && Object.keys(labels).length > 0 && aSelector.matches(labels) && bSelector.matches(labels)) {
       return `also selects the pods of ${known.entry.workload?.description ?? `the workload labelled ${JSON.stringify(labels)}`}`;
     }
   }
@@ -478,4 +471,9 @@ export function checkPolicyObjects(records: readonly PolicyRecord[]): Validation
   const index = new PolicyObjectIndex();
   const issues = index.add(records);
   return [...issues, ...index.checkReferences()];
+}
+
+/** A Server's selector in messages (`<everything>` when it selects every pod). */
+function describeSelector(selector: LabelSelector): string {
+  return formatLabelSelector(selector, '<everything>');
 }

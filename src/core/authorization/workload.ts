@@ -6,7 +6,7 @@
 import type { Issues } from '../errors';
 import type { KubeObject, LabelSelector } from '../k8s';
 import type { ExternalWorkloadInfo } from '../mesh-info';
-import { checkLabelSelector } from './selectors';
+import { checkLabelSelector } from '../selectors';
 import type { AuthorizationWorkload, ExternalWorkloadSource, WorkloadSelector } from './types';
 
 /** A port a workload exposes. */

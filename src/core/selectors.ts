@@ -1,10 +1,110 @@
 /**
- * Label selector reasoning: validity, matching a label set, and implication ("every object this
- * selector matches is matched by that one"), which the Server overlap check is built on.
+ * Kubernetes label selectors, one engine for the whole core:
+ *  - matching: {@link compileSelector} compiles once and evaluates many times (the analyzer's hot path,
+ *    the Server overlap check's known pods);
+ *  - reasoning: {@link normalizeSelector} turns a selector into one constraint per key, for
+ *    satisfiability and implication ("every object this selector matches is matched by that one"),
+ *    which the Server overlap check is built on;
+ *  - validity ({@link checkLabelSelector}) and messages ({@link formatLabelSelector}).
+ *
+ * Semantics (as the API server implements them): `matchLabels` and `matchExpressions` are ANDed;
+ * an empty selector `{}` matches everything; `In` needs the key with one of the values; `NotIn`
+ * matches when the key is absent or its value is not listed; `Exists` / `DoesNotExist` test the key.
  */
-import type { Issues } from '../errors';
-import type { LabelSelector } from '../k8s';
-import { isLabelKey, isLabelValue, LABEL_KEY_RULE, LABEL_VALUE_RULE } from '../validation';
+import type { Issues } from './errors';
+import type { LabelSelector } from './k8s';
+import { isLabelKey, isLabelValue, LABEL_KEY_RULE, LABEL_VALUE_RULE } from './validation';
+
+/** Labels of a pod or namespace. */
+export type Labels = Readonly<Record<string, string>>;
+
+/** A selector compiled for repeated evaluation. */
+export interface CompiledSelector {
+  /** True for `{}` (matches everything). */
+  readonly matchesAll: boolean;
+  /** `key=value` pairs every match carries (from `matchLabels` and single-value `In`); used for indexing. */
+  readonly requiredPairs: readonly string[];
+  /** Canonical text (stable key order), for caching and messages. */
+  readonly key: string;
+  /** Evaluates the selector. */
+  matches(labels: Labels): boolean;
+}
+
+/** Code-point order: deterministic and locale-independent (used for every sort of the analyzer). */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A label pair as an index key. */
+export function pairKey(key: string, value: string): string {
+  return `${key}=${value}`;
+}
+
+/** Canonical JSON of a selector (sorted keys and values), usable as a cache key. */
+export function selectorKey(sel: LabelSelector | undefined | null): string {
+  if (!sel) return '<none>';
+  const ml = Object.entries(sel.matchLabels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const me = (sel.matchExpressions ?? [])
+    .map((e) => `${e.key} ${e.operator} ${[...(e.values ?? [])].sort().join(',')}`)
+    .sort();
+  return JSON.stringify([ml, me]);
+}
+
+/** Compiles a selector. `undefined`/`null` compile to "matches everything" (callers decide what absence means). */
+export function compileSelector(sel: LabelSelector | undefined | null): CompiledSelector {
+  const matchLabels = Object.entries(sel?.matchLabels ?? {});
+  const exprs = (sel?.matchExpressions ?? []).map((e) => ({ key: e.key, operator: e.operator, values: new Set(e.values ?? []) }));
+  const requiredPairs = matchLabels.map(([k, v]) => pairKey(k, String(v)));
+  for (const e of exprs) {
+    if (e.operator === 'In' && e.values.size === 1) requiredPairs.push(pairKey(e.key, [...e.values][0]));
+  }
+  const matchesAll = matchLabels.length === 0 && exprs.length === 0;
+  const key = selectorKey(sel);
+  const matches = (labels: Labels): boolean => {
+    for (const [k, v] of matchLabels) if (labels[k] !== String(v)) return false;
+    for (const e of exprs) {
+      const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+      switch (e.operator) {
+        case 'In':
+          if (!has || !e.values.has(labels[e.key])) return false;
+          break;
+        case 'NotIn':
+          if (has && e.values.has(labels[e.key])) return false;
+          break;
+        case 'Exists':
+          if (!has) return false;
+          break;
+        case 'DoesNotExist':
+          if (has) return false;
+          break;
+        default:
+          // an unknown operator is rejected by the API server; it matches nothing here
+          return false;
+      }
+    }
+    return true;
+  };
+  return { matchesAll, requiredPairs, matches, key };
+}
+
+/** Renders a selector for messages: `app=web,tier in (a,b)`, or `whenEmpty` for one that selects everything. */
+export function formatLabelSelector(sel: LabelSelector | undefined | null, whenEmpty = '(all)'): string {
+  if (!sel) return whenEmpty;
+  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of sel.matchExpressions ?? []) {
+    switch (e.operator) {
+      case 'Exists':
+        parts.push(e.key);
+        break;
+      case 'DoesNotExist':
+        parts.push(`!${e.key}`);
+        break;
+      default:
+        parts.push(`${e.key} ${e.operator.toLowerCase() === 'in' ? 'in' : 'notin'} (${(e.values ?? []).join(',')})`);
+    }
+  }
+  return parts.length > 0 ? parts.join(',') : whenEmpty;
+}
 
 /** What a selector requires of one label key. */
 interface KeyConstraint {
@@ -95,22 +195,6 @@ export function isSatisfiable(selector: NormalizedSelector): boolean {
   return true;
 }
 
-/** True when the labels satisfy the selector. An empty selector matches everything. */
-export function selectorMatches(selector: NormalizedSelector, labels: Readonly<Record<string, string>>): boolean {
-  for (const [key, c] of selector) {
-    const present = Object.prototype.hasOwnProperty.call(labels, key);
-    const value = labels[key];
-    if (c.notExists) {
-      if (present) return false;
-      continue;
-    }
-    if ((c.exists || c.in) && !present) return false;
-    if (c.in && !c.in.has(value)) return false;
-    if (present && c.notIn.has(value)) return false;
-  }
-  return true;
-}
-
 /**
  * True when every label set matching `a` also matches `b` (a is at least as narrow as b). Exact for
  * the four operators; an unsatisfiable `a` implies anything (callers check satisfiability).
@@ -146,15 +230,4 @@ export function pinnedPairs(selector: NormalizedSelector): string[] {
     if (values && values.length === 1 && !c.notExists) pairs.push(`${key}=${values[0]}`);
   }
   return pairs.sort();
-}
-
-/** Renders a selector compactly for messages, e.g. `app=web,tier in (a,b)`. */
-export function describeSelector(selector: LabelSelector): string {
-  const parts = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const r of selector.matchExpressions ?? []) {
-    if (r.operator === 'Exists') parts.push(r.key);
-    else if (r.operator === 'DoesNotExist') parts.push(`!${r.key}`);
-    else parts.push(`${r.key} ${r.operator === 'In' ? 'in' : 'notin'} (${(r.values ?? []).join(',')})`);
-  }
-  return parts.length === 0 ? '<everything>' : parts.join(',');
 }
