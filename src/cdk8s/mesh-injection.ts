@@ -1,5 +1,6 @@
 import { ApiObject, ApiObjectMetadataDefinition, JsonPatch } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { annotatePodTemplateOf, hasPodMetadata } from './_pod-templates';
 import { Issues } from '../core/errors';
 import {
   linkerdAwaitCommands,
@@ -25,39 +26,6 @@ export interface IMetadataObject extends IConstruct {
 
 /** Workloads {@link MeshInjection} can mesh. */
 export type MeshableWorkload = IPodMetadataWorkload | ApiObject;
-
-function hasPodMetadata(x: unknown): x is IPodMetadataWorkload {
-  return typeof x === 'object' && x !== null && 'podMetadata' in x && (x as IPodMetadataWorkload).podMetadata instanceof ApiObjectMetadataDefinition;
-}
-
-function pointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-/** Adds annotations to the pod template of an `ApiObject` through JSON patches (its body is not otherwise reachable). */
-function patchTemplateAnnotations(obj: ApiObject, annotations: Record<string, string>, scope: string): void {
-  const path = podTemplatePath(obj.kind);
-  if (!path) {
-    const issues = new Issues(scope);
-    issues.error('kind', obj.kind, 'expected a Namespace, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob');
-    issues.throwIfErrors();
-  }
-  if (path!.length === 0) {
-    for (const [k, v] of Object.entries(annotations)) obj.metadata.addAnnotation(k, v);
-    return;
-  }
-  const json = obj.toJson();
-  let node: any = json;
-  for (const seg of path!) node = node?.[seg];
-  const base = '/' + path!.join('/');
-  if (!node?.metadata) {
-    obj.addJsonPatch(JsonPatch.add(`${base}/metadata`, { annotations }));
-  } else if (!node.metadata.annotations) {
-    obj.addJsonPatch(JsonPatch.add(`${base}/metadata/annotations`, annotations));
-  } else {
-    obj.addJsonPatch(...Object.entries(annotations).map(([k, v]) => JsonPatch.add(`${base}/metadata/annotations/${pointer(k)}`, v)));
-  }
-}
 
 /**
  * Meshing workloads in cdk8s: adds Linkerd's injection annotations to cdk8s-plus workloads, raw
@@ -113,14 +81,11 @@ export class MeshInjection {
   }
 
   private static annotate(workload: MeshableWorkload, annotations: Record<string, string>): void {
-    if (hasPodMetadata(workload)) {
-      for (const [k, v] of Object.entries(annotations)) workload.podMetadata.addAnnotation(k, v);
-    } else if (workload instanceof ApiObject) {
-      patchTemplateAnnotations(workload, annotations, workload.node.path);
-    } else {
+    if (!hasPodMetadata(workload) && !(workload instanceof ApiObject)) {
       const issues = new Issues((workload as IConstruct).node?.path ?? 'MeshInjection');
       issues.error('workload', 'a construct without pod metadata', 'expected a cdk8s-plus workload (Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod) or an ApiObject');
       issues.throwIfErrors();
     }
+    annotatePodTemplateOf(workload, annotations, { field: 'kind', expected: 'expected a Namespace, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob' });
   }
 }
