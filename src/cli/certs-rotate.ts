@@ -5,7 +5,7 @@
 import { X509Certificate } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CliUsageError, type CliIo } from './command';
+import { CliUsageError, readFlags, type CliIo } from './command';
 import { formatIssue, Issues } from '../core/errors';
 import { certManagerAnchorRotationRunbook, formatRunbook } from '../core/identity/cert-manager-rotation';
 import { checkMeshCertificates, describeKey, pemCertificates, summarizeCertificate } from '../core/identity/certificates';
@@ -44,24 +44,13 @@ interface RotateOptions {
 
 function parse(argv: string[]): RotateOptions {
   const o: RotateOptions = { dir: 'certs', anchorDays: 3650, issuerDays: 365 };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === '') throw new CliUsageError(`${flag} needs a value\n${ROTATE_USAGE}`);
-      return v;
-    };
-    const days = () => {
-      const v = value();
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 36500) throw new CliUsageError(`${flag}: received ${JSON.stringify(v)}; expected a whole number of days from 1 to 36500`);
-      return n;
-    };
-    if (flag === '--dir') o.dir = value();
-    else if (flag === '--anchor-days') o.anchorDays = days();
-    else if (flag === '--issuer-days') o.issuerDays = days();
-    else throw new CliUsageError(`unknown option ${JSON.stringify(argv[i])}\n${ROTATE_USAGE}`);
-  }
+  readFlags(argv, ROTATE_USAGE, (f) => {
+    if (f.flag === '--dir') o.dir = f.value();
+    else if (f.flag === '--anchor-days') o.anchorDays = f.days();
+    else if (f.flag === '--issuer-days') o.issuerDays = f.days();
+    else return false;
+    return true;
+  });
   return o;
 }
 
@@ -213,15 +202,13 @@ export async function status(argv: string[], io: CliIo): Promise<number> {
 /** `certs cert-manager-runbook`: the steps of a cert-manager anchor rotation, with this mesh's names. */
 export function certManagerRunbook(argv: string[], io: CliIo): number {
   const o: { namespace?: string; trustNamespace?: string; file?: string } = {};
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
-    const v = inline ?? argv[++i];
-    if (!['--namespace', '--trust-namespace', '--file'].includes(flag)) throw new CliUsageError(`unknown option ${JSON.stringify(argv[i - (inline === undefined ? 1 : 0)])}\n${ROTATE_USAGE}`);
-    if (v === undefined || v === '') throw new CliUsageError(`${flag} needs a value\n${ROTATE_USAGE}`);
-    if (flag === '--namespace') o.namespace = v;
-    else if (flag === '--trust-namespace') o.trustNamespace = v;
-    else o.file = v;
-  }
+  readFlags(argv, ROTATE_USAGE, (f) => {
+    if (f.flag === '--namespace') o.namespace = f.value();
+    else if (f.flag === '--trust-namespace') o.trustNamespace = f.value();
+    else if (f.flag === '--file') o.file = f.value();
+    else return false;
+    return true;
+  });
   let steps;
   try {
     const certManager = { trustNamespace: o.trustNamespace };

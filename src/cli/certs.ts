@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { certManagerRunbook, ROTATE_USAGE, rotateAnchor, rotateIssuer, status, writeAll } from './certs-rotate';
-import { CliUsageError, type CliCommand, type CliIo } from './command';
+import { CliUsageError, readFlags, type CliCommand, type CliIo } from './command';
 import { DEFAULT_TRUST_DOMAIN } from '../core/constants';
 import { CERTIFICATE_FILES, summarizeCertificate } from '../core/identity';
 import { isDns1123Label, isTrustDomain } from '../core/validation';
@@ -50,41 +50,28 @@ function parse(argv: string[]): CertsOptions {
     spireCa: true,
     force: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === '') throw new CliUsageError(`${flag} needs a value\n${USAGE}`);
-      return v;
-    };
-    const days = () => {
-      const v = value();
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 36500) throw new CliUsageError(`${flag}: received ${JSON.stringify(v)}; expected a whole number of days from 1 to 36500`);
-      return n;
-    };
-    switch (flag) {
+  readFlags(argv, USAGE, (f) => {
+    switch (f.flag) {
       case '--out':
-        o.out = value();
+        o.out = f.value();
         break;
       case '--trust-domain':
-        o.trustDomain = value();
+        o.trustDomain = f.value();
         if (!isTrustDomain(o.trustDomain)) throw new CliUsageError(`--trust-domain: received ${JSON.stringify(o.trustDomain)}; expected a DNS-1123 subdomain such as "cluster.local"`);
         break;
       case '--namespace':
-        o.namespace = value();
+        o.namespace = f.value();
         if (!isDns1123Label(o.namespace)) throw new CliUsageError(`--namespace: received ${JSON.stringify(o.namespace)}; expected a DNS-1123 label such as "linkerd"`);
         break;
       case '--viz-namespace':
-        o.vizNamespace = value();
+        o.vizNamespace = f.value();
         if (!isDns1123Label(o.vizNamespace)) throw new CliUsageError(`--viz-namespace: received ${JSON.stringify(o.vizNamespace)}; expected a DNS-1123 label such as "linkerd-viz"`);
         break;
       case '--anchor-days':
-        o.anchorDays = days();
+        o.anchorDays = f.days();
         break;
       case '--issuer-days':
-        o.issuerDays = days();
+        o.issuerDays = f.days();
         break;
       case '--no-spire-ca':
         o.spireCa = false;
@@ -96,9 +83,10 @@ function parse(argv: string[]): CertsOptions {
         o.force = true;
         break;
       default:
-        throw new CliUsageError(`unknown option ${JSON.stringify(arg)}\n${USAGE}`);
+        return false;
     }
-  }
+    return true;
+  });
   if (o.issuerDays > o.anchorDays) throw new CliUsageError(`--issuer-days: received ${o.issuerDays}; expected at most --anchor-days (${o.anchorDays}): the issuer cannot outlive its trust anchor`);
   return o;
 }

@@ -8,6 +8,7 @@ import type { ResolvedHost } from './props';
 import { IPTABLES_UNIT, PROXY_UNIT } from './proxy';
 import { deleteScript, ifChanged, shQuote, stepScript } from './shell';
 import type { HostStep } from './types';
+import { systemdUnit } from './units';
 
 /** Chain of the inbound rules. */
 export const REDIRECT_CHAIN = 'PROXY_INIT_REDIRECT';
@@ -139,22 +140,14 @@ ${r.jumps.map(([from, to, match]) => `ensure_jump ${from} ${to}${match ? ` ${shQ
 
 /** The oneshot unit ordered before the proxy: the rules come back after a reboot. */
 export function iptablesUnit(h: ResolvedHost): string {
-  return [
-    '[Unit]',
-    `Description=Linkerd proxy traffic redirection for external workload ${h.workload.namespace}/${h.workload.name} (linkerd-constructs)`,
-    'After=network-pre.target',
-    'Wants=network-pre.target',
-    `Before=${PROXY_UNIT}`,
-    '',
-    '[Service]',
-    'Type=oneshot',
-    'RemainAfterExit=yes',
-    `ExecStart=${h.layout.iptablesScript}`,
-    '',
-    '[Install]',
-    'WantedBy=multi-user.target',
-    '',
-  ].join('\n');
+  return systemdUnit({
+    description: `Linkerd proxy traffic redirection for external workload ${h.workload.namespace}/${h.workload.name} (linkerd-constructs)`,
+    after: ['network-pre.target'],
+    wants: ['network-pre.target'],
+    before: [PROXY_UNIT],
+    oneshot: true,
+    execStart: h.layout.iptablesScript,
+  });
 }
 
 /** Step: the iptables rules, applied now and at every boot. */

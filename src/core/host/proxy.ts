@@ -7,6 +7,7 @@ import { PROXY_DEFAULT_IMAGE, PROXY_IMAGE_BINARY_PATH, type ResolvedHost } from 
 import { deleteScript, ifChanged, shQuote, stepScript } from './shell';
 import { SPIRE_AGENT_UNIT } from './spire';
 import type { HostStep } from './types';
+import { systemdUnit } from './units';
 
 /** Unit name of the proxy. */
 export const PROXY_UNIT = 'linkerd-proxy.service';
@@ -83,26 +84,18 @@ exec ${shQuote(h.proxy.binaryPath)}
 /** The proxy's service unit (restart on failure, runs as the proxy user). */
 export function proxyUnit(h: ResolvedHost): string {
   // the plan runs a SPIRE agent (local, or agent-only): the proxy needs it
-  return [
-    '[Unit]',
-    `Description=Linkerd proxy for external workload ${h.workload.namespace}/${h.workload.name} (linkerd-constructs)`,
-    `After=network-online.target ${IPTABLES_UNIT}${h.spire.kind !== 'existing-agent' ? ` ${SPIRE_AGENT_UNIT}` : ''}`,
-    `Wants=network-online.target ${IPTABLES_UNIT}`,
-    ...(h.spire.kind !== 'existing-agent' ? [`Requires=${SPIRE_AGENT_UNIT}`] : []),
-    '',
-    '[Service]',
-    `User=${h.proxy.user}`,
-    `Group=${h.proxy.user}`,
-    `ExecStart=${h.layout.proxyWrapper}`,
-    'Restart=on-failure',
-    'RestartSec=5',
-    'LimitNOFILE=65536',
-    'NoNewPrivileges=yes',
-    '',
-    '[Install]',
-    'WantedBy=multi-user.target',
-    '',
-  ].join('\n');
+  const agent = h.spire.kind !== 'existing-agent';
+  return systemdUnit({
+    description: `Linkerd proxy for external workload ${h.workload.namespace}/${h.workload.name} (linkerd-constructs)`,
+    after: ['network-online.target', IPTABLES_UNIT, ...(agent ? [SPIRE_AGENT_UNIT] : [])],
+    wants: ['network-online.target', IPTABLES_UNIT],
+    requires: agent ? [SPIRE_AGENT_UNIT] : [],
+    user: h.proxy.user,
+    execStart: h.layout.proxyWrapper,
+    restart: 'on-failure',
+    service: ['LimitNOFILE=65536'],
+    noNewPrivileges: true,
+  });
 }
 
 /** Step: the dedicated proxy user and group (uid = gid), created under `root`. */

@@ -7,6 +7,7 @@ import { PROXY_UNIT } from './proxy';
 import { API_TOKEN_FILE_ENV, API_TOKEN_SECRET, externalWorkloadStatusPath, READINESS_UNIT, tokenExportCommand, type ResolvedReadiness } from './readiness';
 import { deleteScript, ifChanged, shVars, stepScript } from './shell';
 import type { HostSecret, HostStep } from './types';
+import { systemdUnit } from './units';
 
 /** The secret the readiness step reads: the ServiceAccount token. */
 export function apiTokenSecret(h: ResolvedHost, r: ResolvedReadiness): HostSecret {
@@ -127,25 +128,16 @@ done
  * the network is still up), as the proxy user, restarted whatever happens.
  */
 export function readinessUnit(h: ResolvedHost): string {
-  return [
-    '[Unit]',
-    `Description=Readiness of ExternalWorkload ${h.workload.namespace}/${h.workload.name} from its proxy (linkerd-constructs)`,
-    `After=network-online.target ${PROXY_UNIT}`,
-    'Wants=network-online.target',
-    '',
-    '[Service]',
-    `User=${h.proxy.user}`,
-    `Group=${h.proxy.user}`,
-    `ExecStart=${h.layout.readinessScript}`,
-    'Restart=always',
-    'RestartSec=5',
-    'TimeoutStopSec=20',
-    'NoNewPrivileges=yes',
-    '',
-    '[Install]',
-    'WantedBy=multi-user.target',
-    '',
-  ].join('\n');
+  return systemdUnit({
+    description: `Readiness of ExternalWorkload ${h.workload.namespace}/${h.workload.name} from its proxy (linkerd-constructs)`,
+    after: ['network-online.target', PROXY_UNIT],
+    wants: ['network-online.target'],
+    user: h.proxy.user,
+    execStart: h.layout.readinessScript,
+    restart: 'always',
+    service: ['TimeoutStopSec=20'],
+    noNewPrivileges: true,
+  });
 }
 
 /** Step: the API server's CA, the token (standard input, 0600, proxy user), the reporter and its unit. */

@@ -7,6 +7,7 @@ import { hclAttr, hclBlock, renderHcl, type HclBody } from './hcl';
 import type { HostLayout, ResolvedHost, ResolvedLocalSpire, ResolvedSpireAgent } from './props';
 import { deleteScript, heredocVar, ifChanged, stepScript, type ScriptParts } from './shell';
 import type { HostSecret, HostStep } from './types';
+import { systemdUnit } from './units';
 
 /** Unit name of the SPIRE server. */
 export const SPIRE_SERVER_UNIT = 'spire-server.service';
@@ -110,23 +111,15 @@ export function upstreamCaKeySecretAt(l: HostLayout): HostSecret {
 
 /** A SPIRE service unit (restart on failure, after the network). */
 export function spireUnit(description: string, execStart: string, extra: { after?: string; requires?: string } = {}): string {
-  return [
-    '[Unit]',
-    `Description=${description}`,
-    `After=network-online.target${extra.after ? ` ${extra.after}` : ''}`,
-    'Wants=network-online.target',
-    ...(extra.requires ? [`Requires=${extra.requires}`] : []),
-    '',
-    '[Service]',
-    `ExecStart=${execStart}`,
-    'Restart=on-failure',
-    'RestartSec=5',
-    'LimitNOFILE=65536',
-    '',
-    '[Install]',
-    'WantedBy=multi-user.target',
-    '',
-  ].join('\n');
+  return systemdUnit({
+    description,
+    after: ['network-online.target', ...(extra.after ? [extra.after] : [])],
+    wants: ['network-online.target'],
+    requires: extra.requires ? [extra.requires] : [],
+    execStart,
+    restart: 'on-failure',
+    service: ['LimitNOFILE=65536'],
+  });
 }
 
 /** The SPIRE server unit. */
