@@ -531,7 +531,8 @@ const CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
  */
 const SAFE_PATH_RE = /^\/[A-Za-z0-9._/-]*$/;
 
-function checkAbsolutePath(issues: Issues, field: string, value: unknown): boolean {
+/** Records an issue unless `value` is an absolute path of safe characters without `..` segments. */
+export function checkAbsolutePath(issues: Issues, field: string, value: unknown): boolean {
   return issues.check(
     typeof value === 'string' && SAFE_PATH_RE.test(value) && !value.split('/').includes('..'),
     field,
@@ -595,13 +596,7 @@ export function resolveHost(
   issues.check(isDns1123Subdomain(nodeName), 'nodeName', nodeName, 'expected a host name: a DNS-1123 subdomain');
   checkHostTrustAnchorProp(issues, props, mesh, opts);
 
-  const root = props.root ?? '/';
-  checkAbsolutePath(issues, 'root', root);
-  const unitDir = props.serviceManager?.unitDir ?? '/etc/systemd/system';
-  checkAbsolutePath(issues, 'serviceManager.unitDir', unitDir);
-  const serviceManager = props.serviceManager?.command ?? 'systemctl';
-  checkCommand(issues, 'serviceManager.command', serviceManager);
-  const layout = hostLayout(root, unitDir);
+  const { serviceManager, layout } = resolveHostBase(issues, props);
 
   const proxy = resolveProxy(issues, props.proxy ?? {}, mesh, layout);
   const spire = resolveSpire(issues, props, workload.spiffeTrustDomain, nodeName, layout, opts.checkTrustAnchor !== false);
@@ -755,22 +750,13 @@ function resolveLocalSpire(
       'can sign a certificate for every identity of the mesh, in the cluster too; use a SpireServerHost and spire: { kind: "agent", server } ' +
       '(docs/mesh-expansion.md, "SPIRE topology")',
   );
-  const version = s.version ?? SPIRE_DEFAULT_VERSION;
-  issues.check(typeof version === 'string' && /^\d+\.\d+\.\d+$/.test(version), 'spire.version', version, 'expected a SPIRE release version such as "1.15.3"');
+  const { version, caTtl, svidTtl, joinTokenTtlSeconds, logLevel } = resolveSpireServerSettings(issues, s, 'spire.');
   const agentId = s.agentId ?? `spiffe://${trustDomain}/agent`;
   if (checkSpiffeId(issues, 'spire.agentId', agentId) && !agentId.startsWith(`spiffe://${trustDomain}/`)) {
     issues.error('spire.agentId', agentId, `expected a SPIFFE id in the trust domain "${trustDomain}"`);
   }
   const serverPort = s.serverPort ?? 8081;
   issues.check(isPortNumber(serverPort), 'spire.serverPort', serverPort, PORT_NUMBER_RULE);
-  const caTtl = s.caTtl ?? '168h';
-  checkDuration(issues, 'spire.caTtl', caTtl);
-  const svidTtl = s.svidTtl ?? '24h';
-  if (checkDuration(issues, 'spire.svidTtl', svidTtl) && isDuration(caTtl)) checkSvidTtl(issues, caTtl, svidTtl);
-  const joinTokenTtlSeconds = s.joinTokenTtlSeconds ?? 600;
-  issues.check(Number.isInteger(joinTokenTtlSeconds) && joinTokenTtlSeconds >= 30 && joinTokenTtlSeconds <= 86400, 'spire.joinTokenTtlSeconds', joinTokenTtlSeconds, 'expected whole seconds from 30 to 86400');
-  const logLevel = s.logLevel ?? 'INFO';
-  issues.check(['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel), 'spire.logLevel', logLevel, 'expected one of "DEBUG", "INFO", "WARN", "ERROR"');
   const install = s.install as SpireInstall | undefined;
   let resolvedInstall: Required<SpireUrlInstall> | SpirePathInstall = { kind: 'path', serverBinary: '/', agentBinary: '/' };
   let serverBinary = path.posix.join(layout.spireBinDir, 'spire-server');
@@ -909,4 +895,47 @@ export function checkHostTrustAnchor(issues: Issues, hostAnchorPem: string, mesh
       "expected one of the mesh's trust anchors: this VM would not trust the cluster's proxies, nor they its identity",
     );
   }
+}
+
+/** The settings every SPIRE server has (the local mode's and a SpireServerHost's), checked under `prefix`. */
+export interface SpireServerSettingsProps {
+  readonly version?: string;
+  readonly caTtl?: string;
+  readonly svidTtl?: string;
+  readonly joinTokenTtlSeconds?: number;
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+/** Checks and defaults a SPIRE server's version, CA and SVID lifetimes, join token lifetime and log level. */
+export function resolveSpireServerSettings(issues: Issues, s: SpireServerSettingsProps, prefix: string): Required<SpireServerSettingsProps> {
+  const version = s.version ?? SPIRE_DEFAULT_VERSION;
+  issues.check(typeof version === 'string' && /^\d+\.\d+\.\d+$/.test(version), `${prefix}version`, version, 'expected a SPIRE release version such as "1.15.3"');
+  const caTtl = s.caTtl ?? '168h';
+  checkDuration(issues, `${prefix}caTtl`, caTtl);
+  const svidTtl = s.svidTtl ?? '24h';
+  if (checkDuration(issues, `${prefix}svidTtl`, svidTtl) && isDuration(caTtl)) checkSvidTtl(issues, caTtl, svidTtl);
+  const joinTokenTtlSeconds = s.joinTokenTtlSeconds ?? 600;
+  issues.check(
+    Number.isInteger(joinTokenTtlSeconds) && joinTokenTtlSeconds >= 30 && joinTokenTtlSeconds <= 86400,
+    `${prefix}joinTokenTtlSeconds`,
+    joinTokenTtlSeconds,
+    'expected whole seconds from 30 to 86400',
+  );
+  const logLevel = s.logLevel ?? 'INFO';
+  issues.check(['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel), `${prefix}logLevel`, logLevel, 'expected one of "DEBUG", "INFO", "WARN", "ERROR"');
+  return { version, caTtl, svidTtl, joinTokenTtlSeconds, logLevel };
+}
+
+/** Where a host keeps things and how its services are managed: `root`, `serviceManager` (checked), and the layout under them. */
+export function resolveHostBase(
+  issues: Issues,
+  props: { readonly root?: string; readonly serviceManager?: ServiceManagerOptions },
+): { readonly root: string; readonly unitDir: string; readonly serviceManager: string; readonly layout: HostLayout } {
+  const root = props.root ?? '/';
+  checkAbsolutePath(issues, 'root', root);
+  const unitDir = props.serviceManager?.unitDir ?? '/etc/systemd/system';
+  checkAbsolutePath(issues, 'serviceManager.unitDir', unitDir);
+  const serviceManager = props.serviceManager?.command ?? 'systemctl';
+  checkCommand(issues, 'serviceManager.command', serviceManager);
+  return { root, unitDir, serviceManager, layout: hostLayout(root, unitDir) };
 }

@@ -12,8 +12,9 @@
 import * as path from 'path';
 import { renderHcl, type HclBody } from './hcl';
 import {
-  checkSvidTtl,
-  hostLayout,
+  checkAbsolutePath,
+  resolveHostBase,
+  resolveSpireServerSettings,
   SPIRE_DEFAULT_VERSION,
   resolveSpireArchive,
   type HostLayout,
@@ -29,7 +30,7 @@ import { checkUpstreamCa } from './upstream-ca';
 import { Issues, type ValidationIssue } from '../errors';
 import { defaultSpiffeTrustDomain } from '../external-workload/external-workload';
 import type { MeshInfo } from '../mesh-info';
-import { checkDuration, isDns1123Subdomain, isDuration, isIp, isPortNumber, isTrustDomain, PORT_NUMBER_RULE } from '../validation';
+import { isDns1123Subdomain, isIp, isPortNumber, isTrustDomain, PORT_NUMBER_RULE } from '../validation';
 
 /** Default port of the SPIRE server's agent API. */
 export const SPIRE_SERVER_DEFAULT_PORT = 8081;
@@ -102,8 +103,6 @@ export interface ResolvedSpireServerHost {
   readonly warnings: readonly ValidationIssue[];
 }
 
-const SAFE_PATH_RE = /^\/[A-Za-z0-9._/-]*$/;
-const COMMAND_RE = /^[A-Za-z0-9_./+-]+$/;
 
 /** Validates the props and applies the defaults. Throws one `ValidationError` naming each bad prop. */
 export function resolveSpireServerHost(
@@ -120,30 +119,15 @@ export function resolveSpireServerHost(
   const trustDomain = props.trustDomain ?? defaultSpiffeTrustDomain(mesh);
   issues.check(isTrustDomain(trustDomain), 'trustDomain', trustDomain, 'expected a SPIFFE trust domain: a DNS-1123 subdomain');
   if (opts.checkCertificates !== false) checkUpstreamCa(issues, props.upstreamCaPem, props.trustAnchorPem);
-  const root = props.root ?? '/';
-  issues.check(typeof root === 'string' && SAFE_PATH_RE.test(root) && !root.split('/').includes('..'), 'root', root, 'expected an absolute path of letters, digits, ".", "_", "-" and "/"');
-  const unitDir = props.serviceManager?.unitDir ?? '/etc/systemd/system';
-  issues.check(SAFE_PATH_RE.test(unitDir), 'serviceManager.unitDir', unitDir, 'expected an absolute path of letters, digits, ".", "_", "-" and "/"');
-  const serviceManager = props.serviceManager?.command ?? 'systemctl';
-  issues.check(COMMAND_RE.test(serviceManager), 'serviceManager.command', serviceManager, 'expected a command name or absolute path');
-  const layout = hostLayout(root, unitDir);
-  const version = props.version ?? SPIRE_DEFAULT_VERSION;
-  issues.check(/^\d+\.\d+\.\d+$/.test(String(version)), 'version', version, 'expected a SPIRE release version such as "1.15.3"');
-  const caTtl = props.caTtl ?? '168h';
-  checkDuration(issues, 'caTtl', caTtl);
-  const svidTtl = props.svidTtl ?? '24h';
-  if (checkDuration(issues, 'svidTtl', svidTtl) && isDuration(caTtl)) checkSvidTtl(issues, caTtl, svidTtl);
-  const joinTokenTtlSeconds = props.joinTokenTtlSeconds ?? 600;
-  issues.check(Number.isInteger(joinTokenTtlSeconds) && joinTokenTtlSeconds >= 30 && joinTokenTtlSeconds <= 86400, 'joinTokenTtlSeconds', joinTokenTtlSeconds, 'expected whole seconds from 30 to 86400');
-  const logLevel = props.logLevel ?? 'INFO';
-  issues.check(['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel), 'logLevel', logLevel, 'expected one of "DEBUG", "INFO", "WARN", "ERROR"');
+  const { serviceManager, layout } = resolveHostBase(issues, props);
+  const { version, caTtl, svidTtl, joinTokenTtlSeconds, logLevel } = resolveSpireServerSettings(issues, props, '');
   let install: ResolvedSpireServerHost['install'] = { kind: 'path', serverBinary: '/' };
   let serverBinary = path.posix.join(layout.spireBinDir, 'spire-server');
   const i = props.install as ResolvedSpireServerHost['install'] | SpireUrlInstall | undefined;
   if (i?.kind === 'url') {
     install = resolveSpireArchive(issues, 'install', i, version);
   } else if (i?.kind === 'path') {
-    if (issues.check(typeof i.serverBinary === 'string' && SAFE_PATH_RE.test(i.serverBinary), 'install.serverBinary', i.serverBinary, 'expected an absolute path')) serverBinary = i.serverBinary;
+    if (checkAbsolutePath(issues, 'install.serverBinary', i.serverBinary)) serverBinary = i.serverBinary;
     install = i;
   } else {
     issues.error('install', i, 'expected { kind: "url", sha256, url?, arch? } or { kind: "path", serverBinary }');
