@@ -24,7 +24,7 @@ import {
   type SpireUrlInstall,
 } from './props';
 import { deleteScriptPruning, stepScript } from './shell';
-import { spireInstallStepFor, spireServerConfigFor, spireServerStepFor, spireUnit, upstreamCaKeySecretAt, upstreamCaStepFor, workloadEntryId } from './spire';
+import { spireInstallStepFor, spireServerConfigFor, spireServerStepFor, spireUnit, tokenGenerateShell, upstreamCaKeySecretAt, upstreamCaStepFor, workloadEntryId } from './spire';
 import type { HostPlan, HostSecret, HostStep } from './types';
 import { checkUpstreamCa } from './upstream-ca';
 import { Issues, type ValidationIssue } from '../errors';
@@ -258,13 +258,7 @@ else
   "$SERVER_BIN" entry create -socketPath "$SERVER_SOCKET" -entryID "$ENTRY_ID" -parentID "$AGENT_ID" -spiffeID "$SPIFFE_ID" -selector "$SELECTOR" >/dev/null
   log "created entry $ENTRY_ID: $SPIFFE_ID for $SELECTOR under $AGENT_ID" >&2
 fi
-out="$("$SERVER_BIN" token generate -socketPath "$SERVER_SOCKET" -spiffeID "$AGENT_ID" -ttl "$TOKEN_TTL" -output json)"
-if [[ $out =~ \\"value\\"[[:space:]]*:[[:space:]]*\\"([A-Za-z0-9-]+)\\" ]]; then
-  token="\${BASH_REMATCH[1]}"
-else
-  fail "spire-server token generate printed no token value"
-fi
-unset out
+${tokenGenerateShell()}
 if [ -n "$out_file" ]; then
   ( umask 077; printf '%s\\n' "$token" >"$out_file" )
   log "wrote a one-time join token for $AGENT_ID to $out_file (mode 0600, valid $TOKEN_TTL s)" >&2

@@ -135,6 +135,24 @@ export function spireAgentUnit(h: ResolvedHost, s: ResolvedLocalSpire): string {
   });
 }
 
+/**
+ * Shell lines that make a one-time join token for `$AGENT_ID` with the server at `$SERVER_SOCKET`
+ * (lifetime `$TOKEN_TTL`) and leave it in `$token`, never on a command line or in a file.
+ */
+export function tokenGenerateShell(indent = ''): string {
+  return [
+    'out="$("$SERVER_BIN" token generate -socketPath "$SERVER_SOCKET" -spiffeID "$AGENT_ID" -ttl "$TOKEN_TTL" -output json)"',
+    'if [[ $out =~ \\"value\\"[[:space:]]*:[[:space:]]*\\"([A-Za-z0-9-]+)\\" ]]; then',
+    '  token="${BASH_REMATCH[1]}"',
+    'else',
+    '  fail "spire-server token generate printed no token value"',
+    'fi',
+    'unset out',
+  ]
+    .map((line) => indent + line)
+    .join('\n');
+}
+
 /** What {@link spireInstallStepFor} installs or checks. */
 export interface SpireInstallSpec {
   /** SPIRE version. */
@@ -443,13 +461,7 @@ if [ -f "$JOINED_MARKER" ]; then
   ensure_service "$UNIT" "$changed"
 else
   log "generating a one-time join token for $AGENT_ID (kept in memory and in $AGENT_CONF_PATH, mode 0600)"
-  out="$("$SERVER_BIN" token generate -socketPath "$SERVER_SOCKET" -spiffeID "$AGENT_ID" -ttl "$TOKEN_TTL" -output json)"
-  if [[ $out =~ \\"value\\"[[:space:]]*:[[:space:]]*\\"([A-Za-z0-9-]+)\\" ]]; then
-    token="\${BASH_REMATCH[1]}"
-  else
-    fail "spire-server token generate printed no token value"
-  fi
-  unset out
+${tokenGenerateShell('  ')}
   if ! printf '%s' "\${AGENT_CONF_JOIN/"$PLACEHOLDER"/"$token"}" | put_file 0600 "$AGENT_CONF_PATH"; then :; fi
   unset token
   "$SERVICE_MANAGER" enable --quiet "$UNIT"
