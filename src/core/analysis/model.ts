@@ -22,7 +22,7 @@ import { meshInfoWithDefaults, type MeshInfo } from '../mesh-info';
 import { linkerdControlPlaneModel, clusterDnsModel, linkerdVizModel } from './builtin';
 import { IpRange, parseRange } from './ip';
 import { CompiledPolicy, compileNetworkPolicy, PolicyProblem, PortInfo } from './netpol';
-import { compareText, compileSelector, Labels, pairKey } from '../selectors';
+import { compareText, compileSelector, pairKey, type CompiledSelector, type Labels } from '../selectors';
 
 /** Kinds of workloads whose pod templates the analyzer reads. */
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'ReplicationController' | 'Job' | 'CronJob' | 'Pod';
@@ -525,20 +525,45 @@ function readByKind(objects: readonly KubeObject[]): ObjectsByKind {
   return by;
 }
 
-/** Builds the model. */
-export function buildModel(input: readonly KubeObject[], options: ModelOptions = {}): ClusterModel {
-  const notes: string[] = [];
-  const defaultNamespace = options.defaultNamespace ?? 'default';
-  const dnsNamespace = options.dnsNamespace ?? 'kube-system';
+/** The options of {@link buildModel} with their defaults, and what is derived from them once. */
+interface ModelSettings {
+  readonly defaultNamespace: string;
+  readonly dnsNamespace: string;
+  readonly dnsPodLabels: Labels;
+  readonly dnsSelector: CompiledSelector;
+  readonly builtIns: boolean;
+  readonly monitoringNamespaces: ReadonlySet<string>;
+  readonly monitoringPodLabels: Labels;
+  readonly isMonitoring: (ns: string, labels: Labels) => boolean;
+}
+
+function modelSettings(options: ModelOptions): ModelSettings {
   const dnsPodLabels = options.dnsPodLabels ?? { 'k8s-app': 'kube-dns' };
-  const dnsSelector = compileSelector({ matchLabels: { ...dnsPodLabels } });
-  const builtIns = options.builtInModels ?? true;
   const monitoringNamespaces = new Set(options.monitoringNamespaces ?? []);
   const monitoringPodLabels = options.monitoringPodLabels ?? { 'app.kubernetes.io/name': 'prometheus' };
   const monitoringSelector = compileSelector({ matchLabels: { ...monitoringPodLabels } });
-  const isMonitoring = (ns: string, l: Labels) => monitoringNamespaces.has(ns) && monitoringSelector.matches(l);
+  return {
+    defaultNamespace: options.defaultNamespace ?? 'default',
+    dnsNamespace: options.dnsNamespace ?? 'kube-system',
+    dnsPodLabels,
+    dnsSelector: compileSelector({ matchLabels: { ...dnsPodLabels } }),
+    builtIns: options.builtInModels ?? true,
+    monitoringNamespaces,
+    monitoringPodLabels,
+    isMonitoring: (ns, l) => monitoringNamespaces.has(ns) && monitoringSelector.matches(l),
+  };
+}
 
-  // locate the control plane (given, found by its labels, or the default namespace), viz and the DNS
+/** What the manifests hold of the control plane (its components and namespace), viz and the cluster DNS. */
+/** What the manifests hold of the components the analysis needs. */
+interface FoundComponents {
+  readonly components: Set<string>;
+  readonly detectedNs?: string;
+  readonly vizPods: KubeObject[];
+  readonly dnsPresent: boolean;
+}
+
+function locateComponents(input: readonly KubeObject[], set: ModelSettings): FoundComponents {
   const components = new Set<string>();
   let detectedNs: string | undefined;
   const vizPods: KubeObject[] = [];
@@ -554,60 +579,80 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
     }
     const extension = labels[LABELS.extension];
     if (extension !== undefined && extension !== null && String(extension) === 'viz') vizPods.push(o);
-    if (!dnsPresent && (o.metadata.namespace ?? defaultNamespace) === dnsNamespace) dnsPresent = dnsSelector.matches(stringMap(labels));
+    if (!dnsPresent && (o.metadata.namespace ?? set.defaultNamespace) === set.dnsNamespace) dnsPresent = set.dnsSelector.matches(stringMap(labels));
   }
-  const mesh = meshInfoWithDefaults({ ...options.mesh, namespace: options.mesh?.namespace ?? detectedNs });
+  return { components, detectedNs, vizPods, dnsPresent };
+}
 
-  const objects: KubeObject[] = [...input];
-  const builtInSet = new Set<KubeObject>();
-  const objectKey = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+/** The input objects plus the built-in models of what they lack; a built-in object never shadows one of the manifests. */
+class ObjectsWithBuiltIns {
+  public readonly objects: KubeObject[];
+  public readonly builtIn = new Set<KubeObject>();
   // keys of the input objects in the namespaces (or cluster scope, '') built-in objects were added to
-  const present = new Set<string>();
-  const indexed = new Set<string>();
-  const addBuiltIn = (objs: KubeObject[]) => {
-    const fresh = new Set(objs.map((o) => o.metadata.namespace ?? '').filter((ns) => !indexed.has(ns)));
+  private readonly present = new Set<string>();
+  private readonly indexed = new Set<string>();
+
+  public constructor(private readonly input: readonly KubeObject[]) {
+    this.objects = [...input];
+  }
+
+  public add(objs: readonly KubeObject[]): void {
+    const key = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    const fresh = new Set(objs.map((o) => o.metadata.namespace ?? '').filter((ns) => !this.indexed.has(ns)));
     if (fresh.size > 0) {
-      for (const o of input) if (fresh.has(o.metadata.namespace ?? '')) present.add(objectKey(o));
-      for (const ns of fresh) indexed.add(ns);
+      for (const o of this.input) if (fresh.has(o.metadata.namespace ?? '')) this.present.add(key(o));
+      for (const ns of fresh) this.indexed.add(ns);
     }
     for (const o of objs) {
-      // never shadow an object the manifests have
-      const key = objectKey(o);
-      if (present.has(key)) continue;
-      present.add(key);
-      objects.push(o);
-      builtInSet.add(o);
+      const k = key(o);
+      if (this.present.has(k)) continue;
+      this.present.add(k);
+      this.objects.push(o);
+      this.builtIn.add(o);
     }
-  };
-  let controlPlaneSource: ModelSource = components.has('destination') && components.has('identity') ? 'manifests' : 'absent';
-  if (controlPlaneSource === 'absent' && builtIns) {
-    addBuiltIn(linkerdControlPlaneModel(mesh));
+  }
+}
+
+/** Where the control plane, viz and DNS come from: the manifests, or the built-in models (with a note each). */
+function addBuiltInModels(
+  found: FoundComponents,
+  mesh: MeshInfo,
+  set: ModelSettings,
+  objects: ObjectsWithBuiltIns,
+  notes: string[],
+): Pick<ClusterModel, 'controlPlaneSource' | 'vizSource' | 'dnsSource' | 'vizNamespace'> {
+  let controlPlaneSource: ModelSource = found.components.has('destination') && found.components.has('identity') ? 'manifests' : 'absent';
+  if (controlPlaneSource === 'absent' && set.builtIns) {
+    objects.add(linkerdControlPlaneModel(mesh));
     controlPlaneSource = 'built-in';
     notes.push(`the control plane is not in the manifests: using the built-in model of Linkerd's control plane in namespace "${mesh.namespace}"`);
   }
-
-  let vizNamespace = vizPods.find((o) => o.metadata.namespace)?.metadata.namespace;
-  let vizSource: ModelSource = vizPods.length > 0 ? 'manifests' : 'absent';
-  if (vizSource === 'absent' && mesh.vizNamespace && builtIns) {
+  let vizNamespace = found.vizPods.find((o) => o.metadata.namespace)?.metadata.namespace;
+  let vizSource: ModelSource = found.vizPods.length > 0 ? 'manifests' : 'absent';
+  if (vizSource === 'absent' && mesh.vizNamespace && set.builtIns) {
     vizNamespace = mesh.vizNamespace;
-    addBuiltIn(linkerdVizModel(mesh.vizNamespace));
+    objects.add(linkerdVizModel(mesh.vizNamespace));
     vizSource = 'built-in';
     notes.push(`viz is not in the manifests: using the built-in model of the viz extension in namespace "${mesh.vizNamespace}"`);
   }
-
-  let dnsSource: ModelSource = dnsPresent ? 'manifests' : 'absent';
-  if (!dnsPresent && builtIns) {
-    addBuiltIn(clusterDnsModel(dnsNamespace, dnsPodLabels));
+  let dnsSource: ModelSource = found.dnsPresent ? 'manifests' : 'absent';
+  if (!found.dnsPresent && set.builtIns) {
+    objects.add(clusterDnsModel(set.dnsNamespace, set.dnsPodLabels));
     dnsSource = 'built-in';
   }
+  return { controlPlaneSource, vizSource, dnsSource, ...(vizNamespace !== undefined ? { vizNamespace } : {}) };
+}
 
-  const read = readByKind(objects);
-  // namespaces
+/** The declared namespaces (a manifest's wins over a built-in's), and the labels of any namespace. */
+function readNamespaces(
+  read: ObjectsByKind,
+  builtIn: ReadonlySet<KubeObject>,
+): { namespaces: Map<string, NamespaceInfo>; namespaceLabels: (ns: string) => Labels } {
   const namespaces = new Map<string, NamespaceInfo>();
   for (const o of read.namespaces) {
     if (!o.metadata.name) continue;
     const prev = namespaces.get(o.metadata.name);
-    if (prev?.declared && builtInSet.has(o)) continue;
+    if (prev?.declared && builtIn.has(o)) continue;
     namespaces.set(o.metadata.name, {
       name: o.metadata.name,
       labels: { ...stringMap(o.metadata.labels), [LABELS.namespaceName]: o.metadata.name },
@@ -626,10 +671,18 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
     }
     return l;
   };
+  return { namespaces, namespaceLabels };
+}
 
-  // pod templates, with the assumed meshed workloads
-  const templates = extractTemplates(objects, defaultNamespace, (o) => (builtInSet.has(o) ? 'built-in' : 'manifests'));
-  const workloadCount = templates.filter((t) => t.workload.origin === 'manifests').length;
+/** Representative pods where none is declared: a meshed pod in each namespace assumed meshed, a Prometheus in each monitoring namespace. */
+function addAssumedTemplates(
+  templates: PodTemplate[],
+  namespaces: ReadonlyMap<string, NamespaceInfo>,
+  mesh: MeshInfo,
+  options: ModelOptions,
+  set: ModelSettings,
+  notes: string[],
+): void {
   const assumeIn = options.assumeMeshedWorkloadsIn ?? [];
   const meshedNamespaces = new Set(
     assumeIn.length === 0
@@ -647,20 +700,30 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
     });
     notes.push(`no meshed workload in namespace "${ns}": checking a representative meshed pod (port 8080) there`);
   }
-  for (const ns of [...monitoringNamespaces].sort()) {
-    if (templates.some((t) => t.workload.namespace === ns && isMonitoring(ns, t.labels))) continue;
+  for (const ns of [...set.monitoringNamespaces].sort()) {
+    if (templates.some((t) => t.workload.namespace === ns && set.isMonitoring(ns, t.labels))) continue;
     templates.push({
       workload: { kind: 'Pod', name: 'prometheus', namespace: ns, origin: 'assumed' },
-      labels: { ...monitoringPodLabels },
+      labels: { ...set.monitoringPodLabels },
       annotations: {},
       spec: { containers: [{ name: 'prometheus', ports: [{ name: 'web', containerPort: 9090 }] }] },
       ips: [],
     });
-    notes.push(`no Prometheus (${Object.entries(monitoringPodLabels).map(([k, v]) => `${k}=${v}`).join(',')}) in monitoring namespace "${ns}": checking a representative one there`);
+    const labels = Object.entries(set.monitoringPodLabels).map(([k, v]) => `${k}=${v}`).join(',');
+    notes.push(`no Prometheus (${labels}) in monitoring namespace "${ns}": checking a representative one there`);
   }
+}
 
-  // classes (the per-template work lives in small functions: hot, so the JIT optimizes them)
-  const classContext: ClassContext = { mesh, dnsNamespace, isDns: (l) => dnsSelector.matches(l), isMonitoring };
+/** One class per distinct pod template (labels, meshing, ports...), named after its first workload, in a stable order. */
+function buildClasses(
+  templates: readonly PodTemplate[],
+  namespaces: ReadonlyMap<string, NamespaceInfo>,
+  mesh: MeshInfo,
+  set: ModelSettings,
+): readonly PodClass[] {
+  // the per-template work lives in small functions: hot, so the JIT optimizes them
+  const isDns = (l: Labels) => set.dnsSelector.matches(l);
+  const classContext: ClassContext = { mesh, dnsNamespace: set.dnsNamespace, isDns, isMonitoring: set.isMonitoring };
   const byKey = new Map<string, ClassDraft>();
   for (const t of templates) {
     const facts = templateFacts(t, namespaces.get(t.workload.namespace), mesh);
@@ -687,11 +750,13 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
     if (n > 1) d.ref = `${d.ref}#${n}`;
     d.index = index;
   });
-  const classes: readonly PodClass[] = drafts;
+  return drafts;
+}
 
-  // addresses
+/** The API server as an address endpoint (every address when its CIDRs are not given). */
+function apiServerEndpoint(options: ModelOptions): AddressEndpoint {
   const apiCidrs = options.apiServerCidrs && options.apiServerCidrs.length > 0 ? options.apiServerCidrs : ['0.0.0.0/0'];
-  const apiServer: AddressEndpoint = {
+  return {
     kind: 'api-server',
     ref: 'kube-apiserver',
     ranges: apiCidrs.map((c) => parseRange(c)).filter((r): r is IpRange => r !== undefined),
@@ -701,6 +766,10 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
     ports: [],
     isPod: false,
   };
+}
+
+/** The ExternalWorkloads as address endpoints (meshed, with their identity and ports), sorted. */
+function readExternalWorkloads(read: ObjectsByKind, defaultNamespace: string, notes: string[]): AddressEndpoint[] {
   const externalWorkloads: AddressEndpoint[] = [];
   for (const o of read.externalWorkloads) {
     const spec = asRecord(o.spec);
@@ -725,8 +794,11 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
     if (ips.length === 0) notes.push(`ExternalWorkload ${ns}/${o.metadata.name} has no workloadIPs: its flows cannot be checked`);
   }
   externalWorkloads.sort((a, b) => compareText(a.ref, b.ref));
+  return externalWorkloads;
+}
 
-  // services and webhooks
+/** The Services (selector and ports). */
+function readServices(read: ObjectsByKind, defaultNamespace: string): ServiceInfo[] {
   const services: ServiceInfo[] = [];
   for (const o of read.services) {
     const spec = asRecord(o.spec);
@@ -745,6 +817,11 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
       }),
     });
   }
+  return services;
+}
+
+/** The Services admission webhooks and API services call. */
+function readWebhooks(read: ObjectsByKind, defaultNamespace: string): WebhookBackend[] {
   const webhooks: WebhookBackend[] = [];
   for (const o of read.webhooks) {
     if (o.kind !== 'APIService') {
@@ -772,7 +849,15 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
     }
   }
 
-  // NetworkPolicies
+  return webhooks;
+}
+
+/** The NetworkPolicies, compiled, with their problems and a note on egress-only policies without policyTypes. */
+function compilePolicies(
+  read: ObjectsByKind,
+  defaultNamespace: string,
+  notes: string[],
+): { policies: CompiledPolicy[]; policyProblems: PolicyProblem[] } {
   const policyProblems: PolicyProblem[] = [];
   const policies: CompiledPolicy[] = [];
   for (const o of read.networkPolicies) {
@@ -787,6 +872,11 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
     }
   }
 
+  return { policies, policyProblems };
+}
+
+/** Linkerd's policy objects and the Gateway API routes, each with its namespace. */
+function readLinkerdPolicies(read: ObjectsByKind, defaultNamespace: string): ClusterModel['linkerd'] {
   const linkerd = {
     servers: [] as KubeObject[],
     authorizationPolicies: [] as KubeObject[],
@@ -805,21 +895,38 @@ export function buildModel(input: readonly KubeObject[], options: ModelOptions =
     else if (o.kind === 'HTTPRoute' || (o.kind === 'GRPCRoute' && o.apiVersion.startsWith('gateway.networking.k8s.io/'))) linkerd.httpRoutes.push(withNs(o));
   }
 
+  return linkerd;
+}
+
+/** Builds the model. */
+export function buildModel(input: readonly KubeObject[], options: ModelOptions = {}): ClusterModel {
+  const notes: string[] = [];
+  const set = modelSettings(options);
+  const found = locateComponents(input, set);
+  const mesh = meshInfoWithDefaults({ ...options.mesh, namespace: options.mesh?.namespace ?? found.detectedNs });
+  const all = new ObjectsWithBuiltIns(input);
+  const sources = addBuiltInModels(found, mesh, set, all, notes);
+  const read = readByKind(all.objects);
+  const { namespaces, namespaceLabels } = readNamespaces(read, all.builtIn);
+  // pod templates, with the assumed meshed workloads
+  const templates = extractTemplates(all.objects, set.defaultNamespace, (o) => (all.builtIn.has(o) ? 'built-in' : 'manifests'));
+  const workloadCount = templates.filter((t) => t.workload.origin === 'manifests').length;
+  addAssumedTemplates(templates, namespaces, mesh, options, set, notes);
+  const classes = buildClasses(templates, namespaces, mesh, set);
+  const externalWorkloads = readExternalWorkloads(read, set.defaultNamespace, notes);
+  const { policies, policyProblems } = compilePolicies(read, set.defaultNamespace, notes);
   return {
     mesh,
     namespaces,
     classes,
-    apiServer,
+    apiServer: apiServerEndpoint(options),
     externalWorkloads,
-    services,
-    webhooks,
+    services: readServices(read, set.defaultNamespace),
+    webhooks: readWebhooks(read, set.defaultNamespace),
     policies,
     policyProblems,
-    linkerd,
-    controlPlaneSource,
-    vizSource,
-    ...(vizNamespace !== undefined ? { vizNamespace } : {}),
-    dnsSource,
+    linkerd: readLinkerdPolicies(read, set.defaultNamespace),
+    ...sources,
     namespaceLabels,
     workloadCount,
     notes,
