@@ -38,10 +38,10 @@
  * | viz (when in `namespaces`) | `linkerd-allow-viz-webhook-ingress` | API server -> tap-injector 8443, tap 8089 |
  */
 import type { AnalysisOptions } from '../analysis';
-import { CONTROL_PLANE_PORTS, DEFAULT_CONTROL_PLANE_NAMESPACE, KUBE_API_SERVER_PORTS, PROXY_PORTS } from '../constants';
+import { CONTROL_PLANE_PORTS, DEFAULT_CONTROL_PLANE_NAMESPACE, DNS_PORT, KUBE_API_SERVER_PORTS, PROXY_PORTS } from '../constants';
 import { Issues } from '../errors';
 import type { NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort } from '../k8s';
-import type { ExternalWorkloadInfo } from '../mesh-info';
+import type { ExternalWorkloadInfo, MeshInfo } from '../mesh-info';
 import { checkCidr, checkDns1123Label, checkLabels, checkOneOf, checkPortNumber, isIp } from '../validation';
 import {
   controlPlaneComponents,
@@ -54,7 +54,7 @@ import {
   vizPrometheusPeer,
   vizTapPeer,
 } from './peers';
-import type { LinkerdNetworkPoliciesProps } from './props';
+import type { LinkerdNetworkPoliciesProps, MeshedPeers } from './props';
 
 /** Default API server addresses: unknown, so every address (narrow them with `apiServerCidrs`). */
 export const DEFAULT_API_SERVER_CIDRS: readonly string[] = ['0.0.0.0/0', '::/0'];
@@ -111,32 +111,49 @@ function resolveExternalWorkload(source: ExternalWorkloadInfo | { readonly exter
 
 const NAMES = LINKERD_NETWORK_POLICY_NAMES;
 
-/**
- * Validates the props and computes the policies.
- *
- * @param props the construct's props (IPs as plain strings: the Pulumi component resolves Outputs first)
- * @param scope construct path used in error messages
- * @throws ValidationError naming every bad prop
- */
-export function linkerdNetworkPolicies(props: LinkerdNetworkPoliciesProps = {}, scope = 'LinkerdNetworkPolicies'): LinkerdNetworkPoliciesPlan {
-  const issues = new Issues(scope);
-  const info = props.mesh?.info;
-  const cpNs = info?.namespace ?? DEFAULT_CONTROL_PLANE_NAMESPACE;
-  const namespaces = props.namespaces ?? [];
-  const controlPlane = props.controlPlane ?? true;
-  const defaultDeny = props.defaultDeny ?? true;
-  const apiServerCidrs = props.apiServerCidrs ?? DEFAULT_API_SERVER_CIDRS;
-  const apiServerPorts = props.apiServerPorts ?? KUBE_API_SERVER_PORTS;
-  const dnsNamespace = props.dnsNamespace ?? 'kube-system';
-  const dnsPodLabels = props.dnsPodLabels ?? DEFAULT_DNS_POD_LABELS;
-  const vizNamespace = props.vizNamespace ?? info?.vizNamespace;
-  const monitoringNamespaces = props.monitoringNamespaces ?? [];
-  const monitoringPodLabels = props.monitoringPodLabels ?? DEFAULT_MONITORING_POD_LABELS;
-  const meshedPeers = props.meshedPeers ?? 'mesh';
-  const workloads = (props.externalWorkloads ?? []).map(resolveExternalWorkload);
-  const warnings: string[] = [];
+/** The props with their defaults. */
+interface ResolvedNetworkPoliciesProps {
+  readonly info?: MeshInfo;
+  readonly cpNs: string;
+  readonly namespaces: readonly string[];
+  readonly controlPlane: boolean;
+  readonly defaultDeny: boolean;
+  readonly apiServerCidrs: readonly string[];
+  readonly apiServerPorts: readonly number[];
+  readonly dnsNamespace: string;
+  readonly dnsPodLabels: Readonly<Record<string, string>>;
+  readonly vizNamespace?: string;
+  readonly monitoringNamespaces: readonly string[];
+  readonly monitoringPodLabels: Readonly<Record<string, string>>;
+  readonly meshedPeers: MeshedPeers;
+  readonly workloads: readonly ExternalWorkloadInfo[];
+}
 
-  // --- validation
+function resolveNetworkPoliciesProps(props: LinkerdNetworkPoliciesProps): ResolvedNetworkPoliciesProps {
+  const info = props.mesh?.info;
+  return {
+    info,
+    cpNs: info?.namespace ?? DEFAULT_CONTROL_PLANE_NAMESPACE,
+    namespaces: props.namespaces ?? [],
+    controlPlane: props.controlPlane ?? true,
+    defaultDeny: props.defaultDeny ?? true,
+    apiServerCidrs: props.apiServerCidrs ?? DEFAULT_API_SERVER_CIDRS,
+    apiServerPorts: props.apiServerPorts ?? KUBE_API_SERVER_PORTS,
+    dnsNamespace: props.dnsNamespace ?? 'kube-system',
+    dnsPodLabels: props.dnsPodLabels ?? DEFAULT_DNS_POD_LABELS,
+    vizNamespace: props.vizNamespace ?? info?.vizNamespace,
+    monitoringNamespaces: props.monitoringNamespaces ?? [],
+    monitoringPodLabels: props.monitoringPodLabels ?? DEFAULT_MONITORING_POD_LABELS,
+    meshedPeers: props.meshedPeers ?? 'mesh',
+    workloads: (props.externalWorkloads ?? []).map(resolveExternalWorkload),
+  };
+}
+
+/** Every check of the props; returns the warnings (errors are recorded on `issues`). */
+function checkNetworkPoliciesProps(r: ResolvedNetworkPoliciesProps, props: LinkerdNetworkPoliciesProps, issues: Issues): string[] {
+  const { cpNs, namespaces, controlPlane, apiServerCidrs, apiServerPorts, dnsNamespace, dnsPodLabels } = r;
+  const { vizNamespace, monitoringNamespaces, monitoringPodLabels, meshedPeers, workloads } = r;
+  const warnings: string[] = [];
   const seen = new Set<string>();
   namespaces.forEach((ns, i) => {
     if (!checkDns1123Label(issues, `namespaces[${i}]`, ns)) return;
@@ -169,27 +186,42 @@ export function linkerdNetworkPolicies(props: LinkerdNetworkPoliciesProps = {}, 
     if (typeof a.id !== 'string' || a.id.trim() === '') issues.error(`acceptedFindings[${i}].id`, a.id, 'expected a finding id such as "metrics:ingress:shop/web:4191/TCP" (or a pattern with *)');
     if (typeof a.reason !== 'string' || a.reason.trim() === '') issues.error(`acceptedFindings[${i}].reason`, a.reason, 'expected a reason: accepting a blocked mesh flow must say why');
   });
-  issues.throwIfErrors();
+  return warnings;
+}
 
-  // --- building blocks
-  const ports = (...list: Array<[number, 'TCP' | 'UDP']>) => list.map(([port, protocol]): NetworkPolicyPort => ({ protocol, port }));
-  const tcp = (...list: number[]) => ports(...list.map((p): [number, 'TCP'] => [p, 'TCP']));
-  const workloadCidrs = (filter: (w: ExternalWorkloadInfo) => boolean) =>
-    [...new Set(workloads.filter(filter).flatMap((w) => (w.workloadIps ?? []).map(hostCidr)))].sort();
-  const allWorkloadCidrs = workloadCidrs(() => true);
-  const monitoringPeers: NetworkPolicyPeer[] = [
-    ...(vizNamespace ? [vizPrometheusPeer(vizNamespace)] : []),
-    ...(monitoringNamespaces.length > 0
-      ? [{ namespaceSelector: namespacesNamed(monitoringNamespaces), podSelector: { matchLabels: { ...monitoringPodLabels } } }]
-      : []),
-  ];
-  const dnsEgress = (ns: string) =>
-    networkPolicy(NAMES.dnsEgress, ns, {
+const ports = (...list: Array<[number, 'TCP' | 'UDP']>) => list.map(([port, protocol]): NetworkPolicyPort => ({ protocol, port }));
+const tcp = (...list: number[]) => ports(...list.map((p): [number, 'TCP'] => [p, 'TCP']));
+
+/** The policies several namespaces share, and the peers they are made of. */
+class PolicyBlocks {
+  public readonly monitoringPeers: NetworkPolicyPeer[];
+  public readonly allWorkloadCidrs: string[];
+
+  public constructor(private readonly r: ResolvedNetworkPoliciesProps) {
+    this.allWorkloadCidrs = this.workloadCidrs(() => true);
+    this.monitoringPeers = [
+      ...(r.vizNamespace ? [vizPrometheusPeer(r.vizNamespace)] : []),
+      ...(r.monitoringNamespaces.length > 0
+        ? [{ namespaceSelector: namespacesNamed(r.monitoringNamespaces), podSelector: { matchLabels: { ...r.monitoringPodLabels } } }]
+        : []),
+    ];
+  }
+
+  /** The host CIDRs of the external workloads `filter` keeps, sorted. */
+  public workloadCidrs(filter: (w: ExternalWorkloadInfo) => boolean): string[] {
+    return [...new Set(this.r.workloads.filter(filter).flatMap((w) => (w.workloadIps ?? []).map(hostCidr)))].sort();
+  }
+
+  public dnsEgress(ns: string): NetworkPolicy {
+    return networkPolicy(NAMES.dnsEgress, ns, {
       podSelector: {},
       policyTypes: ['Egress'],
-      egress: [{ to: [podsIn(dnsNamespace, { matchLabels: { ...dnsPodLabels } })], ports: ports([53, 'UDP'], [53, 'TCP']) }],
+      egress: [{ to: [podsIn(this.r.dnsNamespace, { matchLabels: { ...this.r.dnsPodLabels } })], ports: ports([DNS_PORT, 'UDP'], [DNS_PORT, 'TCP']) }],
     });
-  const controlPlaneEgress = (ns: string) => {
+  }
+
+  public controlPlaneEgress(ns: string): NetworkPolicy {
+    const cpNs = this.r.cpNs;
     const peer = (component: string): NetworkPolicyPeer =>
       ns === cpNs ? { podSelector: controlPlaneComponents(component) } : podsIn(cpNs, controlPlaneComponents(component));
     return networkPolicy(NAMES.controlPlaneEgress, ns, {
@@ -200,100 +232,117 @@ export function linkerdNetworkPolicies(props: LinkerdNetworkPoliciesProps = {}, 
         { to: [peer('identity')], ports: tcp(CONTROL_PLANE_PORTS.identity) },
       ],
     });
-  };
-  const defaultDenyPolicy = (ns: string) => networkPolicy(NAMES.defaultDeny, ns, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-  const tapIngress = (ns: string) =>
-    vizNamespace ? [networkPolicy(NAMES.tapIngress, ns, { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [vizTapPeer(vizNamespace)], ports: tcp(PROXY_PORTS.control) }] })] : [];
-
-  const policies: NetworkPolicy[] = [];
-
-  // --- the control plane namespace
-  if (controlPlane) {
-    const meshed = meshedPeer(cpNs, true);
-    const apiPorts = tcp(CONTROL_PLANE_PORTS.destination, CONTROL_PLANE_PORTS.policy);
-    const destinationRules: NetworkPolicyIngressRule[] = [{ from: [meshed], ports: apiPorts }];
-    if (allWorkloadCidrs.length > 0) destinationRules.push({ from: ipBlocks(allWorkloadCidrs), ports: apiPorts });
-    if (defaultDeny) policies.push(defaultDenyPolicy(cpNs));
-    policies.push(
-      dnsEgress(cpNs),
-      controlPlaneEgress(cpNs),
-      networkPolicy(NAMES.kubeApiEgress, cpNs, {
-        podSelector: {},
-        policyTypes: ['Egress'],
-        egress: [{ to: ipBlocks(apiServerCidrs), ports: tcp(...apiServerPorts) }],
-      }),
-      networkPolicy(NAMES.destinationIngress, cpNs, { podSelector: controlPlaneComponents('destination'), policyTypes: ['Ingress'], ingress: destinationRules }),
-      networkPolicy(NAMES.identityIngress, cpNs, {
-        podSelector: controlPlaneComponents('identity'),
-        policyTypes: ['Ingress'],
-        ingress: [{ from: [meshed], ports: tcp(CONTROL_PLANE_PORTS.identity) }],
-      }),
-      networkPolicy(NAMES.webhookIngress, cpNs, {
-        podSelector: controlPlaneComponents('destination', 'proxy-injector'),
-        policyTypes: ['Ingress'],
-        ingress: [{ from: ipBlocks(apiServerCidrs), ports: tcp(...WEBHOOK_PORTS) }],
-      }),
-    );
-    if (monitoringPeers.length > 0) {
-      policies.push(
-        networkPolicy(NAMES.monitoringIngress, cpNs, {
-          podSelector: {},
-          policyTypes: ['Ingress'],
-          ingress: [{ from: monitoringPeers, ports: tcp(PROXY_PORTS.admin, PROXY_PORTS.inbound, ...CONTROL_PLANE_ADMIN_PORTS) }],
-        }),
-      );
-    }
-    policies.push(...tapIngress(cpNs));
   }
 
-  // --- application namespaces
-  for (const ns of namespaces) {
-    const anyNamespace = meshedPeers === 'mesh';
-    const peers = [meshedPeer(cpNs, anyNamespace)];
-    // an external workload exchanges meshed traffic with the pods of its own namespace (keeps policy size linear)
-    const vmCidrs = workloadCidrs((w) => w.namespace === ns);
-    const meshedIngress: NetworkPolicyIngressRule[] = [{ from: peers, ports: tcp(PROXY_PORTS.inbound) }];
-    if (vmCidrs.length > 0) meshedIngress.push({ from: ipBlocks(vmCidrs), ports: tcp(PROXY_PORTS.inbound) });
-    if (defaultDeny) policies.push(defaultDenyPolicy(ns));
+  public defaultDeny(ns: string): NetworkPolicy {
+    return networkPolicy(NAMES.defaultDeny, ns, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+  }
+
+  public tapIngress(ns: string): NetworkPolicy[] {
+    const viz = this.r.vizNamespace;
+    return viz ? [networkPolicy(NAMES.tapIngress, ns, { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [vizTapPeer(viz)], ports: tcp(PROXY_PORTS.control) }] })] : [];
+  }
+}
+
+/** The control plane namespace's policies. */
+function controlPlanePolicies(r: ResolvedNetworkPoliciesProps, b: PolicyBlocks): NetworkPolicy[] {
+  const { cpNs, defaultDeny, apiServerCidrs, apiServerPorts } = r;
+  const { monitoringPeers, allWorkloadCidrs } = b;
+  const policies: NetworkPolicy[] = [];
+  const meshed = meshedPeer(cpNs, true);
+  const apiPorts = tcp(CONTROL_PLANE_PORTS.destination, CONTROL_PLANE_PORTS.policy);
+  const destinationRules: NetworkPolicyIngressRule[] = [{ from: [meshed], ports: apiPorts }];
+  if (allWorkloadCidrs.length > 0) destinationRules.push({ from: ipBlocks(allWorkloadCidrs), ports: apiPorts });
+  if (defaultDeny) policies.push(b.defaultDeny(cpNs));
+  policies.push(
+    b.dnsEgress(cpNs),
+    b.controlPlaneEgress(cpNs),
+    networkPolicy(NAMES.kubeApiEgress, cpNs, {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [{ to: ipBlocks(apiServerCidrs), ports: tcp(...apiServerPorts) }],
+    }),
+    networkPolicy(NAMES.destinationIngress, cpNs, { podSelector: controlPlaneComponents('destination'), policyTypes: ['Ingress'], ingress: destinationRules }),
+    networkPolicy(NAMES.identityIngress, cpNs, {
+      podSelector: controlPlaneComponents('identity'),
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [meshed], ports: tcp(CONTROL_PLANE_PORTS.identity) }],
+    }),
+    networkPolicy(NAMES.webhookIngress, cpNs, {
+      podSelector: controlPlaneComponents('destination', 'proxy-injector'),
+      policyTypes: ['Ingress'],
+      ingress: [{ from: ipBlocks(apiServerCidrs), ports: tcp(...WEBHOOK_PORTS) }],
+    }),
+  );
+  if (monitoringPeers.length > 0) {
     policies.push(
-      dnsEgress(ns),
-      controlPlaneEgress(ns),
-      networkPolicy(NAMES.meshedIngress, ns, { podSelector: {}, policyTypes: ['Ingress'], ingress: meshedIngress }),
-      networkPolicy(NAMES.meshedEgress, ns, {
+      networkPolicy(NAMES.monitoringIngress, cpNs, {
+        podSelector: {},
+        policyTypes: ['Ingress'],
+        ingress: [{ from: monitoringPeers, ports: tcp(PROXY_PORTS.admin, PROXY_PORTS.inbound, ...CONTROL_PLANE_ADMIN_PORTS) }],
+      }),
+    );
+  }
+  policies.push(...b.tapIngress(cpNs));
+  return policies;
+}
+
+/** An application namespace's policies (and viz's own, when it is the viz namespace). */
+function applicationNamespacePolicies(r: ResolvedNetworkPoliciesProps, b: PolicyBlocks, ns: string): NetworkPolicy[] {
+  const { cpNs, defaultDeny, apiServerCidrs, apiServerPorts, meshedPeers, vizNamespace } = r;
+  const { monitoringPeers } = b;
+  const policies: NetworkPolicy[] = [];
+  const anyNamespace = meshedPeers === 'mesh';
+  const peers = [meshedPeer(cpNs, anyNamespace)];
+  // an external workload exchanges meshed traffic with the pods of its own namespace (keeps policy size linear)
+  const vmCidrs = b.workloadCidrs((w) => w.namespace === ns);
+  const meshedIngress: NetworkPolicyIngressRule[] = [{ from: peers, ports: tcp(PROXY_PORTS.inbound) }];
+  if (vmCidrs.length > 0) meshedIngress.push({ from: ipBlocks(vmCidrs), ports: tcp(PROXY_PORTS.inbound) });
+  if (defaultDeny) policies.push(b.defaultDeny(ns));
+  policies.push(
+    b.dnsEgress(ns),
+    b.controlPlaneEgress(ns),
+    networkPolicy(NAMES.meshedIngress, ns, { podSelector: {}, policyTypes: ['Ingress'], ingress: meshedIngress }),
+    networkPolicy(NAMES.meshedEgress, ns, {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        { to: peers, ports: tcp(PROXY_PORTS.inbound) },
+        ...(vmCidrs.length > 0 ? [{ to: ipBlocks(vmCidrs), ports: tcp(PROXY_PORTS.inbound) }] : []),
+      ],
+    }),
+  );
+  if (monitoringPeers.length > 0) {
+    policies.push(networkPolicy(NAMES.monitoringIngress, ns, { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: monitoringPeers, ports: tcp(PROXY_PORTS.admin) }] }));
+  }
+  policies.push(...b.tapIngress(ns));
+  if (ns === vizNamespace) {
+    // viz itself under the baseline: its Prometheus scrapes and its tap reaches every proxy, its
+    // components watch the API, and the API server calls tap-injector and tap's APIService
+    policies.push(
+      networkPolicy(NAMES.vizEgress, ns, {
         podSelector: {},
         policyTypes: ['Egress'],
         egress: [
-          { to: peers, ports: tcp(PROXY_PORTS.inbound) },
-          ...(vmCidrs.length > 0 ? [{ to: ipBlocks(vmCidrs), ports: tcp(PROXY_PORTS.inbound) }] : []),
+          { to: [{ namespaceSelector: {} }], ports: tcp(PROXY_PORTS.admin, PROXY_PORTS.control) },
+          { to: ipBlocks(apiServerCidrs), ports: tcp(...apiServerPorts) },
         ],
       }),
+      networkPolicy(NAMES.vizWebhookIngress, ns, {
+        podSelector: { matchExpressions: [{ key: 'component', operator: 'In', values: ['tap', 'tap-injector'] }] },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: ipBlocks(apiServerCidrs), ports: tcp(...VIZ_API_SERVER_PORTS) }],
+      }),
     );
-    if (monitoringPeers.length > 0) {
-      policies.push(networkPolicy(NAMES.monitoringIngress, ns, { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: monitoringPeers, ports: tcp(PROXY_PORTS.admin) }] }));
-    }
-    policies.push(...tapIngress(ns));
-    if (ns === vizNamespace) {
-      // viz itself under the baseline: its Prometheus scrapes and its tap reaches every proxy, its
-      // components watch the API, and the API server calls tap-injector and tap's APIService
-      policies.push(
-        networkPolicy(NAMES.vizEgress, ns, {
-          podSelector: {},
-          policyTypes: ['Egress'],
-          egress: [
-            { to: [{ namespaceSelector: {} }], ports: tcp(PROXY_PORTS.admin, PROXY_PORTS.control) },
-            { to: ipBlocks(apiServerCidrs), ports: tcp(...apiServerPorts) },
-          ],
-        }),
-        networkPolicy(NAMES.vizWebhookIngress, ns, {
-          podSelector: { matchExpressions: [{ key: 'component', operator: 'In', values: ['tap', 'tap-injector'] }] },
-          policyTypes: ['Ingress'],
-          ingress: [{ from: ipBlocks(apiServerCidrs), ports: tcp(...VIZ_API_SERVER_PORTS) }],
-        }),
-      );
-    }
   }
+  return policies;
+}
 
-  const analysisOptions: AnalysisOptions = {
+/** What the analyzer needs to check these policies as they will run. */
+function analysisOptionsFor(r: ResolvedNetworkPoliciesProps, props: LinkerdNetworkPoliciesProps): AnalysisOptions {
+  const { info, cpNs, vizNamespace, apiServerCidrs, apiServerPorts, dnsNamespace, dnsPodLabels } = r;
+  const { namespaces, monitoringNamespaces, monitoringPodLabels } = r;
+  return {
     mesh: { ...(info ?? {}), namespace: cpNs, ...(vizNamespace !== undefined ? { vizNamespace } : {}) },
     apiServerCidrs: [...apiServerCidrs],
     apiServerPort: apiServerPorts[0],
@@ -304,5 +353,24 @@ export function linkerdNetworkPolicies(props: LinkerdNetworkPoliciesProps = {}, 
     ...(props.analysisMeshedTraffic ? { meshedTraffic: props.analysisMeshedTraffic } : {}),
     acceptedFindings: [...(props.acceptedFindings ?? [])],
   };
-  return { policies, controlPlaneNamespace: cpNs, analysisOptions, warnings };
+}
+
+/**
+ * Validates the props and computes the policies.
+ *
+ * @param props the construct's props (IPs as plain strings: the Pulumi component resolves Outputs first)
+ * @param scope construct path used in error messages
+ * @throws ValidationError naming every bad prop
+ */
+export function linkerdNetworkPolicies(props: LinkerdNetworkPoliciesProps = {}, scope = 'LinkerdNetworkPolicies'): LinkerdNetworkPoliciesPlan {
+  const issues = new Issues(scope);
+  const r = resolveNetworkPoliciesProps(props);
+  const warnings = checkNetworkPoliciesProps(r, props, issues);
+  issues.throwIfErrors();
+  const blocks = new PolicyBlocks(r);
+  const policies = [
+    ...(r.controlPlane ? controlPlanePolicies(r, blocks) : []),
+    ...r.namespaces.flatMap((ns) => applicationNamespacePolicies(r, blocks, ns)),
+  ];
+  return { policies, controlPlaneNamespace: r.cpNs, analysisOptions: analysisOptionsFor(r, props), warnings };
 }
