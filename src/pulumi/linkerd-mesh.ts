@@ -5,20 +5,20 @@ import { kubeResource, resourceName } from './_kube';
 import { MeshIdentity, WebhookCertificates } from './mesh-identity';
 import type { MeshReference } from './mesh-reference';
 import { CONTROL_PLANE, LINKERD_EDGE_HELM_REPO } from '../core/constants';
-import { formatIssue, Issues, type ValidationIssue } from '../core/errors';
-import { checkMeshCertificates, checkTrustAnchors, checkWebhookCertificate, identityIssuerSecret, issuerDnsName, webhookHostnames, webhookSecrets } from '../core/identity';
+import { formatIssue, Issues, ValidationError } from '../core/errors';
+import { issuerDnsName, webhookHostnames } from '../core/identity';
 import { issuerFollowsControlPlane, publishedAnchorsPem } from '../core/identity/rotation';
 import type { KubeObject } from '../core/k8s';
 import {
   jaegerUnavailableReason,
-  meshChartValues,
-  planLinkerdMesh,
+  meshShape,
+  RELEASE_VALUES_KEY,
   type HelmValues,
   type LinkerdMeshProps,
-  type MeshChartValues,
+  type MeshCertificateModes,
+  type MeshLateValues,
   type MeshReleaseId,
-  type ResolvedIdentity,
-  type ResolvedWebhooks,
+  type MeshShape,
 } from '../core/mesh';
 import type { MeshInfo } from '../core/mesh-info';
 
@@ -27,7 +27,7 @@ import type { MeshInfo } from '../core/mesh-info';
  * certificates as Pulumi types (PEMs may be Outputs) and the chart version as an Input.
  */
 export interface LinkerdMeshArgs extends Omit<LinkerdMeshProps, 'identity' | 'webhookCertificates' | 'version'> {
-  /** Where the identity comes from: supplied, generated with `@pulumi/tls`, or cert-manager. */
+  /** Where the identity comes from: supplied, generated with `@pulumi/tls`, existing Secret, or cert-manager. */
   readonly identity: MeshIdentity;
   /**
    * Webhook serving certificates.
@@ -38,50 +38,47 @@ export interface LinkerdMeshArgs extends Omit<LinkerdMeshProps, 'identity' | 'we
   readonly version?: pulumi.Input<string>;
 }
 
-const VALUES_KEY: Record<MeshReleaseId, keyof MeshChartValues> = {
-  'cni': 'cni',
-  'crds': 'crds',
-  'control-plane': 'controlPlane',
-  'viz': 'viz',
-  'jaeger': 'jaeger',
-};
-
-const PLACEHOLDER = '';
+/** The late values of a mesh as Inputs (each absent when the modes do not need it). */
+type LateInputs = { readonly [K in keyof MeshLateValues]?: pulumi.Input<string> };
 
 function isPlainString(v: pulumi.Input<string> | undefined): v is string {
   return typeof v === 'string';
 }
 
-/** Checks the supplied PEMs that are plain strings; throws on errors, returns the warnings. */
-function checkPlainCertificates(
-  identity: MeshIdentity,
-  webhooks: WebhookCertificates,
-  namespace: string,
-  vizNamespace: string | undefined,
-  trustDomain: string,
-  scope: string,
-): ValidationIssue[] {
-  const issues = new Issues(scope);
-  const id = identity.supplied;
-  if (identity.mode === 'supplied' && id && isPlainString(id.trustAnchorPem) && isPlainString(id.issuerCertificatePem) && isPlainString(id.issuerKeyPem)) {
-    checkMeshCertificates({ trustAnchorPem: id.trustAnchorPem, issuerCertificatePem: id.issuerCertificatePem, issuerKeyPem: id.issuerKeyPem, trustDomain }, issues, 'identity.');
-  }
-  const anchorOnly = identity.existingSecretArgs?.trustAnchorPem;
-  if (identity.mode === 'existing-secret' && isPlainString(anchorOnly)) checkTrustAnchors(anchorOnly, issues, 'identity.trustAnchorPem');
-  const w = webhooks.supplied;
-  const caBundle = w?.caBundlePem ?? w?.certificatePem;
-  if (webhooks.mode === 'supplied' && w && isPlainString(w.certificatePem) && isPlainString(w.keyPem) && isPlainString(caBundle)) {
-    const hostnames = webhookHostnames(namespace, vizNamespace);
-    checkWebhookCertificate({ certificatePem: w.certificatePem, keyPem: w.keyPem, caBundlePem: caBundle, hostnames }, issues, 'webhookCertificates.');
-  }
-  issues.throwIfErrors();
-  return issues.warnings;
+/** The certificate modes of the Pulumi identity and webhooks (generated ones are supplied ones made here). */
+function certificateModes(identity: MeshIdentity, webhooks: WebhookCertificates): MeshCertificateModes {
+  return {
+    identity:
+      identity.mode === 'cert-manager'
+        ? { mode: 'cert-manager', certManager: identity.certManagerProps ?? {} }
+        : { mode: identity.mode === 'existing-secret' ? 'existing-secret' : 'supplied' },
+    webhooks: { mode: webhooks.mode === 'cert-manager' ? 'cert-manager' : 'supplied' },
+  };
 }
+
+/** The values of `late` that `keys` name, when every one is a plain string now. */
+function plainValues(late: LateInputs, keys: ReadonlyArray<keyof MeshLateValues>): MeshLateValues | undefined {
+  const out: Record<string, string> = {};
+  for (const k of keys) {
+    const v = late[k];
+    if (v === undefined) continue;
+    if (!isPlainString(v)) return undefined;
+    out[k] = v;
+  }
+  return out;
+}
+
+const IDENTITY_KEYS = ['trustAnchorPem', 'issuerCertificatePem', 'issuerKeyPem'] as const;
+const WEBHOOK_KEYS = ['webhookCertificatePem', 'webhookKeyPem', 'webhookCaBundlePem'] as const;
 
 /**
  * Linkerd as a Pulumi component: the control plane namespace, the identity issuer (supplied,
- * generated with `@pulumi/tls`, or cert-manager), the webhook certificates, then the `linkerd-crds`
- * and `linkerd-control-plane` charts (and CNI, viz, jaeger), ordered with `dependsOn`.
+ * generated with `@pulumi/tls`, an existing Secret, or cert-manager), the webhook certificates, then
+ * the `linkerd-crds` and `linkerd-control-plane` charts (and CNI, viz, jaeger), ordered with `dependsOn`.
+ *
+ * The core's {@link meshShape} decides what exists from plain values; its `complete` turns the late
+ * values (PEMs that may be Outputs, or generated here) into the objects and chart values inside one
+ * `apply`, checking them: checked now when they are plain strings, at deployment otherwise.
  *
  * Charts are deployed with `@pulumi/kubernetes` **`helm.v4.Chart`**: it renders in the provider (no
  * helm binary), registers every object as its own resource (per-object diffs and previews, Pulumi's
@@ -119,139 +116,118 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
     const settings: Omit<LinkerdMeshProps, 'identity' | 'webhookCertificates'> = { ...rest, version: isPlainString(version) ? version : undefined };
     const webhooks = webhookCertificates ?? (identity.mode === 'cert-manager' ? WebhookCertificates.certManager() : WebhookCertificates.generated());
     const jaegerVersionKnown = isPlainString(version) || version === undefined || (typeof args.jaeger === 'object' && args.jaeger.version !== undefined);
-
-    // what exists is decided from plain values: plan with placeholder PEMs, check the real ones below
-    const placeholderIdentity: ResolvedIdentity =
-      identity.mode === 'cert-manager'
-        ? { mode: 'cert-manager', certManager: identity.certManagerProps ?? {} }
-        : identity.mode === 'existing-secret'
-          ? { mode: 'existing-secret', trustAnchorPem: PLACEHOLDER }
-          : { mode: 'supplied', trustAnchorPem: PLACEHOLDER, issuerCertificatePem: PLACEHOLDER, issuerKeyPem: PLACEHOLDER };
-    const placeholderWebhooks: ResolvedWebhooks =
-      webhooks.mode === 'cert-manager' ? { mode: 'cert-manager' } : { mode: 'supplied', certificatePem: PLACEHOLDER, keyPem: PLACEHOLDER, caBundlePem: PLACEHOLDER };
-    const plan = planLinkerdMesh(settings, { identity: placeholderIdentity, webhooks: placeholderWebhooks }, {
-      scope,
-      delivery: 'pulumi',
-      checkCertificates: false,
-      checkJaegerVersion: jaegerVersionKnown,
+    const shape = meshShape(settings, certificateModes(identity, webhooks), { scope, delivery: 'pulumi', checkJaegerVersion: jaegerVersionKnown });
+    // late values known now are checked now, before anything is registered (each part on its own)
+    const given = givenValues(identity, webhooks);
+    const early = (['identity', 'webhooks'] as const).map((part) => {
+      const known = plainValues(given, part === 'identity' ? IDENTITY_KEYS : WEBHOOK_KEYS);
+      return known && (part === 'identity' ? identity.mode !== 'generated' : webhooks.mode !== 'generated') ? shape.checkCertificates(known, part) : undefined;
     });
-    // supplied PEMs known now are checked now, before anything is registered
-    const { namespace: planNs, vizNamespace: planVizNs, trustDomain: planTd } = plan.info;
-    const warnings = [...plan.warnings, ...checkPlainCertificates(identity, webhooks, planNs, planVizNs, planTd, scope)];
+    const earlyIssues = early.flatMap((e) => e ?? []);
+    if (earlyIssues.some((i) => i.severity !== 'warning')) throw new ValidationError(earlyIssues);
     super('linkerd-constructs:index:LinkerdMesh', name, {}, opts);
-    for (const w of warnings) void pulumi.log.warn(formatIssue(w), this);
-    this.info = plan.info;
-    this.namespace = plan.info.namespace;
-    this.trustDomain = plan.info.trustDomain;
-    const ns = this.namespace;
-    const vizNs = plan.info.vizNamespace;
+    for (const w of [...shape.warnings, ...earlyIssues]) void pulumi.log.warn(formatIssue(w), this);
+    this.info = shape.info;
+    this.namespace = shape.info.namespace;
+    this.trustDomain = shape.info.trustDomain;
 
-    // namespaces
-    const namespaces = new Map<string, pulumi.Resource>();
-    for (const obj of plan.namespaces) namespaces.set(obj.metadata.name!, kubeResource(resourceName(name, obj), obj, { parent: this }));
-    this.namespaceResource = namespaces.get(ns)!;
-    const nsDep = (namespace: string) => (namespaces.has(namespace) ? [namespaces.get(namespace)!] : []);
-
-    // identity: the issuer Secret before the control plane, except in rotation stage `issuer` (issuerFollowsControlPlane)
-    const identityPems = this.identityPems(name, identity, scope);
-    const existingAnchor = identity.mode === 'existing-secret' ? this.checkedAnchor(identity.existingSecretArgs!.trustAnchorPem, scope) : undefined;
-    const identityResources: pulumi.Resource[] = [];
-    const issuerAfterControlPlane = identityPems !== undefined && issuerFollowsControlPlane(identity.rotationStage);
-    const addIssuerSecret = (after: pulumi.Resource[]) => {
-      const shape = identityIssuerSecret(ns, { trustAnchorPem: PLACEHOLDER, issuerCertificatePem: PLACEHOLDER, issuerKeyPem: PLACEHOLDER });
-      const value = pulumi
-        .all([identityPems!.trustAnchorPem, identityPems!.issuerCertificatePem, identityPems!.issuerKeyPem])
-        .apply(([trustAnchorPem, issuerCertificatePem, issuerKeyPem]) =>
-          identityIssuerSecret(ns, { trustAnchorPem, issuerCertificatePem, issuerKeyPem }),
-        );
-      return kubeResource(resourceName(name, shape), shape, { parent: this, dependsOn: [...nsDep(ns), ...after] }, value, true);
-    };
-    let issuerSecret: pulumi.Resource | undefined;
-    if (identityPems && !issuerAfterControlPlane) {
-      issuerSecret = addIssuerSecret([]);
-      identityResources.push(issuerSecret);
-    } else if (!identityPems && !existingAnchor) {
-      for (const obj of plan.identityObjects) {
-        identityResources.push(kubeResource(resourceName(name, obj), obj, { parent: this, dependsOn: nsDep(obj.metadata.namespace ?? ns) }));
-      }
-    }
-
-    // webhook certificates
-    const webhookPems = this.webhookPems(name, webhooks, plan.info.namespace, vizNs, scope);
-    const webhookResources = new Map<string, pulumi.Resource[]>();
-    const addWebhookResource = (obj: KubeObject, value?: pulumi.Input<KubeObject>, secret = false) => {
-      const target = obj.metadata.namespace ?? ns;
-      const r = kubeResource(resourceName(name, obj), obj, { parent: this, dependsOn: nsDep(target) }, value ?? obj, secret);
-      webhookResources.set(target, [...(webhookResources.get(target) ?? []), r]);
-    };
-    if (webhookPems) {
-      const shapes = webhookSecrets(ns, vizNs, { certificatePem: PLACEHOLDER, keyPem: PLACEHOLDER, caBundlePem: PLACEHOLDER });
-      const values = pulumi
-        .all([webhookPems.certificatePem, webhookPems.keyPem, webhookPems.caBundlePem])
-        .apply(([certificatePem, keyPem, caBundlePem]) => webhookSecrets(ns, vizNs, { certificatePem, keyPem, caBundlePem }));
-      shapes.forEach((shape, i) => addWebhookResource(shape, values.apply((list) => list[i]), true));
-    } else {
-      for (const obj of plan.webhookObjects) addWebhookResource(obj);
-    }
-
-    // chart values: computed from the real PEMs by the same core function the plan used
-    const chartValues: pulumi.Output<MeshChartValues> = pulumi
-      .all([identityPems?.trustAnchorPem ?? existingAnchor ?? PLACEHOLDER, webhookPems?.caBundlePem ?? PLACEHOLDER])
-      .apply(([trustAnchorPem, caBundlePem]) =>
-        meshChartValues(settings, {
-          identity: identityPems || existingAnchor ? { mode: 'supplied', trustAnchorPem } : { mode: 'cert-manager' },
-          webhooks: webhookPems ? { mode: 'supplied', caBundlePem } : { mode: 'cert-manager' },
-        }),
-      );
-
-    // releases, in order
-    const charts = new Map<MeshReleaseId, pulumi.Resource>();
-    for (const release of plan.releases) {
-      const deps: pulumi.Resource[] = [...nsDep(release.namespace), ...release.dependsOn.map((d) => charts.get(d)!)];
-      if (release.id === 'control-plane') deps.push(...identityResources, ...(webhookResources.get(ns) ?? []));
-      if (release.id === 'viz' && vizNs) deps.push(...(webhookResources.get(vizNs) ?? []));
-      const values: pulumi.Input<HelmValues> = release.id === 'crds' || release.id === 'cni' ? release.values : chartValues.apply((v) => v[VALUES_KEY[release.id]]);
-      charts.set(
-        release.id,
-        new k8s.helm.v4.Chart(
-          `${name}-${release.id}`,
-          {
-            chart: release.chart,
-            name: release.releaseName,
-            namespace: release.namespace,
-            version: this.chartVersion(release.id, release.version, version, args, scope),
-            repositoryOpts: { repo: release.repository },
-            values,
-          },
-          { parent: this, dependsOn: deps },
-        ),
-      );
-    }
+    // the late values (generated ones are created here), completed by the core in one apply
+    const late: LateInputs = { ...given, ...this.generatedIdentity(name, identity), ...this.generatedWebhooks(name, webhooks) };
+    // generated parts come from @pulumi/tls and are not checked again; parts checked before registration are not logged twice
+    const checked = (['identity', 'webhooks'] as const).filter((part) => (part === 'identity' ? identity.mode : webhooks.mode) !== 'generated');
+    const completed = this.complete(shape, late, checked, early.map((e) => e !== undefined) as [boolean, boolean]);
+    const { charts, issuerSecret, namespaceResource } = this.createChildren(name, shape, completed, identity, version, args, scope);
+    this.namespaceResource = namespaceResource;
     this.crds = charts.get('crds')!;
     this.controlPlane = charts.get('control-plane')!;
-    this.issuerSecret = issuerAfterControlPlane ? addIssuerSecret([this.controlPlane]) : issuerSecret;
+    this.issuerSecret = issuerSecret;
     this.viz = charts.get('viz');
     this.jaeger = charts.get('jaeger');
-
-    if (identityPems || existingAnchor) {
-      this.trustAnchorPem = pulumi.unsecret(pulumi.output(identityPems?.trustAnchorPem ?? existingAnchor!));
-    } else {
-      // cert-manager: trust-manager writes the anchor into the ConfigMap the control plane mounts
-      const roots = k8s.core.v1.ConfigMap.get(`${name}-trust-roots`, `${ns}/${CONTROL_PLANE.trustRootsConfigMap}`, {
-        parent: this,
-        dependsOn: [this.controlPlane],
-      });
-      this.trustAnchorPem = roots.data.apply((d) => d?.['ca-bundle.crt'] ?? '');
-    }
-
+    this.trustAnchorPem = this.publishedAnchors(name, late.trustAnchorPem);
     this.registerOutputs({
       namespace: this.namespace,
       trustDomain: this.trustDomain,
       trustAnchorPem: this.trustAnchorPem,
       identityAddress: this.info.endpoints.identityAddress,
       destinationAddress: this.info.endpoints.destinationAddress,
-      vizNamespace: vizNs,
+      vizNamespace: shape.info.vizNamespace,
     });
+  }
+
+  /** The core's completion of the mesh over the late values; logs the warnings of parts not checked before registration. */
+  private complete(shape: MeshShape, late: LateInputs, check: ReadonlyArray<'identity' | 'webhooks'>, checkedEarly: [boolean, boolean]) {
+    const keys = Object.keys(late) as Array<keyof MeshLateValues>;
+    return pulumi.all(keys.map((k) => late[k] ?? '')).apply((values) => {
+      const v = Object.fromEntries(keys.filter((k) => late[k] !== undefined).map((k) => [k, values[keys.indexOf(k)]])) as MeshLateValues;
+      const done = shape.complete(v, { checkCertificates: check });
+      const fresh = done.warnings.filter((w) => !(checkedEarly[0] && w.field.startsWith('identity.')) && !(checkedEarly[1] && w.field.startsWith('webhookCertificates.')));
+      for (const w of fresh) void pulumi.log.warn(formatIssue(w), this);
+      return done;
+    });
+  }
+
+  /** Namespaces, identity and webhook objects, then the charts in order; the issuer after the control plane in rotation stage `issuer`. */
+  private createChildren(
+    name: string,
+    shape: MeshShape,
+    completed: pulumi.Output<ReturnType<MeshShape['complete']>>,
+    identity: MeshIdentity,
+    version: pulumi.Input<string> | undefined,
+    args: LinkerdMeshArgs,
+    scope: string,
+  ): { charts: Map<MeshReleaseId, pulumi.Resource>; issuerSecret?: pulumi.Resource; namespaceResource: pulumi.Resource } {
+    const ns = shape.info.namespace;
+    const namespaces = new Map<string, pulumi.Resource>();
+    for (const obj of shape.namespaces) namespaces.set(obj.metadata.name!, kubeResource(resourceName(name, obj), obj, { parent: this }));
+    const nsDep = (namespace: string) => (namespaces.has(namespace) ? [namespaces.get(namespace)!] : []);
+    // objects whose data are late values hold keys: secret (the issuer Secret, the webhook Secrets)
+    const objectResource = (obj: KubeObject, list: 'identityObjects' | 'webhookObjects', i: number, after: pulumi.Resource[] = []) => {
+      const late = obj.kind === 'Secret';
+      const value = late ? completed.apply((c) => c[list][i]) : obj;
+      return kubeResource(resourceName(name, obj), obj, { parent: this, dependsOn: [...nsDep(obj.metadata.namespace ?? ns), ...after] }, value, late);
+    };
+    const issuerAfterControlPlane = shape.modes.identity.mode === 'supplied' && issuerFollowsControlPlane(identity.rotationStage);
+    const identityResources = issuerAfterControlPlane ? [] : shape.identityObjectShapes.map((obj, i) => objectResource(obj, 'identityObjects', i));
+    const webhookResources = new Map<string, pulumi.Resource[]>();
+    shape.webhookObjectShapes.forEach((obj, i) => {
+      const target = obj.metadata.namespace ?? ns;
+      webhookResources.set(target, [...(webhookResources.get(target) ?? []), objectResource(obj, 'webhookObjects', i)]);
+    });
+    // chart values hold only public PEMs (anchors, CA bundle): not secret, though computed beside keys
+    const chartValues = (id: MeshReleaseId): pulumi.Input<HelmValues> => pulumi.unsecret(completed.apply((c) => c.values[RELEASE_VALUES_KEY[id]]));
+    const charts = new Map<MeshReleaseId, pulumi.Resource>();
+    for (const release of shape.releases) {
+      const deps: pulumi.Resource[] = [...nsDep(release.namespace), ...release.dependsOn.map((d) => charts.get(d)!)];
+      if (release.id === 'control-plane') deps.push(...identityResources, ...(webhookResources.get(ns) ?? []));
+      if (release.id === 'viz' && shape.info.vizNamespace) deps.push(...(webhookResources.get(shape.info.vizNamespace) ?? []));
+      const chartArgs = {
+        chart: release.chart,
+        name: release.releaseName,
+        namespace: release.namespace,
+        version: this.chartVersion(release.id, release.version, version, args, scope),
+        repositoryOpts: { repo: release.repository },
+        values: chartValues(release.id),
+      };
+      charts.set(release.id, new k8s.helm.v4.Chart(`${name}-${release.id}`, chartArgs, { parent: this, dependsOn: deps }));
+    }
+    const issuerIndex = shape.identityObjectShapes.findIndex((o) => o.kind === 'Secret');
+    const issuerSecret = issuerAfterControlPlane
+      ? objectResource(shape.identityObjectShapes[issuerIndex], 'identityObjects', issuerIndex, [charts.get('control-plane')!])
+      : issuerIndex >= 0
+        ? identityResources[issuerIndex]
+        : undefined;
+    return { charts, issuerSecret, namespaceResource: namespaces.get(ns)! };
+  }
+
+  /** The published anchors: the late value (not secret: proxies outside the cluster need it), or, with cert-manager, trust-manager's ConfigMap. */
+  private publishedAnchors(name: string, anchors: pulumi.Input<string> | undefined): pulumi.Output<string> {
+    if (anchors !== undefined) return pulumi.unsecret(pulumi.output(anchors));
+    // cert-manager: trust-manager writes the anchor into the ConfigMap the control plane mounts
+    const roots = k8s.core.v1.ConfigMap.get(`${name}-trust-roots`, `${this.namespace}/${CONTROL_PLANE.trustRootsConfigMap}`, {
+      parent: this,
+      dependsOn: [this.controlPlane],
+    });
+    return roots.data.apply((d) => d?.['ca-bundle.crt'] ?? '');
   }
 
   private chartVersion(
@@ -275,51 +251,10 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
     });
   }
 
-  /** A trust anchor given alone (existing-secret mode), checked now when plain, when known otherwise. */
-  private checkedAnchor(pem: pulumi.Input<string>, scope: string): pulumi.Output<string> {
-    const check = (value: string) => {
-      const issues = new Issues(scope);
-      checkTrustAnchors(value, issues, 'identity.trustAnchorPem');
-      issues.throwIfErrors();
-      for (const w of issues.warnings) void pulumi.log.warn(formatIssue(w), this);
-      return value;
-    };
-    // plain: checked before registration (checkPlainCertificates)
-    return isPlainString(pem) ? pulumi.output(pem) : pulumi.output(pem).apply(check);
-  }
-
-  /** The identity's PEMs as Outputs (undefined with cert-manager and existing-secret); generated ones are created here. */
-  private identityPems(name: string, identity: MeshIdentity, scope: string) {
-    if (identity.mode === 'cert-manager' || identity.mode === 'existing-secret') return undefined;
+  /** A generated identity (`@pulumi/tls`): the anchors of its rotation stage, the issuer and its key (secret). */
+  private generatedIdentity(name: string, identity: MeshIdentity): Partial<LateInputs> {
+    if (identity.mode !== 'generated') return {};
     const trustDomain = this.trustDomain;
-    if (identity.mode === 'supplied') {
-      const s = identity.supplied!;
-      const check = (trustAnchorPem: string, issuerCertificatePem: string, issuerKeyPem: string) => {
-        const issues = new Issues(scope);
-        checkMeshCertificates({ trustAnchorPem, issuerCertificatePem, issuerKeyPem, trustDomain }, issues, 'identity.');
-        issues.throwIfErrors();
-        for (const w of issues.warnings) void pulumi.log.warn(formatIssue(w), this);
-      };
-      if (isPlainString(s.trustAnchorPem) && isPlainString(s.issuerCertificatePem) && isPlainString(s.issuerKeyPem)) {
-        // checked before registration (checkPlainCertificates)
-        return {
-          trustAnchorPem: pulumi.output(s.trustAnchorPem),
-          issuerCertificatePem: pulumi.output(s.issuerCertificatePem),
-          issuerKeyPem: pulumi.secret(s.issuerKeyPem),
-        };
-      }
-      // the verdict (a boolean) is unsecreted so that the public PEMs derived from it stay public
-      const verdict = pulumi.unsecret(pulumi.all([s.trustAnchorPem, s.issuerCertificatePem, s.issuerKeyPem]).apply(([a, c, k]) => {
-        check(a, c, k);
-        return true;
-      }));
-      const after = <T>(v: pulumi.Input<T>) => pulumi.all([v, verdict]).apply(([x]) => x as T);
-      return {
-        trustAnchorPem: after(s.trustAnchorPem),
-        issuerCertificatePem: after(s.issuerCertificatePem),
-        issuerKeyPem: pulumi.secret(after(s.issuerKeyPem)),
-      };
-    }
     const g = identity.generatedArgs ?? {};
     const stage = identity.rotationStage;
     const generation = g.trustAnchorGeneration ?? 1;
@@ -370,30 +305,10 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
     return { trustAnchorPem, issuerCertificatePem: issuer.certPem, issuerKeyPem: pulumi.secret(issuerKey.privateKeyPem) };
   }
 
-  /** The webhook certificate PEMs as Outputs (undefined with cert-manager); generated ones are created here. */
-  private webhookPems(name: string, webhooks: WebhookCertificates, ns: string, vizNs: string | undefined, scope: string) {
-    if (webhooks.mode === 'cert-manager') return undefined;
-    const hostnames = webhookHostnames(ns, vizNs);
-    if (webhooks.mode === 'supplied') {
-      const s = webhooks.supplied!;
-      const caBundle = s.caBundlePem ?? s.certificatePem;
-      const check = (certificatePem: string, keyPem: string, caBundlePem: string) => {
-        const issues = new Issues(scope);
-        checkWebhookCertificate({ certificatePem, keyPem, caBundlePem, hostnames }, issues, 'webhookCertificates.');
-        issues.throwIfErrors();
-        for (const w of issues.warnings) void pulumi.log.warn(formatIssue(w), this);
-      };
-      if (isPlainString(s.certificatePem) && isPlainString(s.keyPem) && isPlainString(caBundle)) {
-        // checked before registration (checkPlainCertificates)
-        return { certificatePem: pulumi.output(s.certificatePem), keyPem: pulumi.secret(s.keyPem), caBundlePem: pulumi.output(caBundle) };
-      }
-      const verdict = pulumi.unsecret(pulumi.all([s.certificatePem, s.keyPem, caBundle]).apply(([c, k, ca]) => {
-        check(c, k, ca);
-        return true;
-      }));
-      const after = <T>(v: pulumi.Input<T>) => pulumi.all([v, verdict]).apply(([x]) => x as T);
-      return { certificatePem: after(s.certificatePem), keyPem: pulumi.secret(after(s.keyPem)), caBundlePem: after(caBundle) };
-    }
+  /** Generated webhook certificates (`@pulumi/tls`, self-signed, key secret). */
+  private generatedWebhooks(name: string, webhooks: WebhookCertificates): Partial<LateInputs> {
+    if (webhooks.mode !== 'generated') return {};
+    const hostnames = webhookHostnames(this.namespace, this.info.vizNamespace);
     const g = webhooks.generatedArgs ?? {};
     const key = new tls.PrivateKey(`${name}-webhook-key`, { algorithm: 'ECDSA', ecdsaCurve: 'P256' }, { parent: this });
     const cert = new tls.SelfSignedCert(
@@ -409,6 +324,21 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
       { parent: this },
     );
     // @pulumi/tls writes SEC1 for ECDSA; webhookSecrets stores it as PKCS#8 (toPkcs8PrivateKeyPem)
-    return { certificatePem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem), caBundlePem: cert.certPem };
+    return { webhookCertificatePem: cert.certPem, webhookKeyPem: pulumi.secret(key.privateKeyPem), webhookCaBundlePem: cert.certPem };
   }
+}
+
+/** The late values given as args (supplied and existing-secret identities, supplied webhooks); keys as secrets. */
+function givenValues(identity: MeshIdentity, webhooks: WebhookCertificates): LateInputs {
+  const s = identity.mode === 'supplied' ? identity.supplied : undefined;
+  const w = webhooks.mode === 'supplied' ? webhooks.supplied : undefined;
+  const secret = (v: pulumi.Input<string> | undefined) => (v === undefined || isPlainString(v) ? v : pulumi.secret(v));
+  return {
+    trustAnchorPem: s?.trustAnchorPem ?? identity.existingSecretArgs?.trustAnchorPem,
+    issuerCertificatePem: s?.issuerCertificatePem,
+    issuerKeyPem: secret(s?.issuerKeyPem),
+    webhookCertificatePem: w?.certificatePem,
+    webhookKeyPem: secret(w?.keyPem),
+    webhookCaBundlePem: w ? (w.caBundlePem ?? w.certificatePem) : undefined,
+  };
 }
