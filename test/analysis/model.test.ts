@@ -4,7 +4,8 @@
  */
 import { deployment, namespace, pod } from './helpers';
 import { parseManifests } from '../../src/core/analysis/manifests';
-import { buildModel, parsePortRanges, inPortRanges } from '../../src/core/analysis/model';
+import { parsePortRanges, inPortRanges } from '../../src/core/analysis/model';
+import { buildModel } from '../../src/core/analysis/model-build';
 
 describe('reading manifests', () => {
   test('multi-document YAML with helm "# Source:" comments, empty documents and JSON', () => {

@@ -15,7 +15,8 @@ import type { KubeObject } from '../k8s';
 import type { MeshInfo } from '../mesh-info';
 import { PolicyEngine } from './engine';
 import { AnalysisFinding, checkRequiredFlows, FlowEdge, MeshedTrafficScope } from './flows';
-import { buildModel, ClusterModel, ModelSource } from './model';
+import type { ClusterModel, ModelSource } from './model';
+import { buildModel } from './model-build';
 import { answerFlowQuestion, FlowAnswer } from './question';
 import { compareText } from '../selectors';
 

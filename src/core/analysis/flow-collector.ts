@@ -1,0 +1,297 @@
+/**
+ * Internal to the analyzer: what the required-flow checks share. The {@link Collector} gathers
+ * findings and graph edges; {@link FlowChecks} holds the model, the policy engine and the meshed pods,
+ * and runs the ingress and egress check of one flow at one pod class.
+ */
+import { LABELS } from '../constants';
+import type { L4Protocol } from '../k8s';
+import { Bitset } from './bitset';
+import type { PolicyEngine } from './engine';
+import type { ClusterModel, PodClass, PodRole } from './model';
+import { compareText } from '../selectors';
+import type { AnalysisFinding, FlowEdge, FlowKind } from './flows';
+
+/** Why Linkerd needs each kind of flow (the end of every finding's message). */
+export const WHY: Record<FlowKind, string> = {
+  'destination': 'proxies dial the destination controller for service discovery',
+  'policy': 'proxies dial the policy controller for their inbound and outbound policy',
+  'identity': 'proxies dial the identity controller for their mTLS certificates',
+  'dns': 'proxies resolve the control plane addresses through the cluster DNS',
+  'webhook': 'the Kubernetes API server calls this webhook (admission fails or is skipped without it)',
+  'kube-api': 'this component watches the Kubernetes API',
+  'meshed': 'meshed traffic arrives on the proxy inbound port 4143, whatever the application port',
+  'metrics': "Prometheus scrapes the proxies' metrics",
+  'tap': 'viz tap connects to the proxies to stream live requests',
+  'external-workload': 'external workloads talk to the control plane and to meshed pods through their proxy',
+};
+
+/** Collects findings and graph edges while the checks run. */
+export class Collector {
+  public readonly findings: AnalysisFinding[] = [];
+  private readonly edges = new Map<string, { kind: FlowKind; from: string; to: string; port: number; protocol: L4Protocol; blocked: boolean }>();
+  private readonly groupCounts = new WeakMap<Bitset, Map<string, number>>();
+  private readonly groupLists = new WeakMap<Bitset, string[]>();
+  private readonly descriptions = new WeakMap<Bitset, WeakMap<Bitset, string[]>>();
+  private readonly ids = new WeakMap<Bitset, number>();
+  private nextId = 0;
+  /** Results of side checks shared by classes under the same policies. */
+  public readonly blockedCache = new Map<string, Bitset>();
+  private readonly groups: string[] = [];
+
+  public constructor(
+    private readonly model: ClusterModel,
+    private readonly engine: PolicyEngine,
+  ) {}
+
+  /** Graph group of a class: its namespace for applications, the workload itself for the mesh's own pods. */
+  public groupOf(c: PodClass): string {
+    let g = this.groups[c.index];
+    if (g === undefined) this.groups[c.index] = g = c.role === 'app' ? `namespace ${c.namespace}` : c.ref;
+    return g;
+  }
+
+  /** Distinct groups of a set (cached per set object). */
+  public groupsOf(set: Bitset): string[] {
+    let list = this.groupLists.get(set);
+    if (!list) {
+      const s = new Set<string>();
+      for (const i of set) s.add(this.groupOf(this.model.classes[i]));
+      list = [...s].sort();
+      this.groupLists.set(set, list);
+    }
+    return list;
+  }
+
+  private countsByNamespace(set: Bitset): Map<string, number> {
+    let m = this.groupCounts.get(set);
+    if (!m) {
+      m = new Map();
+      for (const i of set) {
+        const ns = this.model.classes[i].namespace;
+        m.set(ns, (m.get(ns) ?? 0) + 1);
+      }
+      this.groupCounts.set(set, m);
+    }
+    return m;
+  }
+
+  /** A per-object id for a set (cache keys). */
+  public idOf(set: Bitset): number {
+    let id = this.ids.get(set);
+    if (id === undefined) this.ids.set(set, (id = this.nextId++));
+    return id;
+  }
+
+  /** Refs of a blocked set, `ns/*` where a whole namespace of the required set is blocked. */
+  public describe(blocked: Bitset, required: Bitset): string[] {
+    let byRequired = this.descriptions.get(blocked);
+    if (!byRequired) this.descriptions.set(blocked, (byRequired = new WeakMap()));
+    let cached = byRequired.get(required);
+    if (!cached) byRequired.set(required, (cached = this.describeUncached(blocked, required)));
+    return cached;
+  }
+
+  private describeUncached(blocked: Bitset, required: Bitset): string[] {
+    const counts = this.countsByNamespace(required);
+    const byNs = new Map<string, string[]>();
+    for (const i of blocked) {
+      const c = this.model.classes[i];
+      let l = byNs.get(c.namespace);
+      if (!l) byNs.set(c.namespace, (l = []));
+      l.push(c.ref);
+    }
+    const out: string[] = [];
+    for (const ns of [...byNs.keys()].sort()) {
+      const refs = byNs.get(ns)!;
+      if (refs.length > 1 && refs.length === counts.get(ns)) out.push(`${ns}/*`);
+      else out.push(...refs.sort());
+    }
+    return out;
+  }
+
+  public edge(kind: FlowKind, from: string, to: string, port: number, protocol: L4Protocol, blocked: boolean): void {
+    const key = `${kind}|${from}|${to}|${port}/${protocol}`;
+    const e = this.edges.get(key);
+    if (e) {
+      if (blocked) e.blocked = true;
+      return;
+    }
+    this.edges.set(key, { kind, from, to, port, protocol, blocked });
+  }
+
+  public graph(): FlowEdge[] {
+    return [...this.edges.values()].sort(
+      (a, b) => compareText(a.from, b.from) || compareText(a.to, b.to) || a.port - b.port || compareText(a.kind, b.kind),
+    );
+  }
+
+  public add(f: Omit<AnalysisFinding, 'policies'> & { policies?: readonly string[] }, cls?: PodClass): void {
+    const pols = f.policies ?? (cls ? (f.side === 'egress' ? this.engine.policiesFor(cls).egress : this.engine.policiesFor(cls).ingress).map((p) => p.ref) : []);
+    this.findings.push({ ...f, policies: pols });
+  }
+}
+
+export function classPeerHint(model: ClusterModel, c: PodClass, fromNamespace: string): string {
+  const ns = c.namespace === fromNamespace ? '' : `namespaceSelector {${LABELS.namespaceName}: ${c.namespace}} + `;
+  switch (c.role) {
+    case 'destination':
+    case 'identity':
+    case 'proxy-injector':
+      return `${ns}podSelector {${LABELS.controlPlaneComponent}: ${c.role}}`;
+    case 'dns': {
+      const label = Object.entries(c.labels).find(([k]) => k === 'k8s-app') ?? Object.entries(c.labels)[0];
+      return `${ns}podSelector {${label ? `${label[0]}: ${label[1]}` : ''}}`;
+    }
+    case 'prometheus':
+    case 'tap':
+      return `${ns}podSelector {component: ${c.labels.component ?? c.role}}`;
+    default:
+      return c.meshed ? `${ns === '' ? '' : 'namespaceSelector {} + '}podSelector {${LABELS.controlPlaneNs}: ${model.mesh.namespace}}` : `${ns}podSelector {${Object.entries(c.labels).slice(0, 2).map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
+  }
+}
+
+export function portText(port: number, protocol: L4Protocol): string {
+  return `${port}/${protocol}`;
+}
+
+/** One finding about a single source and destination (webhooks, the API server, admin scrapes). */
+export function singleFinding(
+  kind: FlowKind,
+  side: 'ingress' | 'egress',
+  at: PodClass,
+  src: string,
+  dst: string,
+  port: number,
+  protocol: L4Protocol,
+  message: string,
+  fix: string,
+): Omit<AnalysisFinding, 'policies'> {
+  return {
+    id: `${kind}:${side}:${at.ref}:${portText(port, protocol)}`,
+    kind,
+    side,
+    at: at.ref,
+    sources: [src],
+    sourceCount: 1,
+    destinations: [dst],
+    destinationCount: 1,
+    port,
+    protocol,
+    message,
+    fix,
+  };
+}
+
+/** What every required-flow check works on: the model, the policy engine, the findings so far, the meshed pods. */
+export class FlowChecks {
+  public readonly classes: readonly PodClass[];
+  public readonly n: number;
+  public readonly meshed: Bitset;
+  public readonly meshedClasses: readonly PodClass[];
+  public checks = 0;
+
+  public constructor(
+    public readonly model: ClusterModel,
+    public readonly engine: PolicyEngine,
+    public readonly out: Collector,
+  ) {
+    this.classes = model.classes;
+    this.n = this.classes.length;
+    this.meshed = Bitset.of(this.n, this.classes.filter((c) => c.meshed && !c.hostNetwork).map((c) => c.index));
+    this.meshedClasses = this.classes.filter((c) => this.meshed.has(c.index));
+  }
+
+  public byRole(roles: readonly PodRole[]): PodClass[] {
+    return this.classes.filter((c) => roles.includes(c.role));
+  }
+
+  public setOf(classes: readonly PodClass[]): Bitset {
+    return Bitset.of(this.n, classes.map((c) => c.index));
+  }
+
+  /** A selector hint for the first class of `set`, as seen from `from`. */
+  public peerFor(set: Bitset, from: string): string {
+    const first = set.toArray()[0];
+    return first === undefined ? '(nothing)' : classPeerHint(this.model, this.classes[first], from);
+  }
+
+  /** Every meshed pod, as a peer of a rule. */
+  public everyMeshedPod(): string {
+    return `namespaceSelector {} + podSelector {${LABELS.controlPlaneNs}: ${this.model.mesh.namespace}} (every meshed pod)`;
+  }
+
+  /** Ingress check at one destination for a set of required pod sources. */
+  public ingress(kind: FlowKind, dst: PodClass, required: Bitset, port: number, protocol: L4Protocol, fixPeer: string): void {
+    const { out, engine } = this;
+    this.checks++;
+    for (const g of out.groupsOf(required)) out.edge(kind, g, out.groupOf(dst), port, protocol, false);
+    if (!engine.ingressIsolated(dst) || required.isEmpty()) return;
+    const pols = engine.policiesFor(dst);
+    const named = pols.ingress.some((p) => p.ingress!.some((r) => r.hasNamedPorts));
+    const key = `in|${pols.ingressKey}|${named ? dst.index : ''}|${port}/${protocol}|${out.idOf(required)}`;
+    let blocked = out.blockedCache.get(key);
+    if (!blocked) out.blockedCache.set(key, (blocked = required.minus(engine.ingressAdmitted(dst, port, protocol))));
+    if (blocked.isEmpty()) return;
+    const sources = out.describe(blocked, required);
+    for (const g of out.groupsOf(blocked)) out.edge(kind, g, out.groupOf(dst), port, protocol, true);
+    out.add(
+      {
+        id: `${kind}:ingress:${dst.ref}:${portText(port, protocol)}`,
+        kind,
+        side: 'ingress',
+        at: dst.ref,
+        sources,
+        sourceCount: blocked.count(),
+        destinations: [dst.ref],
+        destinationCount: 1,
+        port,
+        protocol,
+        message: `${portText(port, protocol)} from ${preview(sources)} to ${dst.ref} is blocked by the ingress policies of ${dst.ref}: ${WHY[kind]}`,
+        fix: `add an ingress rule selecting ${dst.ref} in namespace ${dst.namespace}: from ${fixPeer}, ports [${portText(port, protocol)}]`,
+      },
+      dst,
+    );
+  }
+
+  /** Egress check at one source for a set of required pod destinations. */
+  public egress(kind: FlowKind, src: PodClass, required: Bitset, port: number, protocol: L4Protocol, fixPeer: (dsts: Bitset) => string): void {
+    const { out, engine } = this;
+    this.checks++;
+    if (!engine.egressIsolated(src) || required.isEmpty()) return;
+    const key = `out|${engine.policiesFor(src).egressKey}|${port}/${protocol}|${out.idOf(required)}`;
+    let blocked = out.blockedCache.get(key);
+    if (!blocked) out.blockedCache.set(key, (blocked = required.minus(engine.egressAdmitted(src, port, protocol))));
+    if (blocked.isEmpty()) return;
+    const destinations = out.describe(blocked, required);
+    for (const g of out.groupsOf(blocked)) out.edge(kind, out.groupOf(src), g, port, protocol, true);
+    out.add(
+      {
+        id: `${kind}:egress:${src.ref}:${portText(port, protocol)}`,
+        kind,
+        side: 'egress',
+        at: src.ref,
+        sources: [src.ref],
+        sourceCount: 1,
+        destinations,
+        destinationCount: blocked.count(),
+        port,
+        protocol,
+        message: `${portText(port, protocol)} from ${src.ref} to ${preview(destinations)} is blocked by the egress policies of ${src.ref}: ${WHY[kind]}`,
+        fix: `add an egress rule selecting ${src.ref} in namespace ${src.namespace}: to ${fixPeer(blocked)}, ports [${portText(port, protocol)}]`,
+      },
+      src,
+    );
+  }
+
+  /** Records a single-peer finding once (the same id is reported once). */
+  public addOnce(finding: Omit<AnalysisFinding, 'policies'>, at: PodClass): void {
+    if (this.out.findings.some((f) => f.id === finding.id)) return;
+    this.out.add(finding, at);
+  }
+}
+
+/** A list for a message: the first few, then how many more. */
+export function preview(list: readonly string[], max = 4): string {
+  return list.length <= max ? list.join(', ') : `${list.slice(0, max).join(', ')} and ${list.length - max} more`;
+}
+
