@@ -15,7 +15,6 @@ import { formatIssue, Issues } from '../core/errors';
 import { checkWorkloadIps, externalWorkloadInfo, externalWorkloadManifest, externalWorkloadUpstreamWarnings } from '../core/external-workload/external-workload';
 import { hostProvisioningPlan } from '../core/host/plan';
 import {
-  resolveHost,
   type ExternalWorkloadHostProps as CoreHostProps,
   type ExistingSpireAgentOptions,
   type LocalSpireOptions,
@@ -29,6 +28,7 @@ import {
 } from '../core/host/props';
 import { API_TOKEN_SECRET, readinessRbacManifests, type ReadinessOptions } from '../core/host/readiness';
 import { remoteCommandLine } from '../core/host/remote';
+import { resolveHost } from '../core/host/resolve';
 import { JOIN_TOKEN_SECRET, SPIRE_UPSTREAM_CA_KEY_SECRET } from '../core/host/spire';
 import { JOIN_TOKEN_OUTPUT_PREFIX, spireJoinStep } from '../core/host/spire-server-host';
 import type { HostPlan, HostStep } from '../core/host/types';

@@ -176,7 +176,7 @@ describe("the proxy's inbound port, where the destination controller reads it", 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { planHost } = require('../../src/core/host') as typeof import('../../src/core/host');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const host = require('../../src/core/host/props') as typeof import('../../src/core/host/props');
+  const host = require('../../src/core/host/resolve') as typeof import('../../src/core/host/resolve');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const support = require('../host/support/mesh') as typeof import('../host/support/mesh');
   const meshInfo = () => defaultMesh();

@@ -1,6 +1,8 @@
 /** The host side of mesh expansion: a provisioning plan for a VM, and its shell bundle and cloud-init. */
 export * from './types';
 export * from './props';
+export * from './layout';
+export * from './resolve';
 export * from './hcl';
 export { shQuote } from './shell';
 export * from './spire';

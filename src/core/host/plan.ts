@@ -16,9 +16,10 @@
 import type { MeshInfo } from '../mesh-info';
 import { iptablesStep } from './iptables';
 import { preflightStep } from './preflight';
-import { resolveHost, type ExternalWorkloadHostProps, type ResolvedHost } from './props';
+import type { ExternalWorkloadHostProps, ResolvedHost } from './props';
 import { proxyInstallStep, proxyServiceStep, proxyUserStep } from './proxy';
 import { apiTokenSecret, readinessStep } from './readiness-reporter';
+import { resolveHost } from './resolve';
 import {
   joinTokenSecret,
   spireAgentInstallStep,

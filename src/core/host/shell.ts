@@ -2,7 +2,8 @@
  * Building blocks of the generated host scripts: quoting, variable blocks, heredocs and the small
  * function library every step script starts with. Everything here is pure string building.
  */
-import { ownedDirectories, type ResolvedHost } from './props';
+import { ownedDirectories } from './layout';
+import type { ResolvedHost } from './props';
 
 /** Quotes a value for bash: single quotes, with embedded single quotes closed, escaped and reopened. */
 export function shQuote(value: string | number): string {

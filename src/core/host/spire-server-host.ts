@@ -11,18 +11,9 @@
  */
 import * as path from 'path';
 import { renderHcl, type HclBody } from './hcl';
-import {
-  checkAbsolutePath,
-  resolveHostBase,
-  resolveSpireServerSettings,
-  SPIRE_DEFAULT_VERSION,
-  resolveSpireArchive,
-  type HostLayout,
-  type ResolvedHost,
-  type ResolvedSpireAgent,
-  type SpireServerReference,
-  type SpireUrlInstall,
-} from './props';
+import type { HostLayout } from './layout';
+import { SPIRE_DEFAULT_VERSION, type ResolvedHost, type ResolvedSpireAgent, type SpireServerReference, type SpireUrlInstall } from './props';
+import { checkAbsolutePath, resolveHostBase, resolveSpireArchive, resolveSpireServerSettings } from './resolve';
 import { deleteScriptPruning, stepScript } from './shell';
 import { spireInstallStepFor, spireServerConfigFor, spireServerStepFor, spireUnit, tokenGenerateShell, upstreamCaKeySecretAt, upstreamCaStepFor, workloadEntryId } from './spire';
 import type { HostPlan, HostSecret, HostStep } from './types';

@@ -4,7 +4,8 @@
  * {@link spireAgentConfig}) so tests can check every key against SPIRE's reference configuration.
  */
 import { hclAttr, hclBlock, renderHcl, type HclBody } from './hcl';
-import type { HostLayout, ResolvedHost, ResolvedLocalSpire, ResolvedSpireAgent } from './props';
+import type { HostLayout } from './layout';
+import type { ResolvedHost, ResolvedLocalSpire, ResolvedSpireAgent } from './props';
 import { deleteScript, heredocVar, ifChanged, stepScript, type ScriptParts } from './shell';
 import type { HostSecret, HostStep } from './types';
 import { systemdUnit } from './units';
