@@ -13,7 +13,7 @@ import type { ExternalWorkloadReference, MeshReference } from './mesh-reference'
 import type { SpireServerHost } from './spire-server-host';
 import { formatIssue, Issues } from '../core/errors';
 import { checkWorkloadIps, externalWorkloadInfo, externalWorkloadManifest, externalWorkloadUpstreamWarnings } from '../core/external-workload/external-workload';
-import { hostProvisioningPlan } from '../core/host/plan';
+import { hostShape, type HostLateKey, type HostLateValues } from '../core/host/late';
 import {
   type ExternalWorkloadHostProps as CoreHostProps,
   type ExistingSpireAgentOptions,
@@ -28,7 +28,6 @@ import {
 } from '../core/host/props';
 import { API_TOKEN_SECRET, readinessRbacManifests, type ReadinessOptions } from '../core/host/readiness';
 import { remoteCommandLine } from '../core/host/remote';
-import { resolveHost } from '../core/host/resolve';
 import { JOIN_TOKEN_SECRET, SPIRE_UPSTREAM_CA_KEY_SECRET } from '../core/host/spire';
 import { JOIN_TOKEN_OUTPUT_PREFIX, spireJoinStep } from '../core/host/spire-server-host';
 import type { HostPlan, HostStep } from '../core/host/types';
@@ -128,97 +127,78 @@ export interface ExternalWorkloadHostArgs extends Omit<CoreHostProps, 'workloadI
   readonly readiness?: PulumiReadinessOptions | false;
 }
 
-const PLACEHOLDER = {
-  pem: '-----BEGIN CERTIFICATE-----\nplaceholder\n-----END CERTIFICATE-----',
-  version: '0.0.0',
-  sha256: '0'.repeat(64),
-  url: 'https://placeholder.invalid/binary',
-  image: 'placeholder.invalid/proxy:placeholder',
-  ip: '192.0.2.1',
-  apiServerUrl: 'https://placeholder.invalid',
-};
-
-/** The value when it is a plain value, else the placeholder (for the plain "shape" of the plan). */
-function plainOr<T>(value: pulumi.Input<T> | undefined, placeholder: T): T | undefined {
-  if (value === undefined) return undefined;
-  if (pulumi.Output.isInstance(value) || (typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function')) return placeholder;
-  return value as T;
+/** True for a value known now (not an Output or a promise, nor holding one). */
+function isPlain(v: unknown): boolean {
+  if (pulumi.Output.isInstance(v) || (typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function')) return false;
+  if (Array.isArray(v)) return v.every(isPlain);
+  return true;
 }
 
-/** The core props with every Input replaced by its plain value or a placeholder. */
-function shapeProps(args: ExternalWorkloadHostArgs): CoreHostProps {
-  return coreProps(args, {
-    trustAnchorPem: plainOr(args.trustAnchorPem, PLACEHOLDER.pem) ?? PLACEHOLDER.pem,
-    spireVersion: plainOr(args.spire.kind === 'existing-agent' ? undefined : args.spire.version, PLACEHOLDER.version),
-    upstreamCaPem: args.spire.kind === 'local' ? (plainOr(args.spire.upstreamCaPem, PLACEHOLDER.pem) ?? PLACEHOLDER.pem) : undefined,
-    spireUrl: plainOr(spireInstall(args)?.kind === 'url' ? (spireInstall(args) as { url?: pulumi.Input<string> }).url : undefined, PLACEHOLDER.url),
-    spireSha256: plainOr(spireInstall(args)?.kind === 'url' ? (spireInstall(args) as { sha256: pulumi.Input<string> }).sha256 : undefined, PLACEHOLDER.sha256),
-    proxyUrl: plainOr((args.proxy?.binary as { url?: pulumi.Input<string> } | undefined)?.url, PLACEHOLDER.url),
-    proxySha256: plainOr((args.proxy?.binary as { sha256?: pulumi.Input<string> } | undefined)?.sha256, PLACEHOLDER.sha256),
-    proxyImage: plainOr((args.proxy?.binary as { image?: pulumi.Input<string> } | undefined)?.image, PLACEHOLDER.image),
-    workloadIps: [PLACEHOLDER.ip],
-    ...(args.readiness ? { apiServerUrl: plainOr(args.readiness.apiServerUrl, PLACEHOLDER.apiServerUrl), apiServerCaPem: PLACEHOLDER.pem } : {}),
-  });
-}
+/** The Inputs of the values a host may learn late, by their core name. */
+type LateInputs = { -readonly [K in HostLateKey]?: pulumi.Input<unknown> };
 
-function spireInstall(args: ExternalWorkloadHostArgs): WithInputs<SpireInstall | SpireAgentPathInstall, 'url' | 'sha256'> | undefined {
-  return args.spire.kind === 'existing-agent' ? undefined : args.spire.install;
-}
-
-interface PlainValues {
-  readonly trustAnchorPem: string;
-  readonly spireVersion?: string;
-  readonly spireUrl?: string;
-  readonly spireSha256?: string;
-  readonly proxyUrl?: string;
-  readonly proxySha256?: string;
-  readonly proxyImage?: string;
-  readonly workloadIps: string[];
-  readonly apiServerUrl?: string;
-  readonly apiServerCaPem?: string;
-  readonly upstreamCaPem?: string;
-}
-
-/** Builds the core props from the args and the (resolved or placeholder) values. */
-function coreProps(args: ExternalWorkloadHostArgs, v: PlainValues): CoreHostProps {
-  const { mesh: _mesh, connection: _connection, spire, proxy, readiness, ...rest } = args;
+/**
+ * The core props of the args, read once: every value known now in place, every other one named in
+ * `late` with its Input (the core completes the props with them, {@link hostShape}).
+ */
+function splitArgs(
+  args: ExternalWorkloadHostArgs,
+  meshAnchors: pulumi.Input<string>,
+): { props: CoreHostProps; late: LateInputs; caFromTokenSecret: boolean } {
+  const late: LateInputs = {};
+  const take = <T>(key: HostLateKey, v: pulumi.Input<T> | undefined): T | undefined => {
+    if (v === undefined) return undefined;
+    if (isPlain(v)) return v as T;
+    late[key] = v;
+    return undefined;
+  };
+  const { mesh: _mesh, connection: _connection, spire, proxy, readiness, workloadIps, trustAnchorPem, ...rest } = args;
   let coreSpire: CoreHostProps['spire'];
   if (spire.kind === 'existing-agent') {
     coreSpire = spire;
-  } else if (spire.kind === 'agent') {
-    const install: SpireUrlInstall | SpireAgentPathInstall =
-      spire.install?.kind === 'url'
-        ? { kind: 'url', arch: spire.install.arch, sha256: v.spireSha256 as string, ...(v.spireUrl !== undefined ? { url: v.spireUrl } : {}) }
-        : (spire.install as SpireAgentPathInstall);
-    const { address, port, trustDomain, nodeName } = spire.server;
-    const server: SpireServerReference = { address, port, trustDomain, nodeName };
-    coreSpire = { kind: 'agent', server, install, logLevel: spire.logLevel, ...(v.spireVersion !== undefined ? { version: v.spireVersion } : {}) };
   } else {
-    const install: SpireInstall =
-      spire.install?.kind === 'url'
-        ? { kind: 'url', arch: spire.install.arch, sha256: v.spireSha256 as string, ...(v.spireUrl !== undefined ? { url: v.spireUrl } : {}) }
-        : (spire.install as SpireInstall);
-    const { upstreamCaKeyPem: _key, ...local } = spire;
-    coreSpire = { ...local, version: v.spireVersion, install, upstreamCaPem: v.upstreamCaPem as string };
+    const i = spire.install;
+    const install = i?.kind === 'url' ? { kind: 'url' as const, arch: i.arch, sha256: take('spireSha256', i.sha256) as string, ...(i.url !== undefined ? { url: take('spireUrl', i.url) } : {}) } : i;
+    const version = take('spireVersion', spire.version);
+    if (spire.kind === 'agent') {
+      const { address, port, trustDomain, nodeName } = spire.server;
+      const server: SpireServerReference = { address, port, trustDomain, nodeName };
+      coreSpire = { kind: 'agent', server, install: install as SpireUrlInstall | SpireAgentPathInstall, logLevel: spire.logLevel, ...(version !== undefined ? { version } : {}) };
+    } else {
+      const { upstreamCaKeyPem: _key, ...local } = spire;
+      coreSpire = { ...local, version, install: install as SpireInstall, upstreamCaPem: take('upstreamCaPem', spire.upstreamCaPem) as string };
+    }
   }
-  let binary: ProxyBinary | undefined;
   const b = proxy?.binary;
-  if (b?.kind === 'url') binary = { kind: 'url', url: v.proxyUrl as string, sha256: v.proxySha256 as string };
-  else if (b?.kind === 'image') binary = { kind: 'image', containerTool: b.containerTool, ...(v.proxyImage !== undefined ? { image: v.proxyImage } : {}) };
-  else if (b?.kind === 'upload') binary = { kind: 'upload', localPath: b.localPath, ...(v.proxySha256 !== undefined ? { sha256: v.proxySha256 } : {}) };
-  else binary = b as ProxyBinary | undefined;
-  return {
+  let binary: ProxyBinary | undefined = b as ProxyBinary | undefined;
+  if (b?.kind === 'url') binary = { kind: 'url', url: take('proxyUrl', b.url) as string, sha256: take('proxySha256', b.sha256) as string };
+  else if (b?.kind === 'image') binary = { kind: 'image', containerTool: b.containerTool, ...(b.image !== undefined ? { image: take('proxyImage', b.image) } : {}) };
+  else if (b?.kind === 'upload') binary = { kind: 'upload', localPath: b.localPath, ...(b.sha256 !== undefined ? { sha256: take('proxySha256', b.sha256) } : {}) };
+  // the IPs may come from the resource that made the VM: always completed late (checked then)
+  late.workloadIps = workloadIps;
+  const props: CoreHostProps = {
     ...rest,
-    workloadIps: v.workloadIps,
-    trustAnchorPem: v.trustAnchorPem,
+    workloadIps: [],
+    trustAnchorPem: take('trustAnchorPem', trustAnchorPem ?? meshAnchors) as string,
     spire: coreSpire,
     proxy: proxy ? { ...proxy, binary } : undefined,
     ...(readiness === undefined
       ? {}
       : {
-        readiness: readiness === false ? false : { ...readiness, apiServerUrl: v.apiServerUrl as string, apiServerCaPem: v.apiServerCaPem as string },
+        readiness:
+          readiness === false
+            ? false
+            : {
+              ...readiness,
+              apiServerUrl: take('apiServerUrl', readiness.apiServerUrl) as string,
+              apiServerCaPem: take('apiServerCaPem', readiness.apiServerCaPem) as string,
+            },
       }),
   };
+  // without a CA of its own, the reporter trusts the token Secret's ca.crt (known once the token controller filled it)
+  const caFromTokenSecret = readiness !== undefined && readiness !== false && readiness.apiServerCaPem === undefined;
+  if (caFromTokenSecret) late.apiServerCaPem = undefined;
+  return { props, late, caFromTokenSecret };
 }
 
 function sha256(text: string): string {
@@ -254,18 +234,13 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
     const scope = `ExternalWorkloadHost ${name}`;
     const mesh = args.mesh;
 
-    // Which resources exist is decided from plain values; validation of plain values happens now.
-    // the anchor (and a local server's upstream CA, checked against it) when they are plain values; else once known
-    const anchorKnown = typeof args.trustAnchorPem === 'string' && (args.spire.kind !== 'local' || typeof args.spire.upstreamCaPem === 'string');
-    const shape: ResolvedHost = resolveHost(scope, shapeProps(args), mesh.info, {
-      ipsKnown: false,
-      checkTrustAnchor: anchorKnown,
-      checkReadinessCa: false,
-    });
+    // Which resources exist is decided by the core from the values known now (checked now); the
+    // others are named late and completed by the core, checked, once known.
+    const { props, late, caFromTokenSecret } = splitArgs(args, mesh.trustAnchorPem);
+    const host = hostShape(scope, props, mesh.info, new Set(Object.keys(late) as HostLateKey[]));
+    const shape = host.resolved;
     for (const w of [...shape.warnings, ...externalWorkloadUpstreamWarnings(mesh.info, scope)]) void pulumi.log.warn(formatIssue(w), this);
-    const shapePlan = hostProvisioningPlan(shape);
-    const local = shape.spire.kind === 'local';
-    if (local && (args.spire as PulumiLocalSpireOptions).upstreamCaKeyPem === undefined) {
+    if (shape.spire.kind === 'local' && (args.spire as PulumiLocalSpireOptions).upstreamCaKeyPem === undefined) {
       new Issues(scope).error('spire.upstreamCaKeyPem', undefined, "expected the SPIRE upstream CA's private key (PEM): the host's SPIRE server signs with it").throwIfErrors();
     }
 
@@ -280,46 +255,15 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
 
     // readiness: the reporter's credential exists before the values, since the CA may come from its token Secret
     const credential = shape.readiness ? this.readinessCredential(name, shape, mesh) : undefined;
-    const readinessArgs = args.readiness === false ? undefined : args.readiness;
-    const readinessValues = pulumi.all([
-      pulumi.output(readinessArgs?.apiServerUrl),
-      readinessArgs?.apiServerCaPem !== undefined ? pulumi.output(readinessArgs.apiServerCaPem) : (credential?.caPem ?? pulumi.output(undefined)),
-    ]);
-
-    const install = spireInstall(args);
-    const values = pulumi.all([
-      pulumi.output(args.trustAnchorPem ?? mesh.trustAnchorPem),
-      pulumi.output(args.spire.kind === 'existing-agent' ? undefined : args.spire.version),
-      pulumi.output(install?.kind === 'url' ? install.url : undefined),
-      pulumi.output(install?.kind === 'url' ? install.sha256 : undefined),
-      pulumi.output((args.proxy?.binary as { url?: pulumi.Input<string> } | undefined)?.url),
-      pulumi.output((args.proxy?.binary as { sha256?: pulumi.Input<string> } | undefined)?.sha256),
-      pulumi.output((args.proxy?.binary as { image?: pulumi.Input<string> } | undefined)?.image),
-      ips,
-    ]);
-    const upstreamCa = pulumi.output(args.spire.kind === 'local' ? args.spire.upstreamCaPem : undefined);
-    const withAnchors = pulumi.all([values, pulumi.output(mesh.trustAnchorPem), readinessValues, upstreamCa]);
-    const resolved = withAnchors.apply(([known, meshAnchors, [apiServerUrl, apiServerCaPem], upstreamCaPem]) =>
-      resolveHost(
-        scope,
-        coreProps(args, {
-          trustAnchorPem: known[0],
-          spireVersion: known[1],
-          spireUrl: known[2],
-          spireSha256: known[3],
-          proxyUrl: known[4],
-          proxySha256: known[5],
-          proxyImage: known[6],
-          workloadIps: known[7],
-          apiServerUrl,
-          apiServerCaPem,
-          upstreamCaPem,
-        }),
-        mesh.info,
-        { meshTrustAnchorsPem: meshAnchors },
-      ),
+    const inputs: LateInputs = { ...late, workloadIps: ips };
+    if (caFromTokenSecret) inputs.apiServerCaPem = credential?.caPem;
+    const keys = Object.keys(inputs) as HostLateKey[];
+    const completed = pulumi.all([pulumi.all(keys.map((k) => inputs[k])), pulumi.output(mesh.trustAnchorPem)]).apply(([values, meshAnchors]) =>
+      host.complete(Object.fromEntries(keys.map((k, i) => [k, values[i]])) as HostLateValues, meshAnchors),
     );
-    this.plan = resolved.apply(hostProvisioningPlan);
+    const resolved = completed.apply((c) => c.resolved);
+    this.plan = completed.apply((c) => c.plan);
+    const shapePlan = host.plan;
 
     // The cluster side: after the CRDs.
     const manifest = resolved.apply((r) => externalWorkloadManifest(r.workload));
