@@ -10,11 +10,10 @@ import * as pulumi from '@pulumi/pulumi';
 import type { HostConnectionArgs, WithInputs } from './external-workload-host';
 import type { MeshReference } from './mesh-reference';
 import { formatIssue } from '../core/errors';
+import { spireServerHostShape, type SpireServerLateKey } from '../core/host/late';
 import type { SpireServerReference, SpireUrlInstall } from '../core/host/props';
 import { remoteCommandLine } from '../core/host/remote';
 import {
-  resolveSpireServerHost,
-  spireServerHostPlan,
   type ResolvedSpireServerHost,
   type SpireServerHostProps as CoreSpireServerHostProps,
   type SpireServerPathInstall,
@@ -47,8 +46,6 @@ export function commandConnection(c: HostConnectionArgs): command.types.input.re
   };
 }
 
-const PLACEHOLDER_PEM = '-----BEGIN CERTIFICATE-----\nplaceholder\n-----END CERTIFICATE-----';
-
 /**
  * The SPIRE server of a trust domain, on its own host. Implements `SpireServerReference`: pass it as
  * `spire.server` of an agent-only `ExternalWorkloadHost`.
@@ -77,16 +74,22 @@ export class SpireServerHost extends pulumi.ComponentResource implements SpireSe
     super('linkerd-constructs:index:SpireServerHost', name, {}, opts);
     const scope = `SpireServerHost ${name}`;
     const { mesh, connection, trustAnchorPem, upstreamCaPem, upstreamCaKeyPem, install, ...rest } = args;
-    // the install source with its (possibly late) URL and sha256
-    const installWith = (url: string | undefined, sha256: string | undefined): SpireUrlInstall | SpireServerPathInstall =>
-      install.kind === 'url' ? { kind: 'url', arch: install.arch, sha256: sha256 as string, ...(url !== undefined ? { url } : {}) } : install;
-    const plain = (v: pulumi.Input<string> | undefined, placeholder: string) => (v === undefined ? undefined : typeof v === 'string' ? v : placeholder);
-    const url = install.kind === 'url' ? install.url : undefined;
-    const sha = install.kind === 'url' ? install.sha256 : undefined;
-    // which steps exist, and every plain prop, is checked now; the PEMs and late values when they are known
-    const placeholders = { trustAnchorPem: PLACEHOLDER_PEM, upstreamCaPem: PLACEHOLDER_PEM };
-    const shapeInstall = installWith(plain(url, 'https://placeholder.invalid/spire.tar.gz'), plain(sha, '0'.repeat(64)));
-    const shape = resolveSpireServerHost(scope, { ...rest, ...placeholders, install: shapeInstall }, mesh.info, { checkCertificates: false });
+    // the props read once: values known now in place, the others named late (the core stands in for them and checks them once known)
+    const late: { -readonly [K in SpireServerLateKey]?: pulumi.Input<string> } = {};
+    const take = (key: SpireServerLateKey, v: pulumi.Input<string> | undefined): string | undefined => {
+      if (v === undefined || typeof v === 'string') return v;
+      late[key] = v;
+      return undefined;
+    };
+    const anchors = take('trustAnchorPem', trustAnchorPem ?? mesh.trustAnchorPem);
+    const upstream = take('upstreamCaPem', upstreamCaPem);
+    const coreInstall: SpireUrlInstall | SpireServerPathInstall =
+      install.kind === 'url'
+        ? { kind: 'url', arch: install.arch, sha256: take('spireSha256', install.sha256) as string, ...(install.url !== undefined ? { url: take('spireUrl', install.url) } : {}) }
+        : install;
+    const props = { ...rest, trustAnchorPem: anchors as string, upstreamCaPem: upstream as string, install: coreInstall };
+    const server = spireServerHostShape(scope, props, mesh.info, new Set(Object.keys(late) as SpireServerLateKey[]));
+    const shape = server.resolved;
     for (const w of shape.warnings) void pulumi.log.warn(formatIssue(w), this);
     this.address = shape.address;
     this.port = shape.port;
@@ -94,16 +97,14 @@ export class SpireServerHost extends pulumi.ComponentResource implements SpireSe
     this.nodeName = shape.nodeName;
     this.sudo = connection.sudo ?? false;
     this.connection = commandConnection(connection);
-    this.resolved = pulumi
-      .all([pulumi.output(trustAnchorPem ?? mesh.trustAnchorPem), pulumi.output(upstreamCaPem), pulumi.output(url), pulumi.output(sha)])
-      .apply(([anchor, upstream, u, h]) =>
-        resolveSpireServerHost(scope, { ...rest, trustAnchorPem: anchor, upstreamCaPem: upstream, install: installWith(u, h) }, mesh.info),
-      );
-    const plan = this.resolved.apply(spireServerHostPlan);
+    const keys = Object.keys(late) as SpireServerLateKey[];
+    const completed = pulumi.all(keys.map((k) => late[k])).apply((values) => server.complete(Object.fromEntries(keys.map((k, i) => [k, values[i]]))));
+    this.resolved = completed.apply((c) => c.resolved);
+    const plan = completed.apply((c) => c.plan);
     const key = pulumi.secret(upstreamCaKeyPem);
     const steps: Record<string, command.remote.Command> = {};
     let previous: pulumi.Resource | undefined;
-    spireServerHostPlan(shape).steps.forEach((shapeStep, i) => {
+    server.plan.steps.forEach((shapeStep, i) => {
       const step = plan.apply((p) => p.steps[i]);
       const secret = shapeStep.secrets.length > 0;
       const triggers = step.apply((s) => [...s.triggers]);

@@ -9,6 +9,7 @@ import type { MeshInfo } from '../mesh-info';
 import { hostProvisioningPlan } from './plan';
 import type { ExternalWorkloadHostProps, ProxyBinary, ResolvedHost, SpireOptions } from './props';
 import { resolveHost } from './resolve';
+import { resolveSpireServerHost, spireServerHostPlan, type ResolvedSpireServerHost, type SpireServerHostProps } from './spire-server-host';
 import type { HostPlan } from './types';
 
 /** The values of a host that may be late, by where they go in {@link ExternalWorkloadHostProps}. */
@@ -116,6 +117,63 @@ export function hostShape(scope: string, props: ExternalWorkloadHostProps, mesh:
     complete: (values, meshTrustAnchorsPem) => {
       const r = resolveHost(scope, withLateValues(props, values), mesh, { meshTrustAnchorsPem });
       return { resolved: r, plan: hostProvisioningPlan(r) };
+    },
+  };
+}
+
+/** The values of a `SpireServerHost` that may be late. */
+export interface SpireServerLateValues {
+  /** `trustAnchorPem`. */
+  readonly trustAnchorPem?: string;
+  /** `upstreamCaPem`. */
+  readonly upstreamCaPem?: string;
+  /** `install.url` (a `url` install). */
+  readonly spireUrl?: string;
+  /** `install.sha256` (a `url` install). */
+  readonly spireSha256?: string;
+}
+
+/** A late value's name. */
+export type SpireServerLateKey = keyof SpireServerLateValues;
+
+/** A SPIRE server host's plan as far as the known props decide it, and its completion. */
+export interface SpireServerHostShape {
+  /** The resolved server (late values stood in for). */
+  readonly resolved: ResolvedSpireServerHost;
+  /** The plan's shape: its steps, ids and secrets. */
+  readonly plan: HostPlan;
+  /** The server and its plan with the late values, every check run (the upstream CA against the anchor). */
+  complete(values: SpireServerLateValues): { readonly resolved: ResolvedSpireServerHost; readonly plan: HostPlan };
+}
+
+/** The props with these values at their places. */
+function serverWithLateValues(props: SpireServerHostProps, v: SpireServerLateValues): SpireServerHostProps {
+  const i = props.install;
+  const install = i?.kind === 'url' ? { ...i, ...(v.spireUrl !== undefined ? { url: v.spireUrl } : {}), ...(v.spireSha256 !== undefined ? { sha256: v.spireSha256 } : {}) } : i;
+  return {
+    ...props,
+    install,
+    ...(v.trustAnchorPem !== undefined ? { trustAnchorPem: v.trustAnchorPem } : {}),
+    ...(v.upstreamCaPem !== undefined ? { upstreamCaPem: v.upstreamCaPem } : {}),
+  };
+}
+
+/** {@link hostShape} for a `SpireServerHost`: the certificates are checked now when both are known, else at completion. */
+export function spireServerHostShape(
+  scope: string,
+  props: SpireServerHostProps,
+  mesh: MeshInfo,
+  late: ReadonlySet<SpireServerLateKey>,
+): SpireServerHostShape {
+  const standIns: SpireServerLateValues = Object.fromEntries([...late].map((k) => [k, STAND_IN[k]]));
+  const checkCertificates = !late.has('trustAnchorPem') && !late.has('upstreamCaPem');
+  const resolved = resolveSpireServerHost(scope, serverWithLateValues(props, standIns), mesh, { checkCertificates });
+  return {
+    resolved,
+    plan: spireServerHostPlan(resolved),
+    complete: (values) => {
+      const r = resolveSpireServerHost(scope, serverWithLateValues(props, values), mesh);
+      return { resolved: r, plan: spireServerHostPlan(r) };
     },
   };
 }
