@@ -11,74 +11,94 @@ import type { MeshedTrafficScope } from './flows';
 import type { AddressEndpoint, ClusterModel, PodClass } from './model';
 import { inPortRanges } from './model';
 
-/** Meshed pods reach the meshed servers they must (per `scope`) on the proxy's inbound port; returns the number of checks. */
-export function checkMeshedTraffic(model: ClusterModel, engine: PolicyEngine, out: Collector, meshed: Bitset, scope: MeshedTrafficScope): number {
-  const classes = model.classes;
-  const n = classes.length;
-  let checks = 0;
-  const port = PROXY_PORTS.inbound;
-  const servers = Bitset.of(n, classes.filter((c) => meshed.has(c.index) && c.appPorts.length > 0).map((c) => c.index));
-  // the control plane's API ports are dialled by proxies directly, never through 4143: not application ports
-  const controlPlane = engine.namespaceSet(model.mesh.namespace);
-  // meshed servers of each application port that the proxy intercepts
-  const byAppPort = new Map<number, Bitset>();
-  for (const i of servers) {
-    const c = classes[i];
-    if (controlPlane.has(i)) continue;
-    for (const p of c.appPorts) {
-      if (inPortRanges(c.skipInboundPorts, p)) continue;
-      let s = byAppPort.get(p);
-      if (!s) byAppPort.set(p, (s = Bitset.empty(n)));
-      s.add(i);
+type Intent = { blocked: Bitset; required: Bitset; intentPorts: number[] };
+
+/** The meshed-traffic check of one analysis: which meshed pods must reach which, and the ingress and egress check at each. */
+class MeshedTrafficChecks {
+  public readonly servers: Bitset;
+  private readonly n: number;
+  private readonly port = PROXY_PORTS.inbound;
+  /** The control plane's API ports are dialled by proxies directly, never through 4143: not application ports. */
+  private readonly controlPlane: Bitset;
+  /** Meshed servers of each application port that the proxy intercepts. */
+  private readonly byAppPort = new Map<number, Bitset>();
+  private readonly scopeSets = new Map<string, { sources: Bitset; servers: Bitset }>();
+  private readonly ingressIntent = new Map<string, Intent>();
+  private readonly egressIntent = new Map<string, Intent>();
+  private readonly meshedHint: string;
+
+  public constructor(
+    private readonly model: ClusterModel,
+    private readonly engine: PolicyEngine,
+    private readonly out: Collector,
+    private readonly meshed: Bitset,
+    private readonly scope: MeshedTrafficScope,
+  ) {
+    const classes = model.classes;
+    this.n = classes.length;
+    this.servers = Bitset.of(this.n, classes.filter((c) => meshed.has(c.index) && c.appPorts.length > 0).map((c) => c.index));
+    this.controlPlane = engine.namespaceSet(model.mesh.namespace);
+    for (const i of this.servers) {
+      const c = classes[i];
+      if (this.controlPlane.has(i)) continue;
+      for (const p of c.appPorts) {
+        if (inPortRanges(c.skipInboundPorts, p)) continue;
+        let set = this.byAppPort.get(p);
+        if (!set) this.byAppPort.set(p, (set = Bitset.empty(this.n)));
+        set.add(i);
+      }
     }
+    this.meshedHint = `namespaceSelector {} + podSelector {${LABELS.controlPlaneNs}: ${model.mesh.namespace}} (meshed pods)`;
   }
-  const scopeSets = new Map<string, { sources: Bitset; servers: Bitset }>();
-  const scopeOf = (ns: string) => {
-    const key = ns === model.mesh.namespace ? ns : scope === 'mesh' ? '*' : ns;
-    let s = scopeSets.get(key);
+
+  /** The meshed pods a namespace's pods must reach and be reached by, per the scope. */
+  private scopeOf(ns: string): { sources: Bitset; servers: Bitset } {
+    const cpNs = this.model.mesh.namespace;
+    const key = ns === cpNs ? ns : this.scope === 'mesh' ? '*' : ns;
+    let s = this.scopeSets.get(key);
     if (!s) {
       // the control plane's pods never talk to each other through 4143: their proxies use the APIs directly
-      const base = (scope === 'mesh' ? engine.all() : engine.namespaceSet(ns)).minus(engine.namespaceSet(model.mesh.namespace));
-      s = scope === 'policies' || ns === model.mesh.namespace ? { sources: Bitset.empty(n), servers: Bitset.empty(n) } : { sources: meshed.and(base), servers: servers.and(base) };
-      scopeSets.set(key, s);
+      const base = (this.scope === 'mesh' ? this.engine.all() : this.engine.namespaceSet(ns)).minus(this.engine.namespaceSet(cpNs));
+      s =
+        this.scope === 'policies' || ns === cpNs
+          ? { sources: Bitset.empty(this.n), servers: Bitset.empty(this.n) }
+          : { sources: this.meshed.and(base), servers: this.servers.and(base) };
+      this.scopeSets.set(key, s);
     }
     return s;
-  };
-  const meshedHint = `namespaceSelector {} + podSelector {${LABELS.controlPlaneNs}: ${model.mesh.namespace}} (meshed pods)`;
+  }
 
-  // ingress at each meshed server
-  const ingressIntent = new Map<string, { blocked: Bitset; required: Bitset; intentPorts: number[] }>();
-  for (const i of servers) {
-    const d = classes[i];
-    const sc = scopeOf(d.namespace);
-    checks++;
-    for (const g of out.groupsOf(sc.sources)) out.edge('meshed', g, out.groupOf(d), port, 'TCP', false);
-    if (!engine.ingressIsolated(d)) continue;
-    const pols = engine.policiesFor(d);
+  /** The ingress check at one meshed server. */
+  public ingressAt(d: PodClass): void {
+    const port = this.port;
+    const sc = this.scopeOf(d.namespace);
+    for (const g of this.out.groupsOf(sc.sources)) this.out.edge('meshed', g, this.out.groupOf(d), port, 'TCP', false);
+    if (!this.engine.ingressIsolated(d)) return;
+    const pols = this.engine.policiesFor(d);
     const named = pols.ingress.some((p) => p.ingress!.some((r) => r.hasNamedPorts));
-    const key = `${pols.ingressKey}|${scope === 'mesh' ? '*' : d.namespace}|${d.appPorts.join(',')}|${named ? d.index : ''}`;
-    let entry = ingressIntent.get(key);
+    const key = `${pols.ingressKey}|${this.scope === 'mesh' ? '*' : d.namespace}|${d.appPorts.join(',')}|${named ? d.index : ''}`;
+    let entry = this.ingressIntent.get(key);
     if (!entry) {
-      const admitted = engine.ingressAdmitted(d, port, 'TCP');
+      const admitted = this.engine.ingressAdmitted(d, port, 'TCP');
       // what the policies admit on application ports, from meshed clients: meshed traffic will come on 4143 instead
-      const intent = Bitset.empty(n);
+      const intent = Bitset.empty(this.n);
       const intentPorts: number[] = [];
-      for (const p of controlPlane.has(d.index) ? [] : d.appPorts) {
+      for (const p of this.controlPlane.has(d.index) ? [] : d.appPorts) {
         if (inPortRanges(d.skipInboundPorts, p)) continue;
         // control plane pods never call applications: not intended clients
-        const a = engine.ingressAdmitted(d, p, 'TCP').and(meshed).andNotWith(controlPlane);
+        const a = this.engine.ingressAdmitted(d, p, 'TCP').and(this.meshed).andNotWith(this.controlPlane);
         if (!a.subsetOf(admitted)) intentPorts.push(p);
         intent.orWith(a);
       }
       const required = sc.sources.clone().orWith(intent);
       entry = { blocked: required.minus(admitted), required, intentPorts };
-      ingressIntent.set(key, entry);
+      this.ingressIntent.set(key, entry);
     }
-    if (entry.blocked.isEmpty()) continue;
-    const sources = out.describe(entry.blocked, entry.required);
-    for (const g of out.groupsOf(entry.blocked)) out.edge('meshed', g, out.groupOf(d), port, 'TCP', true);
+    if (entry.blocked.isEmpty()) return;
+    const sources = this.out.describe(entry.blocked, entry.required);
+    for (const g of this.out.groupsOf(entry.blocked)) this.out.edge('meshed', g, this.out.groupOf(d), port, 'TCP', true);
     const intentText = entry.intentPorts.length > 0 ? `; its policies admit meshed clients on ${entry.intentPorts.join(', ')}, but meshed traffic arrives on 4143 (Linkerd >= 2.18)` : '';
-    out.add(
+    this.out.add(
       {
         id: `meshed:ingress:${d.ref}:${port}/TCP`,
         kind: 'meshed',
@@ -91,40 +111,38 @@ export function checkMeshedTraffic(model: ClusterModel, engine: PolicyEngine, ou
         port,
         protocol: 'TCP',
         message: `4143/TCP from ${preview(sources)} to ${d.ref} is blocked by the ingress policies of ${d.ref}: ${WHY.meshed}${intentText}`,
-        fix: `add an ingress rule selecting ${d.ref} in namespace ${d.namespace}: from ${meshedHint}, ports [4143/TCP]${entry.intentPorts.length > 0 ? ` (alongside or instead of ${entry.intentPorts.join(', ')})` : ''}`,
+        fix: `add an ingress rule selecting ${d.ref} in namespace ${d.namespace}: from ${this.meshedHint}, ports [4143/TCP]${entry.intentPorts.length > 0 ? ` (alongside or instead of ${entry.intentPorts.join(', ')})` : ''}`,
       },
       d,
     );
   }
 
-  // egress at each meshed source
-  const egressIntent = new Map<string, { blocked: Bitset; required: Bitset; intentPorts: number[] }>();
-  for (const i of meshed) {
-    const s = classes[i];
-    const sc = scopeOf(s.namespace);
-    checks++;
-    if (!engine.egressIsolated(s)) continue;
-    const key = `${engine.policiesFor(s).egressKey}|${scope === 'mesh' ? '*' : s.namespace}`;
-    let entry = egressIntent.get(key);
+  /** The egress check at one meshed source. */
+  public egressAt(s: PodClass): void {
+    const port = this.port;
+    const sc = this.scopeOf(s.namespace);
+    if (!this.engine.egressIsolated(s)) return;
+    const key = `${this.engine.policiesFor(s).egressKey}|${this.scope === 'mesh' ? '*' : s.namespace}`;
+    let entry = this.egressIntent.get(key);
     if (!entry) {
-      const admitted = engine.egressAdmitted(s, port, 'TCP');
-      const intent = Bitset.empty(n);
+      const admitted = this.engine.egressAdmitted(s, port, 'TCP');
+      const intent = Bitset.empty(this.n);
       const intentPorts: number[] = [];
-      for (const [p, set] of byAppPort) {
-        const a = engine.egressAdmitted(s, p, 'TCP').and(set);
+      for (const [p, set] of this.byAppPort) {
+        const a = this.engine.egressAdmitted(s, p, 'TCP').and(set);
         if (a.isEmpty()) continue;
         if (!a.subsetOf(admitted)) intentPorts.push(p);
         intent.orWith(a);
       }
       const required = sc.servers.clone().orWith(intent);
       entry = { blocked: required.minus(admitted), required, intentPorts: intentPorts.sort((a, b) => a - b) };
-      egressIntent.set(key, entry);
+      this.egressIntent.set(key, entry);
     }
-    if (entry.blocked.isEmpty()) continue;
-    const destinations = out.describe(entry.blocked, entry.required);
-    for (const g of out.groupsOf(entry.blocked)) out.edge('meshed', out.groupOf(s), g, port, 'TCP', true);
+    if (entry.blocked.isEmpty()) return;
+    const destinations = this.out.describe(entry.blocked, entry.required);
+    for (const g of this.out.groupsOf(entry.blocked)) this.out.edge('meshed', this.out.groupOf(s), g, port, 'TCP', true);
     const intentText = entry.intentPorts.length > 0 ? `; its policies allow application ports ${entry.intentPorts.join(', ')} to meshed pods, but meshed traffic goes to 4143 (Linkerd >= 2.18)` : '';
-    out.add(
+    this.out.add(
       {
         id: `meshed:egress:${s.ref}:${port}/TCP`,
         kind: 'meshed',
@@ -137,10 +155,24 @@ export function checkMeshedTraffic(model: ClusterModel, engine: PolicyEngine, ou
         port,
         protocol: 'TCP',
         message: `4143/TCP from ${s.ref} to ${preview(destinations)} is blocked by the egress policies of ${s.ref}: ${WHY.meshed}${intentText}`,
-        fix: `add an egress rule selecting ${s.ref} in namespace ${s.namespace}: to ${meshedHint}, ports [4143/TCP]`,
+        fix: `add an egress rule selecting ${s.ref} in namespace ${s.namespace}: to ${this.meshedHint}, ports [4143/TCP]`,
       },
       s,
     );
+  }
+}
+
+/** Meshed pods reach the meshed servers they must (per `scope`) on the proxy's inbound port; returns the number of checks. */
+export function checkMeshedTraffic(model: ClusterModel, engine: PolicyEngine, out: Collector, meshed: Bitset, scope: MeshedTrafficScope): number {
+  const m = new MeshedTrafficChecks(model, engine, out, meshed, scope);
+  let checks = 0;
+  for (const i of m.servers) {
+    checks++;
+    m.ingressAt(model.classes[i]);
+  }
+  for (const i of meshed) {
+    checks++;
+    m.egressAt(model.classes[i]);
   }
   return checks;
 }
