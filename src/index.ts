@@ -16,6 +16,7 @@
 // --- errors and the few checks a program calls itself
 export { ValidationError, formatIssue, type ValidationIssue, type IssueSeverity } from './core/errors';
 export { linkerdIdentity } from './core/validation';
+export type { Late, Plain, ValueKind } from './core/late';
 
 // --- Kubernetes objects as plain data
 export { kubeObject, type KubeObject, type ObjectMeta, type LabelSelector, type NetworkPolicy, type Namespace, type Secret, type Service } from './core/k8s';

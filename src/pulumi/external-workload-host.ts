@@ -21,6 +21,7 @@ import {
   type ProxyBinary,
   type ProxyOptions,
   type ResolvedHost,
+  type SpireAgentOptions,
   type SpireAgentPathInstall,
   type SpireInstall,
   type SpireServerReference,
@@ -31,50 +32,31 @@ import { remoteCommandLine } from '../core/host/remote';
 import { JOIN_TOKEN_SECRET, SPIRE_UPSTREAM_CA_KEY_SECRET } from '../core/host/spire';
 import { JOIN_TOKEN_OUTPUT_PREFIX, spireJoinStep } from '../core/host/spire-server-host';
 import type { HostPlan, HostStep } from '../core/host/types';
+import type { ValueKind } from '../core/late';
 import type { ExternalWorkloadInfo } from '../core/mesh-info';
 
-/** Widens the named string props of each member of a union to `pulumi.Input`. */
-export type WithInputs<T, K extends string> = T extends unknown
-  ? { readonly [P in keyof T]: P extends K ? (undefined extends T[P] ? pulumi.Input<NonNullable<T[P]>> | undefined : pulumi.Input<T[P]>) : T[P] }
-  : never;
+/** Pulumi's kind of late-bindable values ({@link Late}): each is a `pulumi.Input`. */
+export interface InputKind extends ValueKind {
+  readonly typed: pulumi.Input<this['value']>;
+}
 
-/** {@link LocalSpireOptions} with the version and the archive's URL and sha256 as Inputs. */
-export interface PulumiLocalSpireOptions extends Omit<LocalSpireOptions, 'version' | 'install' | 'upstreamCaPem'> {
-  /** The SPIRE upstream CA: an intermediate the trust anchor signed, PEM. */
-  readonly upstreamCaPem: pulumi.Input<string>;
+/** The core's {@link LocalSpireOptions} with Inputs, and the upstream CA's key (Pulumi keeps it a secret). */
+export interface PulumiLocalSpireOptions extends LocalSpireOptions<InputKind> {
   /** Its private key, PEM. Always a secret; reaches the host on standard input only. */
   readonly upstreamCaKeyPem: pulumi.Input<string>;
-  /** SPIRE version (pinned). @default '1.15.3' */
-  readonly version?: pulumi.Input<string>;
-  /** Where the binaries come from: a URL + sha256, or paths. */
-  readonly install: WithInputs<SpireInstall, 'url' | 'sha256'>;
 }
 
 /**
  * Only a SPIRE agent on the VM, joining a {@link SpireServerHost}: the VM holds no key that signs for
  * the mesh; its one-time join token comes from the server host's join command, as a secret.
  */
-export interface PulumiSpireAgentOptions {
-  /** A SPIRE agent joining the trust domain's server. */
-  readonly kind: 'agent';
-  /** The SPIRE server host. */
-  readonly server: SpireServerHost;
-  /** SPIRE version (pinned). @default '1.15.3' */
-  readonly version?: pulumi.Input<string>;
-  /** Where `spire-agent` comes from: a URL + sha256, or a path. */
-  readonly install: WithInputs<SpireUrlInstall | SpireAgentPathInstall, 'url' | 'sha256'>;
-  /** SPIRE log level. @default 'INFO' */
-  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-}
+export type PulumiSpireAgentOptions = SpireAgentOptions<InputKind, SpireServerHost>;
 
 /** Where the proxy's identity comes from (Pulumi). */
 export type PulumiSpireOptions = PulumiSpireAgentOptions | ExistingSpireAgentOptions | PulumiLocalSpireOptions;
 
-/** {@link ProxyOptions} with the binary's URL, sha256 and image as Inputs. */
-export interface PulumiProxyOptions extends Omit<ProxyOptions, 'binary'> {
-  /** Where the binary comes from. `upload` copies `localPath` with `remote.CopyToRemote`. @default extracted from the proxy image */
-  readonly binary?: WithInputs<ProxyBinary, 'url' | 'sha256' | 'image'>;
-}
+/** The core's {@link ProxyOptions} with Inputs. */
+export type PulumiProxyOptions = ProxyOptions<InputKind>;
 
 /** How to reach the host over SSH. */
 export interface HostConnectionArgs {
@@ -92,10 +74,8 @@ export interface HostConnectionArgs {
   readonly sudo?: boolean;
 }
 
-/** {@link ReadinessOptions} with the URL and CA as Inputs; the CA defaults to the token Secret's `ca.crt`. */
-export interface PulumiReadinessOptions extends Omit<ReadinessOptions, 'apiServerUrl' | 'apiServerCaPem'> {
-  /** HTTPS URL of the Kubernetes API server as the VM reaches it, e.g. `https://203.0.113.10:6443`. */
-  readonly apiServerUrl: pulumi.Input<string>;
+/** The core's {@link ReadinessOptions} with Inputs; the CA defaults to the token Secret's `ca.crt`. */
+export interface PulumiReadinessOptions extends Omit<ReadinessOptions<InputKind>, 'apiServerCaPem'> {
   /**
    * The API server's CA certificate(s), PEM.
    * @default the cluster CA the token controller puts in the ServiceAccount's token Secret (`ca.crt`)
@@ -103,20 +83,19 @@ export interface PulumiReadinessOptions extends Omit<ReadinessOptions, 'apiServe
   readonly apiServerCaPem?: pulumi.Input<string>;
 }
 
-/** Args of {@link ExternalWorkloadHost}. */
-export interface ExternalWorkloadHostArgs extends Omit<CoreHostProps, 'workloadIps' | 'trustAnchorPem' | 'spire' | 'proxy' | 'readiness'> {
+/**
+ * Args of {@link ExternalWorkloadHost}: the core's `ExternalWorkloadHostProps` with every late-bindable
+ * value a `pulumi.Input` (one props type for both front ends), plus the mesh and the connection.
+ */
+export interface ExternalWorkloadHostArgs extends Omit<CoreHostProps<InputKind>, 'trustAnchorPem' | 'spire' | 'readiness'> {
   /** The mesh: facts, CRDs and control plane to depend on, and its trust anchor. */
   readonly mesh: MeshReference;
   /** How to reach the host. */
   readonly connection: HostConnectionArgs;
-  /** IP addresses the mesh reaches the VM on (may come from the resource that created the VM). */
-  readonly workloadIps: pulumi.Input<readonly pulumi.Input<string>[]>;
   /** Trust anchor certificate(s), PEM. @default the mesh's `trustAnchorPem` */
   readonly trustAnchorPem?: pulumi.Input<string>;
   /** Where the proxy's identity comes from. */
   readonly spire: PulumiSpireOptions;
-  /** The proxy. */
-  readonly proxy?: PulumiProxyOptions;
   /**
    * How the VM reports its readiness (the `ExternalWorkload`'s `Ready` condition, which Linkerd routes
    * on): a ServiceAccount, a Role that may only `get` and `patch` this workload's status, their

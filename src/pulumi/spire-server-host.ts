@@ -7,7 +7,7 @@
 import { createHash } from 'crypto';
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
-import type { HostConnectionArgs, WithInputs } from './external-workload-host';
+import type { HostConnectionArgs, InputKind } from './external-workload-host';
 import type { MeshReference } from './mesh-reference';
 import { formatIssue } from '../core/errors';
 import { spireServerHostShape, type SpireServerLateKey } from '../core/host/late';
@@ -19,18 +19,14 @@ import {
   type SpireServerPathInstall,
 } from '../core/host/spire-server-host';
 
-/** Args of {@link SpireServerHost}. */
-export interface SpireServerHostArgs extends Omit<CoreSpireServerHostProps, 'trustAnchorPem' | 'upstreamCaPem' | 'install'> {
-  /** Where `spire-server` comes from: the release archive (URL and sha256 may be Inputs) or a path. */
-  readonly install: WithInputs<SpireUrlInstall | SpireServerPathInstall, 'url' | 'sha256'>;
+/** Args of {@link SpireServerHost}: the core's props with Inputs, plus the mesh, the connection and the upstream CA's key. */
+export interface SpireServerHostArgs extends Omit<CoreSpireServerHostProps<InputKind>, 'trustAnchorPem'> {
   /** The mesh whose identities the server issues. */
   readonly mesh: MeshReference;
   /** How to reach the host over SSH. */
   readonly connection: HostConnectionArgs;
   /** The mesh's trust anchor(s), PEM. @default the mesh's `trustAnchorPem` */
   readonly trustAnchorPem?: pulumi.Input<string>;
-  /** The upstream CA: an intermediate signed by the trust anchor (then further intermediates), PEM. */
-  readonly upstreamCaPem: pulumi.Input<string>;
   /** Its private key, PEM. Always a secret; reaches the host on standard input only. */
   readonly upstreamCaKeyPem: pulumi.Input<string>;
 }

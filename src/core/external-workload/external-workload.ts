@@ -13,6 +13,7 @@ export const PROXY_PORT_NAME = 'linkerd-proxy';
 import type { ExternalWorkload, ExternalWorkloadSpecPorts } from '../crds/external-workload';
 import { Issues, type ValidationIssue } from '../errors';
 import { cleanMetadata, type KubeObject, type L4Protocol } from '../k8s';
+import type { Late, Plain, ValueKind } from '../late';
 import type { ExternalWorkloadInfo, MeshInfo } from '../mesh-info';
 import {
   checkDns1123Label,
@@ -48,13 +49,13 @@ export interface ExternalWorkloadPort {
 }
 
 /** What the cluster needs to know about one external workload. */
-export interface ExternalWorkloadProps {
+export interface ExternalWorkloadProps<K extends ValueKind = Plain> {
   /** Name of the `ExternalWorkload` (a DNS-1123 label). Also names the host's SPIRE entry and service units. */
   readonly name: string;
   /** Namespace of the `ExternalWorkload` (a DNS-1123 label). */
   readonly namespace: string;
   /** IP addresses the mesh reaches the VM on: one, or one IPv4 and one IPv6. */
-  readonly workloadIps: readonly string[];
+  readonly workloadIps: Late<K, readonly Late<K, string>[]>;
   /** Ports the application on the VM serves. */
   readonly ports: readonly ExternalWorkloadPort[];
   /**

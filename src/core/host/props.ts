@@ -11,6 +11,7 @@ import type { ExternalWorkloadProps, ResolvedExternalWorkload } from '../externa
 import type { MeshInfo } from '../mesh-info';
 import type { HostLayout } from './layout';
 import type { ReadinessOptions, ResolvedReadiness } from './readiness';
+import type { Late, Plain, ValueKind } from '../late';
 
 /** SPIRE release installed by default (the release whose reference configuration the tests check against). */
 export const SPIRE_DEFAULT_VERSION = '1.15.3';
@@ -27,16 +28,16 @@ export const DEFAULT_PROXY_USER = 'linkerd-proxy';
 export type HostArch = 'amd64' | 'arm64';
 
 /** Install SPIRE from its release archive. */
-export interface SpireUrlInstall {
+export interface SpireUrlInstall<K extends ValueKind = Plain> {
   /** Install from a downloaded release archive. */
   readonly kind: 'url';
   /** sha256 of the archive (hex). Required: nothing unverified is installed. */
-  readonly sha256: string;
+  readonly sha256: Late<K, string>;
   /**
    * Archive URL.
    * @default `https://github.com/spiffe/spire/releases/download/v<version>/spire-<version>-linux-<arch>-musl.tar.gz`
    */
-  readonly url?: string;
+  readonly url?: Late<K, string>;
   /** CPU architecture of the host (checked by preflight). @default 'amd64' */
   readonly arch?: HostArch;
 }
@@ -52,7 +53,7 @@ export interface SpirePathInstall {
 }
 
 /** How SPIRE gets onto the host. */
-export type SpireInstall = SpireUrlInstall | SpirePathInstall;
+export type SpireInstall<K extends ValueKind = Plain> = SpireUrlInstall<K> | SpirePathInstall;
 
 /** Use a `spire-agent` binary already on the host. */
 export interface SpireAgentPathInstall {
@@ -83,15 +84,15 @@ export interface SpireServerReference {
  * with the server's trust bundle, which is the mesh's trust anchor (the server's upstream root). The
  * VM holds no key that can sign for the mesh.
  */
-export interface SpireAgentOptions {
+export interface SpireAgentOptions<K extends ValueKind = Plain, S = SpireServerReference> {
   /** A SPIRE agent joining a server elsewhere. */
   readonly kind: 'agent';
-  /** The server to join. */
-  readonly server: SpireServerReference;
+  /** The server to join (Pulumi: the `SpireServerHost` itself). */
+  readonly server: S;
   /** SPIRE version (pinned). @default {@link SPIRE_DEFAULT_VERSION} */
-  readonly version?: string;
+  readonly version?: Late<K, string>;
   /** Where `spire-agent` comes from: the release archive (URL + sha256) or a path. */
-  readonly install: SpireUrlInstall | SpireAgentPathInstall;
+  readonly install: SpireUrlInstall<K> | SpireAgentPathInstall;
   /** SPIRE log level. @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
@@ -102,7 +103,7 @@ export interface SpireAgentOptions {
  * VM can still mint any identity of the mesh with that intermediate: an explicit opt-in
  * (`kind: 'local'`) for labs; synthesis warns with that blast radius. Use `kind: 'agent'`.
  */
-export interface LocalSpireOptions {
+export interface LocalSpireOptions<K extends ValueKind = Plain> {
   /** A local SPIRE server and agent (opt-in: the VM holds a key that signs for the mesh). */
   readonly kind: 'local';
   /**
@@ -110,11 +111,11 @@ export interface LocalSpireOptions {
    * writes `spire-ca.crt`). Its key arrives on standard input (Pulumi: `upstreamCaKeyPem`, a secret;
    * bundle: the file `LINKERD_SPIRE_UPSTREAM_CA_KEY_FILE` names).
    */
-  readonly upstreamCaPem: string;
+  readonly upstreamCaPem: Late<K, string>;
   /** SPIRE version (pinned). @default {@link SPIRE_DEFAULT_VERSION} */
-  readonly version?: string;
+  readonly version?: Late<K, string>;
   /** Where the binaries come from. Required unless given per host: a URL + sha256, or paths. */
-  readonly install: SpireInstall;
+  readonly install: SpireInstall<K>;
   /** SPIFFE id of the agent (the parent of the workload entry). @default `spiffe://<spiffeTrustDomain>/agent` */
   readonly agentId?: string;
   /** Port of the SPIRE server on 127.0.0.1. @default 8081 */
@@ -143,16 +144,16 @@ export interface ExistingSpireAgentOptions {
 }
 
 /** Where the proxy's identity comes from. */
-export type SpireOptions = SpireAgentOptions | ExistingSpireAgentOptions | LocalSpireOptions;
+export type SpireOptions<K extends ValueKind = Plain> = SpireAgentOptions<K> | ExistingSpireAgentOptions | LocalSpireOptions<K>;
 
 /** Download the proxy binary. */
-export interface ProxyUrlBinary {
+export interface ProxyUrlBinary<K extends ValueKind = Plain> {
   /** Download the binary. */
   readonly kind: 'url';
   /** URL of the linkerd2-proxy binary. */
-  readonly url: string;
+  readonly url: Late<K, string>;
   /** sha256 of the binary (hex). */
-  readonly sha256: string;
+  readonly sha256: Late<K, string>;
 }
 
 /** Use a proxy binary already on the host. */
@@ -164,32 +165,32 @@ export interface ProxyPathBinary {
 }
 
 /** Extract the binary from the proxy image with the host's container tool (as the seed does with docker). */
-export interface ProxyImageBinary {
+export interface ProxyImageBinary<K extends ValueKind = Plain> {
   /** Extract from the image. */
   readonly kind: 'image';
   /** Image reference. @default {@link PROXY_DEFAULT_IMAGE} */
-  readonly image?: string;
+  readonly image?: Late<K, string>;
   /** Container tool on the host. @default 'docker' */
   readonly containerTool?: 'docker' | 'podman';
 }
 
 /** A binary the deployer copies to the host (Pulumi uploads `localPath` with `remote.CopyToRemote`). */
-export interface ProxyUploadBinary {
+export interface ProxyUploadBinary<K extends ValueKind = Plain> {
   /** Upload from the deploying machine. */
   readonly kind: 'upload';
   /** Path of the binary on the deploying machine. */
   readonly localPath: string;
   /** sha256 of the binary (hex), checked on the host. @default not checked */
-  readonly sha256?: string;
+  readonly sha256?: Late<K, string>;
 }
 
 /** Where the linkerd2-proxy binary comes from. */
-export type ProxyBinary = ProxyUrlBinary | ProxyPathBinary | ProxyImageBinary | ProxyUploadBinary;
+export type ProxyBinary<K extends ValueKind = Plain> = ProxyUrlBinary<K> | ProxyPathBinary | ProxyImageBinary<K> | ProxyUploadBinary<K>;
 
 /** The proxy on the host. */
-export interface ProxyOptions {
+export interface ProxyOptions<K extends ValueKind = Plain> {
   /** Where the binary comes from. @default { kind: 'image' } (extracted from {@link PROXY_DEFAULT_IMAGE} with docker) */
-  readonly binary?: ProxyBinary;
+  readonly binary?: ProxyBinary<K>;
   /** Dedicated user the proxy runs as (the application must run as another user). @default 'linkerd-proxy' */
   readonly user?: string;
   /** uid and gid of that user. @default 2102 */
@@ -240,18 +241,23 @@ export interface PreflightOptions {
 }
 
 /** Everything about one meshed VM: its `ExternalWorkload` and how to provision the machine. */
-export interface ExternalWorkloadHostProps extends ExternalWorkloadProps {
+/**
+ * Everything about one meshed VM: its `ExternalWorkload` and how to provision the machine. `K` types
+ * the values a program may learn at deploy time ({@link Late}): themselves here and in cdk8s,
+ * `pulumi.Input` in the Pulumi component's args.
+ */
+export interface ExternalWorkloadHostProps<K extends ValueKind = Plain> extends ExternalWorkloadProps<K> {
   /**
    * Name of the machine: the proxy's destination context `nodeName`, and the folder of its bundle.
    * @default `name`
    */
   readonly nodeName?: string;
   /** The mesh's trust anchor certificate(s), PEM: the proxy trusts it, SPIRE signs with it. */
-  readonly trustAnchorPem: string;
+  readonly trustAnchorPem: Late<K, string>;
   /** Where the proxy's identity comes from. Required: a local SPIRE (with an install source) or an existing agent. */
-  readonly spire: SpireOptions;
+  readonly spire: SpireOptions<K>;
   /** The proxy. @default binary from the image, user `linkerd-proxy` (uid 2102), default ports */
-  readonly proxy?: ProxyOptions;
+  readonly proxy?: ProxyOptions<K>;
   /** iptables redirection. @default the seed's ports, plus 22 kept reachable */
   readonly traffic?: TrafficOptions;
   /** Service manager. @default systemctl with units in /etc/systemd/system */
@@ -265,7 +271,7 @@ export interface ExternalWorkloadHostProps extends ExternalWorkloadProps {
    * some other way.
    * @default not configured: synthesis warns that the workload never becomes Ready
    */
-  readonly readiness?: ReadinessOptions | false;
+  readonly readiness?: ReadinessOptions<K> | false;
   /**
    * Directory every path of the plan is placed under (for tests or image building).
    * @default '/'

@@ -22,6 +22,7 @@ import type { Issues } from '../errors';
 import type { ResolvedExternalWorkload } from '../external-workload/external-workload';
 import { pemCertificates } from '../identity/certificates';
 import { cleanMetadata, type KubeObject } from '../k8s';
+import type { Late, Plain, ValueKind } from '../late';
 
 /** The API group of `ExternalWorkload`. */
 export const EXTERNAL_WORKLOAD_GROUP = 'workload.linkerd.io';
@@ -37,14 +38,14 @@ export const API_TOKEN_SECRET = 'api-token';
 export const API_TOKEN_FILE_ENV = 'LINKERD_EW_API_TOKEN_FILE';
 
 /** How the VM reports its readiness to the cluster. */
-export interface ReadinessOptions {
+export interface ReadinessOptions<K extends ValueKind = Plain> {
   /**
    * HTTPS URL of the Kubernetes API server as the VM reaches it, e.g. `https://203.0.113.10:6443`
    * (the `server` of a kubeconfig).
    */
-  readonly apiServerUrl: string;
+  readonly apiServerUrl: Late<K, string>;
   /** The API server's CA certificate(s), PEM (the kubeconfig's `certificate-authority-data`, decoded). */
-  readonly apiServerCaPem: string;
+  readonly apiServerCaPem: Late<K, string>;
   /** Seconds between two probes of the proxy's `/ready`. @default 5 */
   readonly intervalSeconds?: number;
   /** Seconds after which an unchanged status is sent again (the object may have been re-created). @default 300 */

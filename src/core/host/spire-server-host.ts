@@ -10,6 +10,7 @@
  * identity controller can with the issuer key). Harden it like a CA.
  */
 import * as path from 'path';
+import type { Late, Plain, ValueKind } from '../late';
 import { renderHcl, type HclBody } from './hcl';
 import type { HostLayout } from './layout';
 import { SPIRE_DEFAULT_VERSION, type ResolvedHost, type ResolvedSpireAgent, type SpireServerReference, type SpireUrlInstall } from './props';
@@ -35,7 +36,8 @@ export interface SpireServerPathInstall {
 }
 
 /** Props of the SPIRE server host. */
-export interface SpireServerHostProps {
+/** The SPIRE server host's props; `K` types its late-bindable values (see `ExternalWorkloadHostProps`). */
+export interface SpireServerHostProps<K extends ValueKind = Plain> {
   /** Machine name (the folder of its bundle, and messages). */
   readonly nodeName: string;
   /** Address (IP or DNS name) the workload VMs reach this host on. */
@@ -43,20 +45,20 @@ export interface SpireServerHostProps {
   /** Port of the agent API, on every interface of the host. @default 8081 */
   readonly port?: number;
   /** The mesh's trust anchor certificate(s), PEM: the server's upstream root, published as its trust bundle. */
-  readonly trustAnchorPem: string;
+  readonly trustAnchorPem: Late<K, string>;
   /**
    * The upstream CA: an intermediate CA certificate signed by the trust anchor (then any further
    * intermediates up to it), PEM. Its key arrives on standard input (Pulumi: a secret; bundle: a 0600
    * file), never the anchor's. `linkerd-constructs certs` writes one (`spire-ca.crt`, `spire-ca.key`).
    */
-  readonly upstreamCaPem: string;
+  readonly upstreamCaPem: Late<K, string>;
   /**
    * SPIFFE trust domain.
    * @default `root.<control plane namespace>.<mesh trust domain>`, the default of external workloads
    */
   readonly trustDomain?: string;
   /** Where `spire-server` comes from. */
-  readonly install: SpireUrlInstall | SpireServerPathInstall;
+  readonly install: SpireUrlInstall<K> | SpireServerPathInstall;
   /** SPIRE version. @default {@link SPIRE_DEFAULT_VERSION} */
   readonly version?: string;
   /** Lifetime of the server's own CA (signed by the upstream CA). @default '168h' */
