@@ -2,6 +2,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as tls from '@pulumi/tls';
 import { kubeResource, resourceName } from './_kube';
+import type { InputKind } from './external-workload-host';
 import { MeshIdentity, WebhookCertificates } from './mesh-identity';
 import type { MeshReference } from './mesh-reference';
 import { CONTROL_PLANE, LINKERD_EDGE_HELM_REPO } from '../core/constants';
@@ -23,20 +24,12 @@ import {
 import type { MeshInfo } from '../core/mesh-info';
 
 /**
- * Args of the Pulumi `LinkerdMesh`: the shared `LinkerdMeshProps`, with the identity and webhook
- * certificates as Pulumi types (PEMs may be Outputs) and the chart version as an Input.
+ * Args of the Pulumi `LinkerdMesh`: the core's `LinkerdMeshProps` with the chart version an Input and
+ * the Pulumi identity and webhook certificates (PEMs may be Outputs; generated with `@pulumi/tls`).
+ * The webhook certificates default to cert-manager with a cert-manager identity, otherwise to ones
+ * generated with `@pulumi/tls`.
  */
-export interface LinkerdMeshArgs extends Omit<LinkerdMeshProps, 'identity' | 'webhookCertificates' | 'version'> {
-  /** Where the identity comes from: supplied, generated with `@pulumi/tls`, existing Secret, or cert-manager. */
-  readonly identity: MeshIdentity;
-  /**
-   * Webhook serving certificates.
-   * @default cert-manager with a cert-manager identity, otherwise generated with `@pulumi/tls`
-   */
-  readonly webhookCertificates?: WebhookCertificates;
-  /** Version of the `linkerd-crds` and `linkerd-control-plane` charts. @default '2026.8.3' */
-  readonly version?: pulumi.Input<string>;
-}
+export type LinkerdMeshArgs = LinkerdMeshProps<InputKind, MeshIdentity, WebhookCertificates>;
 
 /** The late values of a mesh as Inputs (each absent when the modes do not need it). */
 type LateInputs = { readonly [K in keyof MeshLateValues]?: pulumi.Input<string> };

@@ -6,6 +6,7 @@ import type { GatewayApiProps } from './gateway-api';
 import type { DefaultInboundPolicy } from '../constants';
 import type { MeshIdentity } from '../identity/mesh-identity';
 import type { WebhookCertificates } from '../identity/webhook-certificates';
+import type { Late, Plain, ValueKind } from '../late';
 
 /** CPU, memory and ephemeral storage requests and limits of the proxy (Kubernetes quantities). */
 export interface ProxyResources {
@@ -68,10 +69,15 @@ export interface MeshExtraValues {
   readonly cni?: Record<string, unknown>;
 }
 
-/** Props of `LinkerdMesh` (cdk8s) and, with Inputs, of the Pulumi `LinkerdMesh`. */
-export interface LinkerdMeshProps {
+/**
+ * Props of `LinkerdMesh`, one type for both front ends: `K` types the late-bindable values
+ * (`version`; `pulumi.Input` under the Pulumi entry's `InputKind`), `I` and `W` the identity and
+ * webhook certificate classes of the front end (the Pulumi ones take PEMs as Inputs and can generate
+ * them with `@pulumi/tls`).
+ */
+export interface LinkerdMeshProps<K extends ValueKind = Plain, I = MeshIdentity, W = WebhookCertificates> {
   /** Where the identity (trust anchor + issuer) comes from. */
-  readonly identity: MeshIdentity;
+  readonly identity: I;
   /**
    * Serving certificates of the admission webhooks. Supplied or cert-manager-managed certificates
    * make every render identical; the chart would otherwise generate new ones on each render.
@@ -79,11 +85,11 @@ export interface LinkerdMeshProps {
    *   identity was read with `MeshIdentity.fromDirectory` and the file is there; otherwise
    *   chart-generated, which only Flux delivery accepts
    */
-  readonly webhookCertificates?: WebhookCertificates;
+  readonly webhookCertificates?: W;
   /** Control plane namespace (created with the labels `linkerd install` gives it). @default 'linkerd' */
   readonly namespace?: string;
   /** Version of the `linkerd-crds` and `linkerd-control-plane` charts. @default '2026.8.3' (edge-26.8.3) */
-  readonly version?: string;
+  readonly version?: Late<K, string>;
   /** Helm repository of the charts. @default 'https://helm.linkerd.io/edge' */
   readonly repository?: string;
   /** Identity trust domain. @default 'cluster.local' */
