@@ -29,7 +29,8 @@ import {
 } from '../core/host/props';
 import { API_TOKEN_SECRET, readinessRbacManifests, type ReadinessOptions } from '../core/host/readiness';
 import { remoteCommandLine } from '../core/host/remote';
-import { JOIN_TOKEN_SECRET, SPIRE_UPSTREAM_CA_KEY_SECRET } from '../core/host/spire';
+import { SPIRE_UPSTREAM_CA_KEY_SECRET } from '../core/host/spire';
+import { JOIN_TOKEN_SECRET } from '../core/host/spire-agent';
 import { JOIN_TOKEN_OUTPUT_PREFIX, spireJoinStep } from '../core/host/spire-server-host';
 import type { HostPlan, HostStep } from '../core/host/types';
 import type { ValueKind } from '../core/late';

@@ -6,6 +6,7 @@ export * from './resolve';
 export * from './hcl';
 export { shQuote } from './shell';
 export * from './spire';
+export * from './spire-agent';
 export * from './proxy';
 export * from './iptables';
 export * from './readiness';

@@ -20,17 +20,8 @@ import type { ExternalWorkloadHostProps, ResolvedHost } from './props';
 import { proxyInstallStep, proxyServiceStep, proxyUserStep } from './proxy';
 import { apiTokenSecret, readinessStep } from './readiness-reporter';
 import { resolveHost } from './resolve';
-import {
-  joinTokenSecret,
-  spireAgentInstallStep,
-  spireAgentStep,
-  spireInstallStep,
-  spireRemoteAgentStep,
-  spireServerStep,
-  spireUpstreamCaStep,
-  spireWorkloadEntryStep,
-  upstreamCaKeySecretAt,
-} from './spire';
+import { spireInstallStep, spireServerStep, spireUpstreamCaStep, upstreamCaKeySecretAt } from './spire';
+import { joinTokenSecret, spireAgentInstallStep, spireAgentStep, spireRemoteAgentStep, spireWorkloadEntryStep } from './spire-agent';
 import type { HostPlan, HostStep } from './types';
 
 /** Largest script the plan emits: a single command-line argument is limited to 128 KiB on Linux. */
