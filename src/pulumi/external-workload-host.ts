@@ -177,7 +177,6 @@ function splitArgs(
   };
   // without a CA of its own, the reporter trusts the token Secret's ca.crt (known once the token controller filled it)
   const caFromTokenSecret = readiness !== undefined && readiness !== false && readiness.apiServerCaPem === undefined;
-  if (caFromTokenSecret) late.apiServerCaPem = undefined;
   return { props, late, caFromTokenSecret };
 }
 
@@ -217,7 +216,9 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
     // Which resources exist is decided by the core from the values known now (checked now); the
     // others are named late and completed by the core, checked, once known.
     const { props, late, caFromTokenSecret } = splitArgs(args, mesh.trustAnchorPem);
-    const host = hostShape(scope, props, mesh.info, new Set(Object.keys(late) as HostLateKey[]));
+    const lateKeys = new Set(Object.keys(late) as HostLateKey[]);
+    if (caFromTokenSecret) lateKeys.add('apiServerCaPem');
+    const host = hostShape(scope, props, mesh.info, lateKeys);
     const shape = host.resolved;
     for (const w of [...shape.warnings, ...externalWorkloadUpstreamWarnings(mesh.info, scope)]) void pulumi.log.warn(formatIssue(w), this);
     if (shape.spire.kind === 'local' && (args.spire as PulumiLocalSpireOptions).upstreamCaKeyPem === undefined) {

@@ -3,11 +3,19 @@
  * Outputs, cert-manager), the order Namespace → CRDs → control plane (captured dependsOn), keys as
  * secrets, values, jaeger and webhook checks.
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { Chart, Testing } from 'cdk8s';
 import { isMockSecret, testCertificates, unwrapMock } from './support';
+import * as cdk8s from '../../src/cdk8s';
+import { main } from '../../src/cli/main';
+import { MeshIdentity as CoreMeshIdentity } from '../../src/core/identity';
 import type { GeneratedMeshCertificates } from '../../src/core/identity/generate';
-import { LinkerdMesh, MeshIdentity, WebhookCertificates, type LinkerdMeshArgs } from '../../src/pulumi';
+import { meshAnnotations } from '../../src/core/mesh/injection';
+import { LinkerdMesh, MeshIdentity, MeshInjection, WebhookCertificates, type LinkerdMeshArgs } from '../../src/pulumi';
 import { GraphRecorder, pulumiTestEnv, resolveOutput, type PulumiTestEnv } from '../support/pulumi';
 
 const CHART = 'kubernetes:helm.sh/v4:Chart';
@@ -205,14 +213,6 @@ test('the mesh reference can be consumed like any MeshReference', async () => {
 });
 
 test('an anchor rotation in stage bundle: Pulumi publishes the same two anchors and stamps the same pod-template digest as cdk8s', async () => {
-  const fs = await import('fs');
-  const os = await import('os');
-  const path = await import('path');
-  const { main } = await import('../../src/cli/main');
-  const { Chart, Testing } = await import('cdk8s');
-  const cdk8s = await import('../../src/cdk8s');
-  const { MeshInjection } = await import('../../src/pulumi');
-  const { MeshIdentity: CoreMeshIdentity } = await import('../../src/core/identity');
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-pulumi-rotation-'));
   try {
     const io = { stdout: () => undefined, stderr: () => undefined, readStdin: async () => '', cwd: base };
@@ -235,7 +235,6 @@ test('an anchor rotation in stage bundle: Pulumi publishes the same two anchors 
     // the same digest on a workload meshed on either side
     const args = MeshInjection.workloadArgs('Deployment', { spec: { template: { metadata: {} } } } as any, { trustAnchorsPem: pulumiAnchors });
     const digest = (args as any).spec.template.metadata.annotations['linkerd.io/trust-root-sha256'];
-    const { meshAnnotations } = await import('../../src/core/mesh/injection');
     expect(digest).toBe(meshAnnotations({ trustAnchorsPem: cdkMesh.trustAnchorPem })['linkerd.io/trust-root-sha256']);
     expect(digest).toMatch(/^[0-9a-f]{64}$/);
   } finally {
@@ -297,13 +296,6 @@ describe('a generated identity rotates on program data: anchor generations and s
 });
 
 test('a directory in stage issuer: both sides apply the issuer after the control plane (Pulumi dependsOn, cdk8s order and Argo CD wave)', async () => {
-  const fs = await import('fs');
-  const os = await import('os');
-  const path = await import('path');
-  const { main } = await import('../../src/cli/main');
-  const { Chart, Testing } = await import('cdk8s');
-  const cdk8s = await import('../../src/cdk8s');
-  const { MeshIdentity: CoreMeshIdentity } = await import('../../src/core/identity');
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-pulumi-rotation-'));
   try {
     const io = { stdout: () => undefined, stderr: () => undefined, readStdin: async () => '', cwd: base };

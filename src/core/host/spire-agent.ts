@@ -18,6 +18,24 @@ import {
 import type { HostSecret, HostStep } from './types';
 
 /**
+ * Shell lines (indented for the first-run branch of an agent step) that attest the agent with the
+ * join token in `$token`: the token goes only into the 0600 config, the agent starts, and once it is
+ * healthy the token is removed from the config. Shared by the local mode and the agent-only mode.
+ */
+const ATTEST_WITH_TOKEN = [
+  'if ! printf \'%s\' "${AGENT_CONF_JOIN/"$PLACEHOLDER"/"$token"}" | put_file 0600 "$AGENT_CONF_PATH"; then :; fi',
+  'unset token',
+  '"$SERVICE_MANAGER" enable --quiet "$UNIT"',
+  '"$SERVICE_MANAGER" restart "$UNIT"',
+  'log "started $UNIT with the join token"',
+  'wait_until "spire-agent health" 60 "$AGENT_BIN" healthcheck -socketPath "$AGENT_SOCKET"',
+  ': >"$JOINED_MARKER"',
+  'if printf \'%s\' "$AGENT_CONF" | put_file 0600 "$AGENT_CONF_PATH"; then log "removed the used join token from $AGENT_CONF_PATH"; fi',
+]
+  .map((line) => `  ${line}`)
+  .join('\n');
+
+/**
  * Step: the SPIRE agent. The first run generates a one-time join token with `spire-server token
  * generate`, keeps it in a shell variable and in the agent config (mode 0600), never on a command line;
  * once the agent is healthy (attested) the token is removed from the config.
@@ -66,14 +84,7 @@ if [ -f "$JOINED_MARKER" ]; then
 else
   log "generating a one-time join token for $AGENT_ID (kept in memory and in $AGENT_CONF_PATH, mode 0600)"
 ${tokenGenerateShell('  ')}
-  if ! printf '%s' "\${AGENT_CONF_JOIN/"$PLACEHOLDER"/"$token"}" | put_file 0600 "$AGENT_CONF_PATH"; then :; fi
-  unset token
-  "$SERVICE_MANAGER" enable --quiet "$UNIT"
-  "$SERVICE_MANAGER" restart "$UNIT"
-  log "started $UNIT with the join token"
-  wait_until "spire-agent health" 60 "$AGENT_BIN" healthcheck -socketPath "$AGENT_SOCKET"
-  : >"$JOINED_MARKER"
-  if printf '%s' "$AGENT_CONF" | put_file 0600 "$AGENT_CONF_PATH"; then log "removed the used join token from $AGENT_CONF_PATH"; fi
+${ATTEST_WITH_TOKEN}
 fi
 wait_until "spire-agent health" 60 "$AGENT_BIN" healthcheck -socketPath "$AGENT_SOCKET"`,
     }),
@@ -229,14 +240,7 @@ if [ -f "$JOINED_MARKER" ]; then
   ensure_service "$UNIT" "$changed"
 else
   [[ $token =~ ^[A-Za-z0-9-]+$ ]] || fail "expected the one-time join token for $AGENT_ID on standard input (bundle: set ${JOIN_TOKEN_FILE_ENV} to its file)"
-  if ! printf '%s' "\${AGENT_CONF_JOIN/"$PLACEHOLDER"/"$token"}" | put_file 0600 "$AGENT_CONF_PATH"; then :; fi
-  unset token
-  "$SERVICE_MANAGER" enable --quiet "$UNIT"
-  "$SERVICE_MANAGER" restart "$UNIT"
-  log "started $UNIT with the join token"
-  wait_until "spire-agent health" 60 "$AGENT_BIN" healthcheck -socketPath "$AGENT_SOCKET"
-  : >"$JOINED_MARKER"
-  if printf '%s' "$AGENT_CONF" | put_file 0600 "$AGENT_CONF_PATH"; then log "removed the used join token from $AGENT_CONF_PATH"; fi
+${ATTEST_WITH_TOKEN}
 fi
 wait_until "spire-agent health" 60 "$AGENT_BIN" healthcheck -socketPath "$AGENT_SOCKET"`,
     }),
