@@ -15,7 +15,7 @@ import { buildRaw, buildWrapped, rawCharts } from './raw';
 import { analyzeMesh, linkerdNetworkPolicies, type KubeObject } from '../src/core';
 
 /** The cases. */
-export type CaseName = 'ours' | 'raw' | 'wrapped' | 'floor' | 'analyzer' | 'pulumi';
+export type CaseName = 'ours' | 'raw' | 'wrapped' | 'floor' | 'analyzer' | 'pulumi' | 'pulumi-raw';
 
 /** The synthesis cases: our constructs, the raw baseline, and the control (raw objects in our construct tree). */
 export type SynthCase = 'ours' | 'raw' | 'wrapped';
@@ -95,9 +95,9 @@ export interface AnalyzerResult extends Memory {
   readonly networkPolicies: number;
 }
 
-/** Pulumi components constructed under mocks. */
+/** The Pulumi program constructed under mocks: ours (`pulumi`) or the baseline of plain resources (`pulumi-raw`). */
 export interface PulumiResult extends Memory {
-  readonly case: 'pulumi';
+  readonly case: 'pulumi' | 'pulumi-raw';
   readonly size: number;
   readonly components: number;
   /** Resources the mocks registered. */
@@ -316,44 +316,10 @@ function runAnalyzer(task: CaseTask, progress: Progress, baseRss: number): Analy
 
 async function runPulumi(task: CaseTask, progress: Progress): Promise<PulumiResult> {
   // loaded here: the cdk8s cases never load Pulumi
-  const { buildPulumi, installMocks, settle } = await import('./pulumi');
-  const counter = await installMocks();
-  const baseRss = process.memoryUsage().rss;
-  const mesh = syntheticMesh(task.size);
-  const warm = syntheticMesh(Math.max(10, Math.round(task.size / 10)));
-  const construct: number[] = [];
-  const total: number[] = [];
-  let resources = 0;
-  let components = 0;
-  for (let r = 0; r < task.warmup + task.repeats; r++) {
-    const timed = r >= task.warmup;
-    await settle(counter);
-    gc();
-    counter.reset();
-    const t0 = now();
-    const built = buildPulumi(timed ? mesh : warm, `r${r}`);
-    const t1 = now();
-    await settle(counter);
-    const t2 = now();
-    if (timed) {
-      construct.push(t1 - t0);
-      total.push(t2 - t0);
-      resources = counter.registered();
-      components = built.components;
-    }
-    progress(`${timed ? 'run' : `warm-up (${warm.size} workloads)`} ${r + 1}/${task.warmup + task.repeats}: ${counter.registered()} resources in ${(t2 - t0).toFixed(0)} ms`);
-  }
-  const t = timingOf(total);
-  return {
-    case: 'pulumi',
-    size: task.size,
-    components,
-    resources,
-    construct: timingOf(construct),
-    total: t,
-    resourcesPerSecond: resources / (t.median / 1000),
-    ...memory(baseRss),
-  };
+  const { PulumiSession } = await import('./pulumi');
+  const session = await PulumiSession.start(task, progress);
+  while (!session.done) await session.run();
+  return session.finish();
 }
 
 /** Runs one case in this process. */
@@ -369,6 +335,7 @@ export async function runCase(task: CaseTask, progress: Progress = () => undefin
     case 'analyzer':
       return runAnalyzer(task, progress, baseRss);
     case 'pulumi':
+    case 'pulumi-raw':
       return runPulumi(task, progress);
     default:
       throw new Error(`unknown case ${JSON.stringify(task.case)}`);

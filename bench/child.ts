@@ -3,11 +3,11 @@
  * `{ type: 'progress', message }` while it runs, then `{ type: 'result', result }` or
  * `{ type: 'error', message }`. Started by `run.ts` with `--expose-gc`.
  *
- * A synthesis case started with `turns` runs when told: the parent sends `{ type: 'run' }` (answered
- * with `{ type: 'ran', ms }`) once per planned run, alternating between the `ours` and the `raw`
- * process, then `{ type: 'finish' }` (answered with the result).
+ * A synthesis or Pulumi case started with `turns` runs when told: the parent sends `{ type: 'run' }`
+ * (answered with `{ type: 'ran', ms }`) once per planned run, alternating between the `ours` and the
+ * `raw` process, then `{ type: 'finish' }` (answered with the result).
  */
-import { runCase, SynthSession, type CaseTask } from './cases';
+import { runCase, SynthSession, type CaseResult, type CaseTask } from './cases';
 
 /** A message from the parent to a synthesis case run by turns. */
 export type TurnMessage = { type: 'run' } | { type: 'finish' };
@@ -31,33 +31,52 @@ async function fail(e: unknown): Promise<void> {
   process.disconnect?.();
 }
 
-function byTurns(task: CaseTask): void {
-  let session: SynthSession;
+/** A case that runs when told: a cdk8s synthesis or a Pulumi program. */
+interface Session {
+  run(): number | Promise<number>;
+  finish(): CaseResult;
+}
+
+async function startSession(task: CaseTask): Promise<Session> {
+  const progress = (message: string) => void send({ type: 'progress', message });
+  if (task.case === 'pulumi' || task.case === 'pulumi-raw') {
+    // loaded here: the cdk8s cases never load Pulumi
+    const { PulumiSession } = await import('./pulumi');
+    return PulumiSession.start(task, progress);
+  }
+  return new SynthSession(task, progress, process.memoryUsage().rss);
+}
+
+async function byTurns(task: CaseTask): Promise<void> {
+  let session: Session;
   try {
-    session = new SynthSession(task, (message) => void send({ type: 'progress', message }), process.memoryUsage().rss);
+    session = await startSession(task);
   } catch (e) {
-    void fail(e);
+    await fail(e);
     return;
   }
   process.on('message', (m: TurnMessage) => {
-    try {
-      if (m.type === 'run') {
-        const ms = session.run();
-        void send({ type: 'ran', ms });
-      } else {
-        void send({ type: 'result', result: session.finish() }).then(() => process.disconnect?.());
+    void (async () => {
+      try {
+        if (m.type === 'run') {
+          const ms = await session.run();
+          await send({ type: 'ran', ms });
+        } else {
+          await send({ type: 'result', result: session.finish() });
+          process.disconnect?.();
+        }
+      } catch (e) {
+        await fail(e);
       }
-    } catch (e) {
-      void fail(e);
-    }
+    })();
   });
-  void send({ type: 'ready' });
+  await send({ type: 'ready' });
 }
 
 async function main(): Promise<void> {
   const task = JSON.parse(process.argv[2] ?? '') as CaseTask;
   if (task.turns) {
-    byTurns(task);
+    await byTurns(task);
     return;
   }
   try {

@@ -62,6 +62,22 @@ export interface MachineInfo {
   readonly loadAverage: number;
 }
 
+/**
+ * A ratio of two cases over paired runs: run `i` of one side over run `i` of the other, taken in
+ * adjacent turns (see {@link runTurns}), over every round.
+ */
+export interface RatioStats {
+  /** Median of the paired ratios. */
+  readonly median: number;
+  /** Smallest and largest paired ratio: the spread. */
+  readonly min: number;
+  readonly max: number;
+  /** Paired runs (timed runs of every round). */
+  readonly pairs: number;
+  /** Rounds (fresh processes) they came from. */
+  readonly rounds: number;
+}
+
 /** Ours against raw `ApiObject`s in one layout, and both against the serialization floor. */
 export interface LayoutResult {
   readonly layout: Layout;
@@ -69,8 +85,13 @@ export interface LayoutResult {
   readonly raw: SynthResult;
   /** The control (with `control`). */
   readonly wrapped?: SynthResult;
-  /** Medians divided. */
+  /** Ours over raw, run by run, with its spread. */
+  readonly oursOverRaw: RatioStats;
+  /** The control over raw, run by run (with `control`). */
+  readonly wrappedOverRaw?: RatioStats;
+  /** Ours and raw over the floor: medians divided. */
   readonly ratios: {
+    /** The median of {@link LayoutResult.oursOverRaw}. */
     readonly oursOverRaw: number;
     readonly oursOverYamlFloor: number;
     readonly oursOverJsonFloor: number;
@@ -106,6 +127,15 @@ export interface TargetCheck {
   readonly met: boolean;
 }
 
+/** The Pulumi program (ours) against the same resources as plain resources (raw), under mocks. */
+export interface PulumiComparison {
+  readonly size: number;
+  readonly ours: PulumiResult;
+  readonly raw: PulumiResult;
+  /** Ours over raw, run by run, with its spread. */
+  readonly oursOverRaw: RatioStats;
+}
+
 /** Everything one run measured. */
 export interface BenchResults {
   readonly machine: MachineInfo;
@@ -114,7 +144,7 @@ export interface BenchResults {
   readonly sizes: readonly SizeResult[];
   readonly analyzer: readonly AnalyzerResult[];
   readonly analyzerGrowth: readonly Growth[];
-  readonly pulumi?: PulumiResult;
+  readonly pulumi?: PulumiComparison;
   readonly targets: readonly TargetCheck[];
 }
 
@@ -126,11 +156,12 @@ export interface BenchResults {
  */
 export function plan(kind: CaseName, size: number, quick = false): { warmup: number; repeats: number } {
   if (quick) return { warmup: 1, repeats: 2 };
-  if (kind === 'pulumi') return size <= 100 ? { warmup: 1, repeats: 3 } : { warmup: 1, repeats: 1 };
-  if (size <= 100) return kind === 'analyzer' ? { warmup: 5, repeats: 21 } : { warmup: 5, repeats: 16 };
-  if (size <= 1000) return kind === 'analyzer' ? { warmup: 2, repeats: 9 } : { warmup: 2, repeats: 8 };
-  if (size <= 3000) return { warmup: 1, repeats: 4 };
-  return kind === 'analyzer' ? { warmup: 1, repeats: 3 } : { warmup: 0, repeats: 1 };
+  if (kind === 'pulumi' || kind === 'pulumi-raw') return size <= 100 ? { warmup: 1, repeats: 6 } : { warmup: 1, repeats: 3 };
+  if (size <= 100) return kind === 'analyzer' ? { warmup: 5, repeats: 21 } : { warmup: 5, repeats: 18 };
+  if (size <= 1000) return kind === 'analyzer' ? { warmup: 2, repeats: 9 } : { warmup: 2, repeats: 9 };
+  if (size <= 3000) return { warmup: 1, repeats: 6 };
+  // every round runs at least one timed run
+  return kind === 'analyzer' ? { warmup: 1, repeats: 3 } : { warmup: 0, repeats: 3 };
 }
 
 /**
@@ -148,14 +179,27 @@ export function roundShare(repeats: number, round: number, total: number): numbe
 }
 
 /**
- * Rounds of a synthesis comparison: each round starts a fresh `ours` and a fresh `raw` process that
- * take turns run by run (see {@link runPair}); more rounds average over processes (JIT and heap
- * layout differ a little from one process to the next). Each round runs its warm-up and its share of
- * the timed runs.
+ * Rounds of a comparison (cdk8s synthesis or Pulumi program): each round starts a fresh `ours` and a
+ * fresh `raw` process that take turns run by run (see {@link runTurns}); rounds average over
+ * processes (JIT and heap layout differ a little from one process to the next) and over the
+ * machine's load. At least three at every size. Each round runs its warm-up and its share of the
+ * timed runs.
  */
-export function rounds(size: number, quick = false): number {
-  if (quick) return 1;
-  return size <= 3000 ? 2 : 1;
+export function rounds(_size: number, quick = false): number {
+  return quick ? 1 : 3;
+}
+
+/** Median and spread of paired ratios. */
+export function ratioStats(ratios: readonly number[], roundCount: number): RatioStats {
+  if (ratios.length === 0) throw new Error('no paired runs');
+  const t = timingOf(ratios);
+  return { median: t.median, min: t.min, max: Math.max(...ratios), pairs: ratios.length, rounds: roundCount };
+}
+
+/** Run `i` of `a` over run `i` of `b` (both of one round, by turns). */
+export function pairedRatios(a: { total: Timing }, b: { total: Timing }): number[] {
+  if (a.total.samples.length !== b.total.samples.length) throw new Error(`paired runs: ${a.total.samples.length} and ${b.total.samples.length} samples`);
+  return a.total.samples.map((x, i) => x / b.total.samples[i]);
 }
 
 /** Samples and memory of the rounds of one analyzer size, as one result. */
@@ -173,6 +217,23 @@ export function mergeAnalyzerRounds(parts: readonly AnalyzerResult[]): AnalyzerR
 /** The most memory any of the processes used. */
 function mostMemory(parts: readonly Memory[]): Memory {
   return { baseRssMiB: Math.max(...parts.map((p) => p.baseRssMiB)), peakRssMiB: Math.max(...parts.map((p) => p.peakRssMiB)) };
+}
+
+/** Samples and memory of the rounds of one Pulumi case, as one result. */
+export function mergePulumiRounds(parts: readonly PulumiResult[]): PulumiResult {
+  const [first] = parts;
+  if (parts.length === 1) return first;
+  for (const p of parts) {
+    if (p.resources !== first.resources || p.components !== first.components) throw new Error(`${p.case} ${p.size}: the rounds registered differently`);
+  }
+  const total = timingOf(parts.flatMap((p) => [...p.total.samples]));
+  return {
+    ...first,
+    total,
+    construct: timingOf(parts.flatMap((p) => [...p.construct.samples])),
+    resourcesPerSecond: first.resources / (total.median / 1000),
+    ...mostMemory(parts),
+  };
 }
 
 /** Samples and memory of the rounds of one synthesis case, as one result. */
@@ -293,7 +354,7 @@ async function runTurns(
   log: (line: string) => void,
   labels: readonly string[],
   profileDir?: string,
-): Promise<SynthResult[]> {
+): Promise<CaseResult[]> {
   const procs = tasks.map((t, i) => new CaseProcess(child, { ...t, turns: true }, log, labels[i], profileDir));
   try {
     await Promise.all(procs.map((p) => p.next('ready')));
@@ -305,10 +366,10 @@ async function runTurns(
         await p.next('ran');
       }
     }
-    const results: SynthResult[] = [];
+    const results: CaseResult[] = [];
     for (const p of procs) {
       p.send({ type: 'finish' });
-      results.push((await p.next('result')).result as SynthResult);
+      results.push((await p.next('result')).result);
     }
     return results;
   } finally {
@@ -343,7 +404,7 @@ export function printResults(r: BenchResults, log: (line: string) => void = cons
   log('cdk8s synthesis: construction + validation (with the analyzer) + YAML files; median of the timed runs; peak RSS of the process');
   table(
     [
-      ['workloads', 'namespaces', 'objects', 'layout', 'ours', 'raw ApiObjects', 'ours/raw', 'ours/YAML floor', 'ours/JSON floor', 'ours peak', 'raw peak'],
+      ['workloads', 'namespaces', 'objects', 'layout', 'ours', 'raw ApiObjects', 'ours/raw (paired runs: median, spread)', 'ours/YAML floor', 'ours/JSON floor', 'ours peak', 'raw peak'],
       ...r.sizes.flatMap((s) =>
         s.synthesis.map((l) => [
           n(s.size),
@@ -352,7 +413,7 @@ export function printResults(r: BenchResults, log: (line: string) => void = cons
           l.layout,
           fmtMs(l.ours.total.median),
           fmtMs(l.raw.total.median),
-          `${l.ratios.oursOverRaw.toFixed(2)}x`,
+          fmtRatio(l.oursOverRaw),
           `${l.ratios.oursOverYamlFloor.toFixed(2)}x`,
           `${l.ratios.oursOverJsonFloor.toFixed(0)}x`,
           `${l.ours.peakRssMiB.toFixed(0)} MiB`,
@@ -370,7 +431,7 @@ export function printResults(r: BenchResults, log: (line: string) => void = cons
     table(
       [
         ['workloads', 'layout', 'control', 'control/raw', 'ours/raw'],
-        ...controlled.map(({ s, l }) => [n(s.size), l.layout, fmtMs(l.wrapped!.total.median), `${l.ratios.wrappedOverRaw!.toFixed(2)}x`, `${l.ratios.oursOverRaw.toFixed(2)}x`]),
+        ...controlled.map(({ s, l }) => [n(s.size), l.layout, fmtMs(l.wrapped!.total.median), fmtRatio(l.wrappedOverRaw!), fmtRatio(l.oursOverRaw)]),
       ],
       log,
     );
@@ -392,23 +453,60 @@ export function printResults(r: BenchResults, log: (line: string) => void = cons
   );
   for (const g of r.analyzerGrowth) log(`growth exponent ${n(g.from)} -> ${n(g.to)} workloads: ${g.exponent.toFixed(2)}`);
   if (r.pulumi) {
-    const p = r.pulumi;
+    const { ours, raw, oursOverRaw } = r.pulumi;
     log('');
-    log(
-      `Pulumi under mocks, ${n(p.size)} workloads: ${n(p.components)} components, ${n(p.resources)} resources registered in ${fmtMs(p.total.median)} ` +
-        `(construction ${fmtMs(p.construct.median)}): ${p.resourcesPerSecond.toFixed(0)} resources/s; peak ${p.peakRssMiB.toFixed(0)} MiB`,
+    log(`Pulumi under mocks, ${n(r.pulumi.size)} workloads, by turns with plain resources (the same inputs); median of the timed runs`);
+    table(
+      [
+        ['program', 'components', 'resources registered', 'construction', 'until registered', 'resources/s', 'peak'],
+        ...[
+          ['ours', ours],
+          ['plain resources', raw],
+        ].map(([label, p]) => {
+          const x = p as PulumiResult;
+          return [label as string, n(x.components), n(x.resources), fmtMs(x.construct.median), fmtMs(x.total.median), x.resourcesPerSecond.toFixed(0), `${x.peakRssMiB.toFixed(0)} MiB`];
+        }),
+      ],
+      log,
     );
+    log(`ours/plain: ${fmtRatio(oursOverRaw)}`);
   }
   log('');
   for (const t of r.targets) log(`${t.met ? 'met   ' : 'MISSED'}  ${t.target}: ${t.measured}`);
 }
 
-function targets(sizes: readonly SizeResult[], analyzer: readonly AnalyzerResult[], growth: readonly Growth[]): TargetCheck[] {
+/** The cdk8s synthesis target: ours over raw `ApiObject`s, median of the paired runs, at every size (issue 19). */
+export const SYNTH_TARGET = 1.35;
+/** The Pulumi target: ours over plain resources under mocks, median of the paired runs, at 1,000 workloads (issue 19). */
+export const PULUMI_TARGET = 1.3;
+
+/** A ratio with its spread: `1.12x (1.05-1.20 over 9 pairs, 3 rounds)`. */
+export function fmtRatio(r: RatioStats): string {
+  return `${r.median.toFixed(2)}x (${r.min.toFixed(2)}-${r.max.toFixed(2)} over ${r.pairs} pairs, ${r.rounds} rounds)`;
+}
+
+function targets(
+  sizes: readonly SizeResult[],
+  analyzer: readonly AnalyzerResult[],
+  growth: readonly Growth[],
+  pulumi?: PulumiComparison,
+): TargetCheck[] {
   const out: TargetCheck[] = [];
   for (const s of sizes) {
     for (const l of s.synthesis) {
-      out.push({ target: `synthesis of ${n(s.size)} workloads (${l.layout}) <= 1.5x raw ApiObjects`, measured: `${l.ratios.oursOverRaw.toFixed(2)}x`, met: l.ratios.oursOverRaw <= 1.5 });
+      out.push({
+        target: `synthesis of ${n(s.size)} workloads (${l.layout}) <= ${SYNTH_TARGET}x raw ApiObjects`,
+        measured: fmtRatio(l.oursOverRaw),
+        met: l.oursOverRaw.median <= SYNTH_TARGET,
+      });
     }
+  }
+  if (pulumi) {
+    out.push({
+      target: `Pulumi program of ${n(pulumi.size)} workloads <= ${PULUMI_TARGET}x plain resources${pulumi.size === 1000 ? '' : ' (the target is set at 1,000)'}`,
+      measured: fmtRatio(pulumi.oursOverRaw),
+      met: pulumi.oursOverRaw.median <= PULUMI_TARGET,
+    });
   }
   const a10 = analyzer.find((a) => a.size === 10000);
   if (a10) out.push({ target: 'analyzer on 10,000 workloads < 10 s', measured: fmtMs(a10.time.median), met: a10.time.median < 10_000 });
@@ -438,59 +536,41 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
   if (options.profileDir) fs.mkdirSync(options.profileDir, { recursive: true });
 
   const layouts = options.layouts ?? LAYOUTS;
-  // a job is one case in its process, or a synthesis comparison: ours and raw in two processes, by turns
-  const jobs: Array<{ tasks: CaseTask[]; label: string }> = [];
-  for (const size of sizes) {
-    for (const layout of layouts) {
-      const { warmup, repeats } = plan('ours', size, options.quick);
-      const r = rounds(size, options.quick);
-      for (let round = 0; round < r; round++) {
-        const share = roundShare(repeats, round, r);
-        const keep = size === sizes[0] && layout === layouts[0] && round === r - 1 ? options.keepOutput : undefined;
-        jobs.push({
-          tasks: [
-            { case: 'ours', size, layout, warmup, repeats: share, ...(keep ? { keepOutput: keep } : {}) },
-            { case: 'raw', size, layout, warmup, repeats: share },
-            ...(options.control ? [{ case: 'wrapped' as const, size, layout, warmup, repeats: share }] : []),
-          ],
-          label: `${options.control ? 'ours, raw and the control' : 'ours and raw'} ${n(size)} ${layout}${r > 1 ? ` (round ${round + 1}/${r})` : ''}`,
-        });
-      }
-    }
-    jobs.push({ tasks: [{ case: 'floor', size, ...plan('floor', size, options.quick) }], label: `floor ${n(size)}` });
-  }
-  const ar = analyzerRounds(options.quick);
-  for (let round = 0; round < ar; round++) {
-    for (const size of analyzerSizes) {
-      const { warmup, repeats } = plan('analyzer', size, options.quick);
-      jobs.push({ tasks: [{ case: 'analyzer', size, warmup, repeats: roundShare(repeats, round, ar) }], label: `analyzer ${n(size)}${ar > 1 ? ` (round ${round + 1}/${ar})` : ''}` });
-    }
-  }
-  if (pulumiSize > 0) jobs.push({ tasks: [{ case: 'pulumi', size: pulumiSize, ...plan('pulumi', pulumiSize, options.quick) }], label: `pulumi ${n(pulumiSize)}` });
-
+  const jobs = benchJobs(sizes, analyzerSizes, layouts, pulumiSize, options);
   const results: CaseResult[] = [];
+  // paired ratios, by comparison (`<case> <size> <layout>`): run i of a side over run i of raw in its round
+  const pairs = new Map<string, number[]>();
   for (const [i, job] of jobs.entries()) {
     const t0 = Date.now();
     const [first] = job.tasks;
     const byTurns = job.tasks.length > 1;
     log(`[${i + 1}/${jobs.length}] ${job.label} (${first.warmup} warm-up, ${first.repeats} timed${byTurns ? ' each, by turns' : ''})`);
     if (byTurns) {
-      const labels = job.tasks.map((t) => `${t.case} ${n(t.size)} ${t.layout}`);
-      results.push(...(await runTurns(compiled.child, job.tasks, log, labels, options.profileDir)));
+      const labels = job.tasks.map((t) => `${t.case} ${n(t.size)}${t.layout ? ` ${t.layout}` : ''}`);
+      const round = await runTurns(compiled.child, job.tasks, log, labels, options.profileDir);
+      const raw = round.find((r) => r.case === 'raw' || r.case === 'pulumi-raw') as SynthResult | PulumiResult;
+      for (const r of round) {
+        if (r === raw) continue;
+        const key = comparisonKey(r.case, r.size, (r as SynthResult).layout);
+        pairs.set(key, [...(pairs.get(key) ?? []), ...pairedRatios(r as SynthResult | PulumiResult, raw)]);
+      }
+      results.push(...round);
     } else {
       results.push(await runChild(compiled.child, first, log, job.label, options.profileDir));
     }
     log(`  ${job.label}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
 
-  const find = <T extends CaseResult>(kind: CaseName, size: number, layout?: Layout) =>
-    results.find((r) => r.case === kind && r.size === size && (layout === undefined || (r as SynthResult).layout === layout)) as T | undefined;
+  const statsOf = (kind: CaseName, size: number, roundCount: number, layout?: Layout) =>
+    ratioStats(pairs.get(comparisonKey(kind, size, layout)) ?? [], roundCount);
+  const find = <T extends CaseResult>(kind: CaseName, size: number) => results.find((r) => r.case === kind && r.size === size) as T | undefined;
   const synthOf = (kind: SynthCase, size: number, layout: Layout) =>
     mergeRounds(results.filter((r): r is SynthResult => r.case === kind && r.size === size && (r as SynthResult).layout === layout));
   const analyzerOf = (size: number) => mergeAnalyzerRounds(results.filter((r): r is AnalyzerResult => r.case === 'analyzer' && r.size === size));
   const analyzer = analyzerSizes.map(analyzerOf);
   const sizeResults: SizeResult[] = sizes.map((size) => {
     const floor = find<FloorResult>('floor', size)!;
+    const roundCount = rounds(size, options.quick);
     const synthesis = layouts.map((layout): LayoutResult => {
       const ours = synthOf('ours', size, layout);
       const raw = synthOf('raw', size, layout);
@@ -499,17 +579,21 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
       }
       const wrapped = options.control ? synthOf('wrapped', size, layout) : undefined;
       if (wrapped && wrapped.digest !== raw.digest) throw new Error(`${n(size)} workloads, ${layout}: the control does not write the same objects as the raw baseline`);
+      const oursOverRaw = statsOf('ours', size, roundCount, layout);
+      const wrappedOverRaw = wrapped ? statsOf('wrapped', size, roundCount, layout) : undefined;
       return {
         layout,
         ours,
         raw,
         ...(wrapped ? { wrapped } : {}),
+        oursOverRaw,
+        ...(wrappedOverRaw ? { wrappedOverRaw } : {}),
         ratios: {
-          oursOverRaw: ours.total.median / raw.total.median,
+          oursOverRaw: oursOverRaw.median,
           oursOverYamlFloor: ours.total.median / floor.yaml.median,
           oursOverJsonFloor: ours.total.median / floor.json.median,
           rawOverYamlFloor: raw.total.median / floor.yaml.median,
-          ...(wrapped ? { wrappedOverRaw: wrapped.total.median / raw.total.median } : {}),
+          ...(wrappedOverRaw ? { wrappedOverRaw: wrappedOverRaw.median } : {}),
         },
       };
     });
@@ -524,6 +608,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     const b = analyzer[i];
     analyzerGrowth.push({ from: a.size, to: b.size, exponent: Math.log(b.time.median / a.time.median) / Math.log(b.size / a.size) });
   }
+  const pulumiOf = (kind: 'pulumi' | 'pulumi-raw') => mergePulumiRounds(results.filter((r): r is PulumiResult => r.case === kind));
+  const pulumi: PulumiComparison | undefined =
+    pulumiSize > 0
+      ? { size: pulumiSize, ours: pulumiOf('pulumi'), raw: pulumiOf('pulumi-raw'), oursOverRaw: statsOf('pulumi', pulumiSize, rounds(pulumiSize, options.quick)) }
+      : undefined;
+  if (pulumi) {
+    const ours = pulumi.ours.resources - pulumi.ours.components - 2;
+    if (ours !== pulumi.raw.resources - 2) throw new Error(`Pulumi ${n(pulumiSize)}: the baseline registers ${pulumi.raw.resources - 2} resources, ours ${ours} (besides its components)`);
+  }
   const out: BenchResults = {
     machine,
     startedAt: new Date(started).toISOString(),
@@ -531,8 +624,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     sizes: sizeResults,
     analyzer,
     analyzerGrowth,
-    ...(pulumiSize > 0 ? { pulumi: find<PulumiResult>('pulumi', pulumiSize) } : {}),
-    targets: targets(sizeResults, analyzer, analyzerGrowth),
+    ...(pulumi ? { pulumi } : {}),
+    targets: targets(sizeResults, analyzer, analyzerGrowth, pulumi),
   };
   if (options.out) {
     fs.mkdirSync(path.dirname(options.out), { recursive: true });
@@ -541,6 +634,71 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
   printResults(out, log);
   if (options.out) log(`\nresults: ${path.relative(process.cwd(), options.out) || options.out}`);
   return out;
+}
+
+function comparisonKey(kind: CaseName, size: number, layout?: Layout): string {
+  return `${kind} ${size}${layout ? ` ${layout}` : ''}`;
+}
+
+/**
+ * The jobs of a run, in order. A job is one case in its process, or a comparison by turns: ours and
+ * raw (and the control) in processes of their own, one run each in turn; a comparison runs as
+ * {@link rounds} jobs, each with fresh processes.
+ */
+function benchJobs(
+  sizes: readonly number[],
+  analyzerSizes: readonly number[],
+  layouts: readonly Layout[],
+  pulumiSize: number,
+  options: BenchOptions,
+): Array<{ tasks: CaseTask[]; label: string }> {
+  const jobs: Array<{ tasks: CaseTask[]; label: string }> = [];
+  const compare = (size: number, label: string, tasksOf: (share: number, round: number, last: boolean) => CaseTask[], kind: CaseName) => {
+    const { repeats } = plan(kind, size, options.quick);
+    const r = rounds(size, options.quick);
+    for (let round = 0; round < r; round++) {
+      jobs.push({ tasks: tasksOf(roundShare(repeats, round, r), round, round === r - 1), label: `${label}${r > 1 ? ` (round ${round + 1}/${r})` : ''}` });
+    }
+  };
+  for (const size of sizes) {
+    const { warmup } = plan('ours', size, options.quick);
+    for (const layout of layouts) {
+      compare(
+        size,
+        `${options.control ? 'ours, raw and the control' : 'ours and raw'} ${n(size)} ${layout}`,
+        (share, _round, last) => {
+          const keep = size === sizes[0] && layout === layouts[0] && last ? options.keepOutput : undefined;
+          return [
+            { case: 'ours', size, layout, warmup, repeats: share, ...(keep ? { keepOutput: keep } : {}) },
+            { case: 'raw', size, layout, warmup, repeats: share },
+            ...(options.control ? [{ case: 'wrapped' as const, size, layout, warmup, repeats: share }] : []),
+          ];
+        },
+        'ours',
+      );
+    }
+    jobs.push({ tasks: [{ case: 'floor', size, ...plan('floor', size, options.quick) }], label: `floor ${n(size)}` });
+  }
+  const ar = analyzerRounds(options.quick);
+  for (let round = 0; round < ar; round++) {
+    for (const size of analyzerSizes) {
+      const { warmup, repeats } = plan('analyzer', size, options.quick);
+      jobs.push({ tasks: [{ case: 'analyzer', size, warmup, repeats: roundShare(repeats, round, ar) }], label: `analyzer ${n(size)}${ar > 1 ? ` (round ${round + 1}/${ar})` : ''}` });
+    }
+  }
+  if (pulumiSize > 0) {
+    const { warmup } = plan('pulumi', pulumiSize, options.quick);
+    compare(
+      pulumiSize,
+      `Pulumi ours and raw ${n(pulumiSize)}`,
+      (share) => [
+        { case: 'pulumi', size: pulumiSize, warmup, repeats: share },
+        { case: 'pulumi-raw', size: pulumiSize, warmup, repeats: share },
+      ],
+      'pulumi',
+    );
+  }
+  return jobs;
 }
 
 function parseArgs(argv: readonly string[]): BenchOptions {

@@ -10,7 +10,7 @@ import type { AnalyzerResult } from '../bench/cases';
 import { LAYOUTS, syntheticMesh, type BenchMesh } from '../bench/mesh';
 import { buildOurs } from '../bench/ours';
 import { buildRaw, buildWrapped, rawCharts, rawObjects, type RawObject } from '../bench/raw';
-import { analyzerRounds, mergeAnalyzerRounds, plan, roundShare, rounds, runBench, type BenchResults } from '../bench/run';
+import { analyzerRounds, mergeAnalyzerRounds, pairedRatios, plan, PULUMI_TARGET, ratioStats, roundShare, rounds, runBench, SYNTH_TARGET, type BenchResults } from '../bench/run';
 import { expectConformant } from './support/conformance';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -61,8 +61,14 @@ describe('benchmark (smallest size)', () => {
       }
       expect(l.ours.digest).toBe(l.raw.digest);
       expect(l.wrapped!.digest).toBe(l.raw.digest);
-      expect(l.ratios.wrappedOverRaw).toBeCloseTo(l.wrapped!.total.median / l.raw.total.median, 10);
-      expect(l.ratios.oursOverRaw).toBeCloseTo(l.ours.total.median / l.raw.total.median, 10);
+      // one round (quick): the ratios are those of the runs taken in turn, run by run
+      expect(l.oursOverRaw).toEqual(ratioStats(pairedRatios(l.ours, l.raw), 1));
+      expect(l.wrappedOverRaw).toEqual(ratioStats(pairedRatios(l.wrapped!, l.raw), 1));
+      expect(l.oursOverRaw.pairs).toBe(l.ours.total.samples.length);
+      expect(l.oursOverRaw.min).toBeLessThanOrEqual(l.oursOverRaw.median);
+      expect(l.oursOverRaw.median).toBeLessThanOrEqual(l.oursOverRaw.max);
+      expect(l.ratios.oursOverRaw).toBe(l.oursOverRaw.median);
+      expect(l.ratios.wrappedOverRaw).toBe(l.wrappedOverRaw!.median);
       for (const ratio of Object.values(l.ratios)) {
         expect(Number.isFinite(ratio)).toBe(true);
         expect(ratio).toBeGreaterThan(0);
@@ -92,25 +98,38 @@ describe('benchmark (smallest size)', () => {
     expect(Number.isFinite(results.analyzerGrowth[0].exponent)).toBe(true);
   });
 
-  test('the Pulumi program registers its resources under mocks', () => {
-    const p = results.pulumi!;
+  test('the Pulumi program and its baseline of plain resources register the same resources under mocks, by turns', () => {
+    const { ours, raw, oursOverRaw, size } = results.pulumi!;
+    expect(size).toBe(100);
     // a MeshAuthorization per workload, an ExternalWorkloadHost per namespace, the LinkerdNetworkPolicies
-    expect(p.components).toBe(100 + results.sizes[0].hosts + 1);
-    expect(p.resources).toBeGreaterThan(p.components);
-    expect(p.total.median).toBeGreaterThan(0);
-    expect(p.resourcesPerSecond).toBeGreaterThan(0);
+    expect(ours.components).toBe(100 + results.sizes[0].hosts + 1);
+    expect(raw.components).toBe(0);
+    // the same resources besides our components
+    expect(raw.resources).toBe(ours.resources - ours.components);
+    expect(ours.resources).toBeGreaterThan(results.sizes[0].objects);
+    for (const p of [ours, raw]) {
+      expect(p.total.samples).toHaveLength(plan('pulumi', 100, true).repeats);
+      expect(p.total.median).toBeGreaterThan(0);
+      expect(p.resourcesPerSecond).toBeGreaterThan(0);
+    }
+    expect(oursOverRaw).toEqual(ratioStats(pairedRatios(ours, raw), 1));
   });
 
   test('the results are written as JSON, the table printed with the targets checked', () => {
     expect(JSON.parse(fs.readFileSync(path.join(work, 'results.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(results)));
     expect(results.machine.cpus).toBeGreaterThan(0);
     expect(results.machine.node).toBe(process.version);
-    expect(results.targets.map((t) => t.target)).toEqual(LAYOUTS.map((l) => `synthesis of 100 workloads (${l}) <= 1.5x raw ApiObjects`));
+    expect(results.targets.map((t) => t.target)).toEqual([
+      ...LAYOUTS.map((l) => `synthesis of 100 workloads (${l}) <= ${SYNTH_TARGET}x raw ApiObjects`),
+      `Pulumi program of 100 workloads <= ${PULUMI_TARGET}x plain resources (the target is set at 1,000)`,
+    ]);
+    for (const t of results.targets) expect(t.measured).toMatch(/^\d+\.\d\dx \(\d+\.\d\d-\d+\.\d\d over 2 pairs, 1 rounds\)$/);
     const text = lines.join('\n');
     expect(text).toContain('ours/raw');
     expect(text).toContain('control/raw');
     expect(text).toContain('growth exponent 10 -> 100 workloads');
-    expect(text).toMatch(/Pulumi under mocks, 100 workloads: \d+ components, [\d,]+ resources registered/);
+    expect(text).toContain('Pulumi under mocks, 100 workloads, by turns with plain resources');
+    expect(text).toMatch(/ours\/plain: \d+\.\d\dx/);
   });
 
   test('what our constructs synthesized is conformant', () => {
@@ -126,17 +145,20 @@ describe('benchmark (smallest size)', () => {
 });
 
 describe('benchmark rounds', () => {
-  test('the timed runs of every case split over its rounds without losing or adding one', () => {
+  test('the timed runs of every case split over its rounds without losing or adding one; every comparison takes three rounds or more, each timed', () => {
     for (const size of [100, 1000, 10000]) {
       for (const [kind, r] of [
         ['ours', rounds(size)],
+        ['pulumi', rounds(size)],
         ['analyzer', analyzerRounds()],
       ] as const) {
         const { repeats } = plan(kind, size);
         const shares = Array.from({ length: r }, (_, i) => roundShare(repeats, i, r));
         expect(shares.reduce((a, b) => a + b, 0)).toBe(repeats);
         expect(Math.max(...shares) - Math.min(...shares)).toBeLessThanOrEqual(1);
+        expect(Math.min(...shares)).toBeGreaterThanOrEqual(1);
       }
+      expect(rounds(size)).toBeGreaterThanOrEqual(3);
     }
     // the analyzer alternates sizes over several rounds, and times 10,000 workloads more than once
     expect(analyzerRounds()).toBeGreaterThan(1);
@@ -195,4 +217,64 @@ describe('benchmark control', () => {
     const apiObjects = app.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
     expect(apiObjects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.name}`).sort()).toEqual(objects.map((o) => `${o.object.kind}/${o.object.metadata.namespace ?? ''}/${o.object.metadata.name}`).sort());
   });
+});
+
+describe('benchmark ratios', () => {
+  test('paired ratios divide run by run; their median and spread', () => {
+    const t = (samples: number[]) => ({ total: { samples, median: 0, min: 0 } });
+    expect(pairedRatios(t([12, 30, 11]), t([10, 20, 10]))).toEqual([1.2, 1.5, 1.1]);
+    expect(ratioStats([1.2, 1.5, 1.1], 3)).toEqual({ median: 1.2, min: 1.1, max: 1.5, pairs: 3, rounds: 3 });
+    expect(() => pairedRatios(t([1, 2]), t([1]))).toThrow('paired runs: 2 and 1 samples');
+    expect(() => ratioStats([], 1)).toThrow('no paired runs');
+  });
+});
+
+describe('Pulumi baseline', () => {
+  test('registers every resource of our program (components aside) with the same type and the same inputs', async () => {
+    const pulumi = await import('@pulumi/pulumi');
+    const registered: Array<{ type: string; inputs: unknown }> = [];
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (a) => {
+          registered.push({ type: a.type, inputs: a.inputs });
+          return { id: `${a.name}-id`, state: a.inputs };
+        },
+        call: () => ({}),
+      },
+      'bench-test',
+      'test',
+      false,
+    );
+    const { buildPulumi, buildPulumiRaw, rawHostSteps } = await import('../bench/pulumi');
+    const settle = async () => {
+      let last = -1;
+      for (let quiet = 0; quiet < 20; ) {
+        await new Promise((r) => setImmediate(r));
+        quiet = registered.length === last ? quiet + 1 : 0;
+        last = registered.length;
+      }
+    };
+    const canonical = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
+    const resources = (list: typeof registered) =>
+      list
+        .filter((r) => !r.type.startsWith('linkerd-constructs:') && !r.type.startsWith('bench:'))
+        .map((r) => `${r.type} ${JSON.stringify(canonical(r.inputs))}`)
+        .sort();
+    const mesh = syntheticMesh(100);
+    const built = buildPulumi(mesh, 'ours');
+    await settle();
+    const ours = registered.splice(0);
+    buildPulumiRaw(mesh, rawHostSteps(mesh), 'raw');
+    await settle();
+    const raw = registered.splice(0);
+    expect(resources(raw)).toEqual(resources(ours));
+    const types = new Set(resources(raw).map((r) => r.split(' ')[0]));
+    for (const type of ['command:remote:Command', 'kubernetes:policy.linkerd.io/v1beta3:Server', 'kubernetes:networking.k8s.io/v1:NetworkPolicy', 'kubernetes:workload.linkerd.io/v1beta1:ExternalWorkload']) {
+      expect(types).toContain(type);
+    }
+    // ours adds only its components
+    expect(ours.filter((r) => r.type.startsWith('linkerd-constructs:'))).toHaveLength(built.components);
+    expect(raw.filter((r) => r.type.startsWith('linkerd-constructs:'))).toHaveLength(0);
+  }, 60_000);
 });

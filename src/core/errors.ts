@@ -154,3 +154,25 @@ function isSecretMarker(value: unknown): value is SecretMarker {
 export function redacted(): SecretMarker {
   return { __secret: true };
 }
+
+/** The issues of a check, without their scope, by the check's inputs. */
+const checkMemo = new Map<string, ReadonlyArray<Omit<ValidationIssue, 'scope'>>>();
+/** Inputs remembered at most (a program checks a few certificates many times, not thousands of them). */
+const CHECK_MEMO_LIMIT = 256;
+
+/**
+ * Runs `check` (a pure function of `key`: same key, same issues) into `issues`, or replays what it
+ * found the last time it ran with this key, under the scope of `issues`. For costly checks that a
+ * program repeats with the same inputs (e.g. signature checks of one trust anchor on every host).
+ */
+export function memoizedCheck(issues: Issues, key: string, check: (into: Issues) => void): void {
+  let found = checkMemo.get(key);
+  if (found === undefined) {
+    const into = new Issues('');
+    check(into);
+    found = into.all.map(({ scope: _scope, ...rest }) => rest);
+    if (checkMemo.size >= CHECK_MEMO_LIMIT) checkMemo.clear();
+    checkMemo.set(key, found);
+  }
+  issues.add(...found.map((i) => ({ ...i, scope: issues.scope })));
+}

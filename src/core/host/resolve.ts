@@ -6,7 +6,7 @@
 import { X509Certificate } from 'crypto';
 import * as path from 'path';
 import { DEFAULT_IGNORE_INBOUND_PORTS, DEFAULT_IGNORE_OUTBOUND_PORTS, PROXY_PORTS } from '../constants';
-import { Issues } from '../errors';
+import { Issues, memoizedCheck } from '../errors';
 import { resolveExternalWorkload } from '../external-workload/external-workload';
 import { hasPemPrivateKey, pemCertificates } from '../identity/certificates';
 import { meshProxyImage, type MeshInfo } from '../mesh-info';
@@ -389,6 +389,11 @@ export function checkSvidTtl(issues: Issues, caTtl: string, svidTtl: string): vo
  * under another root hands out identities nobody in the cluster accepts.
  */
 export function checkHostTrustAnchor(issues: Issues, hostAnchorPem: string, meshAnchorsPem?: string): void {
+  // signature checks are costly, and every host of a program is given the same anchors
+  memoizedCheck(issues, JSON.stringify(['checkHostTrustAnchor', hostAnchorPem, meshAnchorsPem ?? null]), (into) => hostTrustAnchorIssues(into, hostAnchorPem, meshAnchorsPem));
+}
+
+function hostTrustAnchorIssues(issues: Issues, hostAnchorPem: string, meshAnchorsPem?: string): void {
   const certs = pemCertificates(hostAnchorPem);
   let parsed: X509Certificate[];
   try {

@@ -3,7 +3,7 @@
  * signed. Checked the way verifiers will see the chains it produces.
  */
 import { X509Certificate } from 'crypto';
-import type { Issues } from '../errors';
+import { memoizedCheck, type Issues } from '../errors';
 import { basicConstraintsPathLength, hasPemPrivateKey, pemCertificates } from '../identity/certificates';
 
 /**
@@ -11,6 +11,17 @@ import { basicConstraintsPathLength, hasPemPrivateKey, pemCertificates } from '.
  * below it), and not be an anchor itself: the anchor key never leaves the operator.
  */
 export function checkUpstreamCa(issues: Issues, upstreamCaPem: unknown, trustAnchorPem: unknown, field = 'upstreamCaPem', anchorField = 'trustAnchorPem'): void {
+  // signature checks are costly, and every host of a program is given the same upstream CA
+  const key = JSON.stringify(['checkUpstreamCa', typeof upstreamCaPem === 'string' ? upstreamCaPem : String(upstreamCaPem), String(trustAnchorPem), field, anchorField]);
+  if (typeof upstreamCaPem !== 'string' || hasPemPrivateKey(upstreamCaPem)) {
+    // (a key is never remembered)
+    upstreamCaIssues(issues, upstreamCaPem, trustAnchorPem, field, anchorField);
+    return;
+  }
+  memoizedCheck(issues, key, (into) => upstreamCaIssues(into, upstreamCaPem, trustAnchorPem, field, anchorField));
+}
+
+function upstreamCaIssues(issues: Issues, upstreamCaPem: unknown, trustAnchorPem: unknown, field: string, anchorField: string): void {
   if (typeof upstreamCaPem !== 'string' || hasPemPrivateKey(upstreamCaPem)) {
     issues.error(field, typeof upstreamCaPem === 'string' ? '(a PEM holding a private key)' : upstreamCaPem, 'expected certificates only: the key arrives on standard input');
     return;
