@@ -5,44 +5,31 @@
 import type * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { kubeResource, resourceName } from './_kube';
+import type { InputKind } from './external-workload-host';
 import type { ExternalWorkloadReference, MeshReference } from './mesh-reference';
 import { AnalysisResult, analyzeMesh } from '../core/analysis';
+import type { ExternalWorkloadSource } from '../core/authorization/types';
 import { Issues } from '../core/errors';
 import type { ExternalWorkloadInfo } from '../core/mesh-info';
-import { LinkerdNetworkPoliciesProps, linkerdNetworkPolicies, MeshInfoSource } from '../core/network-policies';
+import { LinkerdNetworkPoliciesProps, MeshInfoSource, networkPoliciesShape } from '../core/network-policies';
 
 /**
- * Stand-in for API server CIDRs only known at deployment (Outputs): the analysis at construction
- * checks the policies' structure with it (RFC 5737 documentation range, never emitted).
+ * Arguments of {@link LinkerdNetworkPolicies}: the core props with Inputs for the API server CIDRs, a
+ * `MeshReference` (the policies then wait for its CRDs, hence its namespace) or just `{ info }` for the
+ * mesh, and external workloads whose `workloadIps` may be known only at deployment
+ * (`ExternalWorkloadHost`s, `ExternalWorkloadReference`s). Which policies exist never depends on them.
  */
-const UNKNOWN_API_SERVER_CIDR = '192.0.2.0/24';
-
-/** Arguments of {@link LinkerdNetworkPolicies}: the shared props, with Inputs where values may come from other resources. */
-export interface LinkerdNetworkPoliciesArgs extends Omit<LinkerdNetworkPoliciesProps, 'mesh' | 'apiServerCidrs' | 'externalWorkloads'> {
-  /**
-   * The mesh: a `LinkerdMesh` (or any `MeshReference`: the policies then wait for its CRDs, hence its
-   * namespace) or just its facts `{ info }`.
-   * @default Linkerd's defaults: control plane in `linkerd`, no viz
-   */
-  readonly mesh?: MeshReference | MeshInfoSource;
-  /**
-   * API server addresses (CIDRs), possibly Outputs.
-   * @default ['0.0.0.0/0', '::/0']
-   */
-  readonly apiServerCidrs?: pulumi.Input<string>[];
-  /**
-   * External workloads: their facts, or `ExternalWorkloadHost`s / `ExternalWorkloadReference`s whose
-   * `workloadIps` may be known only at deployment. Which policies exist never depends on the IPs.
-   * @default []
-   */
-  readonly externalWorkloads?: ReadonlyArray<ExternalWorkloadInfo | ExternalWorkloadReference | { readonly externalWorkload: ExternalWorkloadInfo }>;
-}
+export type LinkerdNetworkPoliciesArgs = LinkerdNetworkPoliciesProps<
+  InputKind,
+  MeshReference | MeshInfoSource,
+  ExternalWorkloadInfo | ExternalWorkloadReference | ExternalWorkloadSource
+>;
 
 function isReference(v: unknown): v is ExternalWorkloadReference {
   return typeof v === 'object' && v !== null && 'externalWorkload' in v && 'workloadIps' in v;
 }
 
-function infoOf(v: ExternalWorkloadInfo | { readonly externalWorkload: ExternalWorkloadInfo }): ExternalWorkloadInfo {
+function infoOf(v: ExternalWorkloadInfo | ExternalWorkloadSource): ExternalWorkloadInfo {
   return 'externalWorkload' in v ? v.externalWorkload : v;
 }
 
@@ -69,16 +56,19 @@ export class LinkerdNetworkPolicies extends pulumi.ComponentResource {
     const scope = `LinkerdNetworkPolicies ${name}`;
     const { mesh, apiServerCidrs, externalWorkloads = [], ...rest } = args;
 
-    // which policies exist, and their content as far as it is known now
-    const cidrsPlain = apiServerCidrs?.every((c): c is string => typeof c === 'string') ? (apiServerCidrs as string[]) : undefined;
-    const shapeCidrs = apiServerCidrs === undefined ? undefined : (cidrsPlain ?? [UNKNOWN_API_SERVER_CIDR]);
-    const plainWorkloads = externalWorkloads.map((w) =>
-      isReference(w) ? { ...w.externalWorkload, workloadIps: w.externalWorkload.workloadIps ?? [] } : infoOf(w),
-    );
-    const baseProps: LinkerdNetworkPoliciesProps = { ...rest, ...(mesh ? { mesh: { info: mesh.info } } : {}) };
-    const shape = linkerdNetworkPolicies(
-      { ...baseProps, ...(shapeCidrs ? { apiServerCidrs: shapeCidrs } : {}), externalWorkloads: plainWorkloads },
+    // which policies exist, decided by the core from the plain values (late CIDRs and IPs complete them)
+    const lateCidrs = apiServerCidrs !== undefined && !apiServerCidrs.every((c) => typeof c === 'string');
+    const shape = networkPoliciesShape(
+      {
+        ...rest,
+        ...(mesh ? { mesh: { info: mesh.info } } : {}),
+        ...(apiServerCidrs !== undefined && !lateCidrs ? { apiServerCidrs: apiServerCidrs as string[] } : {}),
+        externalWorkloads: externalWorkloads.map((w) =>
+          isReference(w) ? { ...w.externalWorkload, workloadIps: w.externalWorkload.workloadIps ?? [] } : infoOf(w),
+        ),
+      },
       scope,
+      { apiServerCidrs: lateCidrs },
     );
     for (const w of shape.warnings) void pulumi.log.warn(w, this);
     this.controlPlaneNamespace = shape.controlPlaneNamespace;
@@ -94,20 +84,18 @@ export class LinkerdNetworkPolicies extends pulumi.ComponentResource {
       this.analysis = result;
     }
 
-    // the full objects, once every Input is known
-    const ipInputs: Array<pulumi.Input<readonly string[]>> = externalWorkloads.map((w) =>
-      isReference(w) ? w.workloadIps : (infoOf(w).workloadIps ?? []),
-    );
-    const full = pulumi.all([pulumi.all(apiServerCidrs ?? []), pulumi.all(ipInputs)]).apply(([cidrs, ipLists]) =>
-      linkerdNetworkPolicies(
-        {
-          ...baseProps,
-          ...(apiServerCidrs !== undefined ? { apiServerCidrs: cidrs } : {}),
-          externalWorkloads: externalWorkloads.map((w, i) => ({ ...infoOf(w), workloadIps: [...(ipLists[i] ?? [])] })),
-        },
-        scope,
-      ).policies,
-    );
+    // the final objects, once every Input is known
+    const ipInputs = externalWorkloads.map((w): pulumi.Input<readonly string[]> | undefined => (isReference(w) ? w.workloadIps : undefined));
+    const full = pulumi
+      .all([pulumi.all(lateCidrs ? [...apiServerCidrs] : []), pulumi.all(ipInputs.map((i) => i ?? []))])
+      .apply(([cidrs, ipLists]) =>
+        shape.complete({
+          ...(lateCidrs ? { apiServerCidrs: cidrs as string[] } : {}),
+          ...(ipInputs.some((i) => i !== undefined)
+            ? { workloadIps: ipInputs.map((input, i) => (input === undefined ? undefined : ipLists[i])) }
+            : {}),
+        }),
+      );
     const dependsOn = mesh && 'crds' in mesh ? [mesh.crds] : [];
     this.policies = shape.policies.map(
       (p, i) =>

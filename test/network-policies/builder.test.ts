@@ -4,8 +4,8 @@
  */
 import { ValidationError } from '../../src/core/errors';
 import type { NetworkPolicy } from '../../src/core/k8s';
-import type { MeshInfo } from '../../src/core/mesh-info';
-import { LINKERD_NETWORK_POLICY_NAMES as N, linkerdNetworkPolicies } from '../../src/core/network-policies';
+import type { ExternalWorkloadInfo, MeshInfo } from '../../src/core/mesh-info';
+import { LATE_API_SERVER_CIDR, LINKERD_NETWORK_POLICY_NAMES as N, linkerdNetworkPolicies, networkPoliciesShape } from '../../src/core/network-policies';
 import { expectConformant } from '../support/conformance';
 import { defaultMesh } from '../support/mesh';
 
@@ -213,5 +213,49 @@ describe('linkerdNetworkPolicies', () => {
     expect(() => linkerdNetworkPolicies({ controlPlane: false })).toThrow(/namespaces: received \[\]; expected at least one application namespace when controlPlane is false/);
     const plan = linkerdNetworkPolicies({ namespaces: ['shop'], externalWorkloads: [{ name: 'vm', namespace: 'legacy', identity: 'x', labels: {}, ports: [], workloadIps: ['192.0.2.1'] }] });
     expect(plan.warnings).toEqual([expect.stringMatching(/externalWorkloads\[0\] \(legacy\/vm\): namespace "legacy" is not in namespaces/)]);
+  });
+});
+
+describe('networkPoliciesShape (values known only at deployment)', () => {
+  const vm = (name: string, ips?: string[]): ExternalWorkloadInfo => ({
+    name,
+    namespace: 'shop',
+    identity: `spiffe://root.linkerd.cluster.local/shop/${name}`,
+    labels: { app: name },
+    ports: [{ name: 'http', port: 8080 }],
+    ...(ips ? { workloadIps: ips } : {}),
+  });
+  const base = { mesh: mesh(), namespaces: ['shop'], externalWorkloads: [vm('vm-a'), vm('vm-b', ['10.1.0.9'])] };
+  const names = (policies: readonly NetworkPolicy[]) => policies.map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
+
+  test('completed with the late values, the policies are exactly those of the plain props with those values', () => {
+    const shape = networkPoliciesShape(base, 'test', { apiServerCidrs: true });
+    // the shape stands the documentation range in for the CIDRs it does not know, in the analysis too
+    expect(JSON.stringify(byName(shape.policies, 'mesh-system', N.kubeApiEgress))).toContain(LATE_API_SERVER_CIDR);
+    expect(shape.analysisOptions.apiServerCidrs).toEqual([LATE_API_SERVER_CIDR]);
+    const completed = shape.complete({ apiServerCidrs: ['172.20.0.0/28'], workloadIps: [['10.1.0.7', '10.1.0.8'], undefined] });
+    const plain = linkerdNetworkPolicies({ ...base, apiServerCidrs: ['172.20.0.0/28'], externalWorkloads: [vm('vm-a', ['10.1.0.7', '10.1.0.8']), vm('vm-b', ['10.1.0.9'])] });
+    expect(completed).toEqual(plain.policies);
+    expect(JSON.stringify(completed)).not.toContain(LATE_API_SERVER_CIDR);
+    expect(JSON.stringify(byName(completed, 'shop', N.meshedIngress))).toContain('10.1.0.7/32');
+    // which policies exist never depends on a late value
+    expect(names(completed)).toEqual(names(shape.policies));
+    expect(names(shape.complete({ apiServerCidrs: ['10.0.0.1/32', 'fd00::1/128'], workloadIps: [[], []] }))).toEqual(names(shape.policies));
+  });
+
+  test('with nothing late, the shape is the plan of linkerdNetworkPolicies and completing it changes nothing', () => {
+    const shape = networkPoliciesShape({ ...base, apiServerCidrs: ['172.20.0.0/28'] }, 'test');
+    const plan = linkerdNetworkPolicies({ ...base, apiServerCidrs: ['172.20.0.0/28'] }, 'test');
+    expect(shape.policies).toEqual(plan.policies);
+    expect(shape.analysisOptions).toEqual(plan.analysisOptions);
+    expect(shape.complete({})).toBe(shape.policies);
+  });
+
+  test('late values are checked when they arrive, each named', () => {
+    const shape = networkPoliciesShape(base, 'LinkerdNetworkPolicies np', { apiServerCidrs: true });
+    expect(() => shape.complete({ apiServerCidrs: ['10.0.0.0/33'] })).toThrow(ValidationError);
+    expect(() => shape.complete({ apiServerCidrs: ['10.0.0.0/33'] })).toThrow('[LinkerdNetworkPolicies np] apiServerCidrs[0]: received "10.0.0.0/33"');
+    expect(() => shape.complete({ apiServerCidrs: [] })).toThrow('apiServerCidrs: received []; expected at least one CIDR');
+    expect(() => shape.complete({ apiServerCidrs: ['10.0.0.0/8'], workloadIps: [['10.1.0.300'], undefined] })).toThrow('externalWorkloads[0].workloadIps[0]: received "10.1.0.300"');
   });
 });

@@ -7,6 +7,8 @@
  */
 export * from './types';
 export * from './objects';
+export * from './rules';
+export * from './routes';
 export * from './checks';
 export * from './default-policy';
 export * from './service-profile';

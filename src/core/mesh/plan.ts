@@ -3,11 +3,9 @@
  * create (namespaces, Secrets or cert-manager objects) and the Helm releases in order
  * (CNI → CRDs → control plane → extensions). Both frameworks build their resources from it.
  */
-import { checkGatewayApiProps } from './gateway-api';
 import {
   DEFAULT_CLUSTER_DOMAIN,
   DEFAULT_CONTROL_PLANE_NAMESPACE,
-  DEFAULT_INBOUND_POLICIES,
   DEFAULT_TRUST_DOMAIN,
   LINKERD_DEFAULT_CHART_VERSION,
   LINKERD_EDGE_HELM_REPO,
@@ -25,18 +23,13 @@ import {
 import { hasWebhookFiles, WebhookCertificates } from '../identity/webhook-certificates';
 import type { KubeObject, Namespace } from '../k8s';
 import { linkerdVersionOfChart, meshInfoWithDefaults, type MeshInfo } from '../mesh-info';
-import {
-  checkCidr,
-  compareVersionParts,
-  checkDns1123Label,
-  checkDns1123Subdomain,
-  checkOneOf,
-  checkTrustDomain,
-} from '../validation';
-import { DEFAULT_CNI_NAMESPACE, DEFAULT_JAEGER_NAMESPACE, DEFAULT_VIZ_NAMESPACE, jaegerUnavailableReason } from './extensions';
+import { DEFAULT_CNI_NAMESPACE } from './extensions';
 import { cniNamespace, controlPlaneNamespace, extensionNamespace } from './namespace';
-import { CONTROLLER_LOG_LEVELS, type LinkerdMeshProps, type ProxyResources } from './props';
+import type { LinkerdMeshProps } from './props';
+import { jaegerNamespaceOf, validateMeshProps, vizNamespaceOf, type MeshSettings } from './settings';
 import { meshChartValues, type HelmValues, type MeshChartValues } from './values';
+
+export { jaegerNamespaceOf, validateMeshProps, vizNamespaceOf, type MeshSettings } from './settings';
 
 /** How the charts reach the cluster; decides which webhook certificate modes are deterministic. */
 export type MeshDeliveryKind = 'helm' | 'flux' | 'argocd' | 'pulumi';
@@ -114,124 +107,6 @@ export interface PlanOptions {
   readonly now?: Date;
   /** Check that the jaeger chart exists for the version (skipped when the version is not known yet). @default true */
   readonly checkJaegerVersion?: boolean;
-}
-
-/** The props of a mesh without its certificates (what {@link planLinkerdMesh} plans from). */
-export type MeshSettings = Omit<LinkerdMeshProps, 'identity' | 'webhookCertificates'>;
-
-const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
-const QUANTITY_RULE = 'expected a Kubernetes quantity such as "100m", "1", "20Mi" or "1Gi"';
-const NO_SPACE = /^\S+$/;
-const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/;
-const REPOSITORY = /^(https?|oci):\/\/\S+$/;
-
-function checkResources(issues: Issues, field: string, r: ProxyResources | undefined): void {
-  if (!r) return;
-  for (const [k, v] of Object.entries(r)) {
-    if (v !== undefined) issues.check(typeof v === 'string' && QUANTITY.test(v), `${field}.${k}`, v, QUANTITY_RULE);
-  }
-}
-
-/** Namespace of viz (when enabled). */
-export function vizNamespaceOf(props: Pick<LinkerdMeshProps, 'viz'>): string | undefined {
-  if (!props.viz) return undefined;
-  return (typeof props.viz === 'object' && props.viz.namespace) || DEFAULT_VIZ_NAMESPACE;
-}
-
-/** Namespace of jaeger (when enabled). */
-export function jaegerNamespaceOf(props: Pick<LinkerdMeshProps, 'jaeger'>): string | undefined {
-  if (!props.jaeger) return undefined;
-  return (typeof props.jaeger === 'object' && props.jaeger.namespace) || DEFAULT_JAEGER_NAMESPACE;
-}
-
-/** Chart versions of the edge repository (`YYYY.M.P`) and of any other (semver, optional pre-release). */
-const EDGE_CHART_VERSION = /^(\d{4})\.(\d{1,2})\.(\d+)$/;
-const SEMVER_CHART_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-
-/**
- * A chart version must be one the repository could have released: the edge repository numbers
- * `YYYY.M.P` (2026.8.3 is edge-26.8.3), others semver. A well-formed edge version newer than the one
- * this library is tested with is a warning.
- */
-function checkChartVersion(issues: Issues, version: unknown, repository: string): void {
-  const edge = repository.replace(/\/+$/, '') === LINKERD_EDGE_HELM_REPO;
-  const ok = typeof version === 'string' && (edge ? EDGE_CHART_VERSION.test(version) : SEMVER_CHART_VERSION.test(version));
-  if (!issues.check(ok, 'version', version, edge ? 'expected an edge chart version "YYYY.M.P" such as "2026.8.3" (the release edge-26.8.3)' : 'expected a chart version such as "1.16.11"')) return;
-  if (edge) {
-    if (compareVersionParts((version as string).split('.').map(Number), LINKERD_DEFAULT_CHART_VERSION.split('.').map(Number)) > 0) {
-      issues.warn('version', version, `expected a release this library is tested with (up to ${LINKERD_DEFAULT_CHART_VERSION}); newer ones may change chart values`);
-    }
-  }
-}
-
-/** Five cron fields of digits, `*`, `/`, `,` and `-` (what the CronJob's schedule takes, without macros). */
-const CRON_SCHEDULE = /^[0-9*/,-]+( [0-9*/,-]+){4}$/;
-
-/** Validates the props every framework shares; records issues on `issues`. */
-
-export function validateMeshProps(props: MeshSettings, issues: Issues, checkJaegerVersion = true): void {
-  const ns = props.namespace ?? DEFAULT_CONTROL_PLANE_NAMESPACE;
-  if (props.namespace !== undefined) checkDns1123Label(issues, 'namespace', props.namespace);
-  if (props.trustDomain !== undefined) checkTrustDomain(issues, 'trustDomain', props.trustDomain);
-  if (props.clusterDomain !== undefined) checkDns1123Subdomain(issues, 'clusterDomain', props.clusterDomain);
-  if (props.version !== undefined) checkChartVersion(issues, props.version, props.repository ?? LINKERD_EDGE_HELM_REPO);
-  if (typeof props.repository === 'string' && props.repository.startsWith('http://')) {
-    issues.warn('repository', props.repository, 'expected an https:// (or oci://) repository: over plain HTTP anyone on the path can swap the charts');
-  }
-  if (props.repository !== undefined) {
-    issues.check(
-      typeof props.repository === 'string' && REPOSITORY.test(props.repository),
-      'repository',
-      props.repository,
-      'expected a Helm repository URL such as "https://helm.linkerd.io/edge" (http, https or oci)',
-    );
-  }
-  if (props.defaultInboundPolicy !== undefined) checkOneOf(issues, 'defaultInboundPolicy', props.defaultInboundPolicy, DEFAULT_INBOUND_POLICIES);
-  if (props.controllerLogLevel !== undefined) checkOneOf(issues, 'controllerLogLevel', props.controllerLogLevel, CONTROLLER_LOG_LEVELS);
-  if (props.clusterNetworks !== undefined) {
-    if (issues.check(Array.isArray(props.clusterNetworks) && props.clusterNetworks.length > 0, 'clusterNetworks', props.clusterNetworks, 'expected at least one CIDR')) {
-      props.clusterNetworks.forEach((c, i) => checkCidr(issues, `clusterNetworks[${i}]`, c));
-    }
-  }
-  if (props.imageRegistry !== undefined) {
-    issues.check(
-      typeof props.imageRegistry === 'string' && REGISTRY.test(props.imageRegistry),
-      'imageRegistry',
-      props.imageRegistry,
-      'expected a registry and path without scheme or trailing "/", such as "myregistry.azurecr.io/linkerd"',
-    );
-  }
-  props.imagePullSecrets?.forEach((s, i) => checkDns1123Subdomain(issues, `imagePullSecrets[${i}]`, s));
-  if (props.heartbeatSchedule !== undefined) {
-    issues.check(
-      typeof props.heartbeatSchedule === 'string' && CRON_SCHEDULE.test(props.heartbeatSchedule),
-      'heartbeatSchedule',
-      props.heartbeatSchedule,
-      'expected a cron schedule of five fields such as "17 3 * * *"',
-    );
-    issues.check(props.heartbeat !== false, 'heartbeatSchedule', props.heartbeatSchedule, 'expected no schedule with heartbeat: false');
-  }
-  checkGatewayApiProps(issues, props.gatewayApi, props.installGatewayApiCrds);
-  checkResources(issues, 'proxyResources', props.proxyResources);
-  if (props.proxyLogLevel !== undefined) {
-    issues.check(typeof props.proxyLogLevel === 'string' && NO_SPACE.test(props.proxyLogLevel), 'proxyLogLevel', props.proxyLogLevel, 'expected a proxy log filter such as "warn,linkerd=info" (no spaces)');
-  }
-  const taken = new Set([ns]);
-  for (const [field, extNs] of [
-    ['viz.namespace', vizNamespaceOf(props)],
-    ['jaeger.namespace', jaegerNamespaceOf(props)],
-  ] as const) {
-    if (extNs === undefined) continue;
-    if (checkDns1123Label(issues, field, extNs)) {
-      issues.check(!taken.has(extNs), field, extNs, `expected a namespace of its own, not one of ${[...taken].map((t) => `"${t}"`).join(', ')}`);
-      taken.add(extNs);
-    }
-  }
-  if (props.jaeger && checkJaegerVersion) {
-    const version = (typeof props.jaeger === 'object' && props.jaeger.version) || props.version || LINKERD_DEFAULT_CHART_VERSION;
-    const reason = jaegerUnavailableReason(version, props.repository ?? LINKERD_EDGE_HELM_REPO);
-    if (reason) issues.error(typeof props.jaeger === 'object' && props.jaeger.version ? 'jaeger.version' : 'jaeger', version, `expected a chart version that ships linkerd-jaeger: ${reason}`);
-  }
 }
 
 /**

@@ -4,5 +4,6 @@
  */
 export * from './props';
 export * from './linkerd-network-policies';
+export * from './plan';
 export * from './presets';
 export { meshedPodSelector } from './peers';

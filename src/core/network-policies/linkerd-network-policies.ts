@@ -1,7 +1,8 @@
 /**
  * NetworkPolicies for a default-deny cluster that keep Linkerd working, computed from
- * {@link LinkerdNetworkPoliciesProps}. Both the cdk8s construct and the Pulumi component call
- * {@link linkerdNetworkPolicies}; nothing else turns these props into objects.
+ * {@link LinkerdNetworkPoliciesProps}: the policy builders. Both the cdk8s construct and the Pulumi
+ * component reach them through `plan.ts` (`linkerdNetworkPolicies`, `networkPoliciesShape`); nothing
+ * else turns these props into objects.
  *
  * The model they implement (Linkerd edge-26.8.3; see `docs/network-policies.md`):
  *
@@ -93,26 +94,17 @@ export const LINKERD_NETWORK_POLICY_NAMES = {
 /** Container ports of viz the API server calls: tap-injector's webhook 8443, tap's APIService 8089. */
 export const VIZ_API_SERVER_PORTS: readonly number[] = [8443, 8089];
 
-/** What {@link linkerdNetworkPolicies} returns. */
-export interface LinkerdNetworkPoliciesPlan {
-  /** The policies, control plane namespace first, then each application namespace in the given order. */
-  readonly policies: NetworkPolicy[];
-  /** The control plane namespace. */
-  readonly controlPlaneNamespace: string;
-  /** Analyzer options describing the cluster these policies assume (API server, DNS, monitoring, namespaces). */
-  readonly analysisOptions: AnalysisOptions;
-  /** Warnings (printed, never thrown). */
-  readonly warnings: readonly string[];
-}
-
 function resolveExternalWorkload(source: ExternalWorkloadInfo | { readonly externalWorkload: ExternalWorkloadInfo }): ExternalWorkloadInfo {
   return 'externalWorkload' in source ? source.externalWorkload : source;
 }
 
 const NAMES = LINKERD_NETWORK_POLICY_NAMES;
 
-/** The props with their defaults. */
-interface ResolvedNetworkPoliciesProps {
+/**
+ * The props with their defaults.
+ * @internal
+ */
+export interface ResolvedNetworkPoliciesProps {
   readonly info?: MeshInfo;
   readonly cpNs: string;
   readonly namespaces: readonly string[];
@@ -129,7 +121,8 @@ interface ResolvedNetworkPoliciesProps {
   readonly workloads: readonly ExternalWorkloadInfo[];
 }
 
-function resolveNetworkPoliciesProps(props: LinkerdNetworkPoliciesProps): ResolvedNetworkPoliciesProps {
+/** @internal */
+export function resolveNetworkPoliciesProps(props: LinkerdNetworkPoliciesProps): ResolvedNetworkPoliciesProps {
   const info = props.mesh?.info;
   return {
     info,
@@ -149,8 +142,11 @@ function resolveNetworkPoliciesProps(props: LinkerdNetworkPoliciesProps): Resolv
   };
 }
 
-/** Every check of the props; returns the warnings (errors are recorded on `issues`). */
-function checkNetworkPoliciesProps(r: ResolvedNetworkPoliciesProps, props: LinkerdNetworkPoliciesProps, issues: Issues): string[] {
+/**
+ * Every check of the props; returns the warnings (errors are recorded on `issues`).
+ * @internal
+ */
+export function checkNetworkPoliciesProps(r: ResolvedNetworkPoliciesProps, props: LinkerdNetworkPoliciesProps, issues: Issues): string[] {
   const { cpNs, namespaces, controlPlane, apiServerCidrs, apiServerPorts, dnsNamespace, dnsPodLabels } = r;
   const { vizNamespace, monitoringNamespaces, monitoringPodLabels, meshedPeers, workloads } = r;
   const warnings: string[] = [];
@@ -338,8 +334,11 @@ function applicationNamespacePolicies(r: ResolvedNetworkPoliciesProps, b: Policy
   return policies;
 }
 
-/** What the analyzer needs to check these policies as they will run. */
-function analysisOptionsFor(r: ResolvedNetworkPoliciesProps, props: LinkerdNetworkPoliciesProps): AnalysisOptions {
+/**
+ * What the analyzer needs to check these policies as they will run.
+ * @internal
+ */
+export function analysisOptionsFor(r: ResolvedNetworkPoliciesProps, props: LinkerdNetworkPoliciesProps): AnalysisOptions {
   const { info, cpNs, vizNamespace, apiServerCidrs, apiServerPorts, dnsNamespace, dnsPodLabels } = r;
   const { namespaces, monitoringNamespaces, monitoringPodLabels } = r;
   return {
@@ -356,21 +355,11 @@ function analysisOptionsFor(r: ResolvedNetworkPoliciesProps, props: LinkerdNetwo
 }
 
 /**
- * Validates the props and computes the policies.
- *
- * @param props the construct's props (IPs as plain strings: the Pulumi component resolves Outputs first)
- * @param scope construct path used in error messages
- * @throws ValidationError naming every bad prop
+ * The policies of resolved, checked props: the control plane namespace's, then each application
+ * namespace's in order.
+ * @internal
  */
-export function linkerdNetworkPolicies(props: LinkerdNetworkPoliciesProps = {}, scope = 'LinkerdNetworkPolicies'): LinkerdNetworkPoliciesPlan {
-  const issues = new Issues(scope);
-  const r = resolveNetworkPoliciesProps(props);
-  const warnings = checkNetworkPoliciesProps(r, props, issues);
-  issues.throwIfErrors();
+export function policiesOf(r: ResolvedNetworkPoliciesProps): NetworkPolicy[] {
   const blocks = new PolicyBlocks(r);
-  const policies = [
-    ...(r.controlPlane ? controlPlanePolicies(r, blocks) : []),
-    ...r.namespaces.flatMap((ns) => applicationNamespacePolicies(r, blocks, ns)),
-  ];
-  return { policies, controlPlaneNamespace: r.cpNs, analysisOptions: analysisOptionsFor(r, props), warnings };
+  return [...(r.controlPlane ? controlPlanePolicies(r, blocks) : []), ...r.namespaces.flatMap((ns) => applicationNamespacePolicies(r, blocks, ns))];
 }

@@ -2,7 +2,9 @@
  * Props of `LinkerdNetworkPolicies`, shared by the cdk8s construct and the Pulumi component.
  */
 import type { AcceptedFinding, MeshedTrafficScope } from '../analysis';
+import type { ExternalWorkloadSource } from '../authorization/types';
 import type { KubeObject } from '../k8s';
+import type { Late, Plain, ValueKind } from '../late';
 import type { ExternalWorkloadInfo, MeshInfo } from '../mesh-info';
 
 /** Anything that carries mesh facts: the cdk8s and Pulumi `MeshReference`s, `LinkerdMesh`, or `{ info }` built by hand. */
@@ -14,13 +16,22 @@ export interface MeshInfoSource {
 /** Which meshed clients may reach the proxies of an application namespace on 4143. */
 export type MeshedPeers = 'mesh' | 'namespace';
 
-/** Props of `LinkerdNetworkPolicies`. */
-export interface LinkerdNetworkPoliciesProps {
+/**
+ * Props of `LinkerdNetworkPolicies`, one type for both front ends: `K` types the values a program
+ * may know only at deployment (the API server CIDRs: `Plain` in the core and cdk8s, `pulumi.Input`
+ * in Pulumi), `M` the mesh and `W` the external workloads each front end accepts (Pulumi also
+ * takes references whose IPs are Outputs). Which policies exist never depends on a late value.
+ */
+export interface LinkerdNetworkPoliciesProps<
+  K extends ValueKind = Plain,
+  M extends MeshInfoSource = MeshInfoSource,
+  W = ExternalWorkloadInfo | ExternalWorkloadSource,
+> {
   /**
    * The mesh the policies protect (its control plane namespace, viz namespace, cluster networks).
    * @default Linkerd's defaults: control plane in `linkerd`, no viz
    */
-  readonly mesh?: MeshInfoSource;
+  readonly mesh?: M;
 
   /**
    * Application namespaces to put under a default-deny baseline that keeps their meshed workloads
@@ -49,7 +60,7 @@ export interface LinkerdNetworkPoliciesProps {
    * it calls and for the control plane's egress to it. Narrow this to your control plane's addresses.
    * @default ['0.0.0.0/0', '::/0']
    */
-  readonly apiServerCidrs?: readonly string[];
+  readonly apiServerCidrs?: ReadonlyArray<Late<K, string>>;
 
   /**
    * Ports the API server listens on, as NetworkPolicy sees them (the endpoints behind the
@@ -95,7 +106,7 @@ export interface LinkerdNetworkPoliciesProps {
    * reach them. The namespace must be one of `namespaces` for the 4143 rules.
    * @default []
    */
-  readonly externalWorkloads?: ReadonlyArray<ExternalWorkloadInfo | { readonly externalWorkload: ExternalWorkloadInfo }>;
+  readonly externalWorkloads?: ReadonlyArray<W>;
 
   /**
    * Run the mesh connectivity analyzer (cdk8s: at synthesis over every object of the app; Pulumi: at
