@@ -2,17 +2,10 @@ import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { addApiObjects } from './_objects';
 import type { MeshReference } from './mesh-reference';
-import { egressNetworkObject, type EgressNetworkOptions } from '../core/authorization/egress-network';
+import { egressNetworkObject, type EgressNetworkProps as CoreEgressNetworkProps } from '../core/authorization/egress-network';
 
-/** Props of {@link EgressNetwork}. */
-export interface EgressNetworkProps extends EgressNetworkOptions {
-  /**
-   * The mesh: the EgressNetwork depends on its CRDs when they are in this app.
-   *
-   * @default - no dependency
-   */
-  readonly mesh?: MeshReference;
-}
+/** Props of {@link EgressNetwork}: the core's `EgressNetworkProps` with a cdk8s {@link MeshReference}. */
+export type EgressNetworkProps = CoreEgressNetworkProps<MeshReference>;
 
 /**
  * A Linkerd EgressNetwork (`policy.linkerd.io/v1alpha1`): traffic from meshed pods to networks

@@ -9,7 +9,6 @@ import { addedRuleObjects, admitsNothingIssue, meshAuthorizationObjects, type Ad
 import type {
   AuthorizationSourceLike,
   AuthorizationWorkload,
-  MeshAuthorizationOptions,
   MeshAuthorizationProps as MeshAuthorizationCoreProps,
   RouteAuthorization,
   WorkloadSelector,
@@ -18,25 +17,11 @@ import { checkWorkloadKind, checkWorkloadPort, externalWorkloadInfoOf, resolveWo
 import { formatIssue, Issues, type ValidationIssue } from '../core/errors';
 import type { KubeObject, LabelSelector } from '../core/k8s';
 
-/** Props of {@link MeshAuthorization}. */
-export interface MeshAuthorizationProps extends MeshAuthorizationOptions {
-  /**
-   * The workload whose port is governed: `{ podSelector }` or `{ externalWorkloadSelector }`, an
-   * `ExternalWorkloadHost` (or its `ExternalWorkloadInfo`), a plain workload object, or a workload
-   * construct of this app (a cdk8s-plus `Deployment`/`StatefulSet`/..., or an `ApiObject` such as
-   * `KubeDeployment`). When the workload itself is given, its ports are checked at synthesis: a named
-   * port it does not expose is an error. A plain `ApiObject`'s kind is checked at once, and its selector
-   * is read when the app is synthesized (so a selector patched later is the one the Server uses).
-   */
-  readonly workload: AuthorizationWorkload | IConstruct;
-  /**
-   * The mesh: its trust domain and control plane namespace build identities, and the objects
-   * depend on its CRDs when they are in this app.
-   *
-   * @default - trust domain `cluster.local`, control plane namespace `linkerd`, no dependency
-   */
-  readonly mesh?: MeshReference;
-}
+/**
+ * Props of {@link MeshAuthorization}: the core's `MeshAuthorizationProps` with a cdk8s
+ * {@link MeshReference}, and a workload that may also be a workload construct of this app.
+ */
+export type MeshAuthorizationProps = MeshAuthorizationCoreProps<MeshReference, AuthorizationWorkload | IConstruct>;
 
 interface WorkloadPodsConstruct extends IConstruct {
   readonly matchLabels?: Record<string, string>;
@@ -138,9 +123,8 @@ export class MeshAuthorization extends Construct {
       namespace = namespace ?? resolved.namespace;
       this.deferredSelector = resolved.deferred;
     }
-    // the core props are the construct's, with the workload resolved and the mesh's facts
-    const coreProps: MeshAuthorizationCoreProps =
-      this.workloadConstruct || props.mesh ? { ...props, namespace, workload, mesh: props.mesh?.info } : (props as MeshAuthorizationCoreProps);
+    // the core props are the construct's, with a workload construct resolved
+    const coreProps: MeshAuthorizationCoreProps = this.workloadConstruct ? { ...props, namespace, workload } : (props as MeshAuthorizationCoreProps);
     const manifest = meshAuthorizationObjects(coreProps, path, { deferEmptyCheck: true });
     printWarnings(manifest.warnings);
     this.context = manifest.context;

@@ -2,18 +2,10 @@ import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { addApiObjects } from './_objects';
 import type { MeshReference } from './mesh-reference';
-import { serviceProfileObject, type ServiceProfileOptions } from '../core/authorization/service-profile';
+import { serviceProfileObject, type ServiceProfileProps as CoreServiceProfileProps } from '../core/authorization/service-profile';
 
-/** Props of {@link ServiceProfile}. */
-export interface ServiceProfileProps extends ServiceProfileOptions {
-  /**
-   * The mesh: its cluster domain names the profile, and the profile depends on its CRDs when they
-   * are in this app.
-   *
-   * @default - cluster domain `cluster.local`, no dependency
-   */
-  readonly mesh?: MeshReference;
-}
+/** Props of {@link ServiceProfile}: the core's `ServiceProfileProps` with a cdk8s {@link MeshReference}. */
+export type ServiceProfileProps = CoreServiceProfileProps<MeshReference>;
 
 /**
  * A Linkerd ServiceProfile (`linkerd.io/v1alpha2`) named `<service>.<namespace>.svc.<clusterDomain>`:
@@ -28,7 +20,7 @@ export class ServiceProfile extends Construct {
 
   public constructor(scope: Construct, id: string, props: ServiceProfileProps) {
     super(scope, id);
-    const obj = serviceProfileObject({ ...props, mesh: props.mesh?.info }, this.node.path);
+    const obj = serviceProfileObject(props, this.node.path);
     this.profileName = obj.metadata.name!;
     [this.resource] = addApiObjects(this, [obj], 0);
     if (props.mesh?.crds) this.node.addDependency(props.mesh.crds);

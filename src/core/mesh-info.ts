@@ -104,3 +104,12 @@ export interface ExternalWorkloadInfo {
    */
   readonly workloadIps?: readonly string[];
 }
+
+/**
+ * Anything that carries mesh facts: the cdk8s and Pulumi `MeshReference`s, `LinkerdMesh`, or
+ * `{ info }` built by hand. Construct props take the mesh as one of these.
+ */
+export interface MeshInfoSource {
+  /** Facts about the installation. */
+  readonly info: MeshInfo;
+}

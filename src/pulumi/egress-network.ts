@@ -1,17 +1,10 @@
 import * as pulumi from '@pulumi/pulumi';
 import { kubeResource, resourceName } from './_kube';
 import type { MeshReference } from './mesh-reference';
-import { egressNetworkObject, type EgressNetworkOptions } from '../core/authorization/egress-network';
+import { egressNetworkObject, type EgressNetworkProps } from '../core/authorization/egress-network';
 
-/** Arguments of {@link EgressNetwork}: the shared options and the mesh. */
-export interface EgressNetworkArgs extends EgressNetworkOptions {
-  /**
-   * The mesh: the EgressNetwork depends on its CRDs.
-   *
-   * @default - no dependency
-   */
-  readonly mesh?: MeshReference;
-}
+/** Arguments of {@link EgressNetwork}: the core's {@link EgressNetworkProps} with a Pulumi `MeshReference`. */
+export type EgressNetworkArgs = EgressNetworkProps<MeshReference>;
 
 /**
  * A Linkerd EgressNetwork (`policy.linkerd.io/v1alpha1`): traffic from meshed pods to networks

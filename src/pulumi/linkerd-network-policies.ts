@@ -10,8 +10,8 @@ import type { ExternalWorkloadReference, MeshReference } from './mesh-reference'
 import { AnalysisResult, analyzeMesh } from '../core/analysis';
 import type { ExternalWorkloadSource } from '../core/authorization/types';
 import { Issues } from '../core/errors';
-import type { ExternalWorkloadInfo } from '../core/mesh-info';
-import { LinkerdNetworkPoliciesProps, MeshInfoSource, networkPoliciesShape } from '../core/network-policies';
+import type { ExternalWorkloadInfo, MeshInfoSource } from '../core/mesh-info';
+import { LinkerdNetworkPoliciesProps, networkPoliciesShape } from '../core/network-policies';
 
 /**
  * Arguments of {@link LinkerdNetworkPolicies}: the core props with Inputs for the API server CIDRs, a

@@ -3,28 +3,12 @@ import { kubeResource, resourceName } from './_kube';
 import type { MeshReference } from './mesh-reference';
 import { PolicyObjectIndex } from '../core/authorization/checks';
 import { addedRuleObjects, meshAuthorizationObjects, type AddedRule, type ServerContext } from '../core/authorization/objects';
-import type { AuthorizationSourceLike, AuthorizationWorkload, MeshAuthorizationOptions, RouteAuthorization } from '../core/authorization/types';
+import type { AuthorizationSourceLike, MeshAuthorizationProps, RouteAuthorization } from '../core/authorization/types';
 import { formatIssue, ValidationError } from '../core/errors';
 import type { KubeObject } from '../core/k8s';
 
-/** Arguments of {@link MeshAuthorization}: the shared options, the workload and the mesh. */
-export interface MeshAuthorizationArgs extends MeshAuthorizationOptions {
-  /**
-   * The workload whose port is governed: `{ podSelector }` or `{ externalWorkloadSelector }`, an
-   * `ExternalWorkloadHost` (or its `ExternalWorkloadInfo`), or a plain workload object (its named
-   * ports are checked).
-   */
-  readonly workload: AuthorizationWorkload;
-  /**
-   * The mesh: its trust domain and control plane namespace build identities; every object depends
-   * on its CRDs; and components given the same mesh are checked against each other (duplicate
-   * names, two Servers governing the same pods and port).
-   *
-   * @default - trust domain `cluster.local`, control plane namespace `linkerd`, no dependency, no
-   *   cross-component checks
-   */
-  readonly mesh?: MeshReference;
-}
+/** Arguments of {@link MeshAuthorization}: the core's {@link MeshAuthorizationProps} with a Pulumi `MeshReference`. */
+export type MeshAuthorizationArgs = MeshAuthorizationProps<MeshReference>;
 
 /** Policy objects of the components sharing one mesh (Pulumi programs have no app tree to walk). */
 const INDEXES = new WeakMap<object, PolicyObjectIndex>();
@@ -69,8 +53,8 @@ export class MeshAuthorization extends pulumi.ComponentResource {
 
   public constructor(name: string, args: MeshAuthorizationArgs, opts?: pulumi.ComponentResourceOptions) {
     const scope = `MeshAuthorization ${name}`;
-    const { mesh, ...options } = args;
-    const manifest = meshAuthorizationObjects({ ...options, mesh: mesh?.info }, scope);
+    const mesh = args.mesh;
+    const manifest = meshAuthorizationObjects(args, scope);
     let index: PolicyObjectIndex | undefined;
     if (mesh) {
       index = INDEXES.get(mesh);

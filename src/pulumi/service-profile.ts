@@ -1,17 +1,10 @@
 import * as pulumi from '@pulumi/pulumi';
 import { kubeResource, resourceName } from './_kube';
 import type { MeshReference } from './mesh-reference';
-import { serviceProfileObject, type ServiceProfileOptions } from '../core/authorization/service-profile';
+import { serviceProfileObject, type ServiceProfileProps } from '../core/authorization/service-profile';
 
-/** Arguments of {@link ServiceProfile}: the shared options and the mesh. */
-export interface ServiceProfileArgs extends ServiceProfileOptions {
-  /**
-   * The mesh: its cluster domain names the profile, and the profile depends on its CRDs.
-   *
-   * @default - cluster domain `cluster.local`, no dependency
-   */
-  readonly mesh?: MeshReference;
-}
+/** Arguments of {@link ServiceProfile}: the core's {@link ServiceProfileProps} with a Pulumi `MeshReference`. */
+export type ServiceProfileArgs = ServiceProfileProps<MeshReference>;
 
 /**
  * A Linkerd ServiceProfile (`linkerd.io/v1alpha2`) named `<service>.<namespace>.svc.<clusterDomain>`:
@@ -25,8 +18,8 @@ export class ServiceProfile extends pulumi.ComponentResource {
   public readonly resource: pulumi.CustomResource;
 
   public constructor(name: string, args: ServiceProfileArgs, opts?: pulumi.ComponentResourceOptions) {
-    const { mesh, ...options } = args;
-    const obj = serviceProfileObject({ ...options, mesh: mesh?.info }, `ServiceProfile ${name}`);
+    const mesh = args.mesh;
+    const obj = serviceProfileObject(args, `ServiceProfile ${name}`);
     super('linkerd-constructs:index:ServiceProfile', name, {}, opts);
     this.profileName = obj.metadata.name!;
     this.resource = kubeResource(resourceName(name, obj), obj, mesh ? { parent: this, dependsOn: [mesh.crds] } : { parent: this });

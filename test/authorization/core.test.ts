@@ -127,7 +127,7 @@ describe('MeshAuthorization core: sources', () => {
   });
 
   test('mixing references and literal identities writes every identity out, with the mesh trust domain and control plane namespace', () => {
-    expect(mtls([{ serviceAccount: 'client' }, { namespace: 'ops' }, { externalWorkload: vm }], { mesh })).toEqual([
+    expect(mtls([{ serviceAccount: 'client' }, { namespace: 'ops' }, { externalWorkload: vm }], { mesh: { info: mesh } })).toEqual([
       {
         identities: [
           'client.shop.serviceaccount.identity.linkerd-cp.prod.example',

@@ -61,7 +61,7 @@ describe('ServiceProfile (core)', () => {
   });
 
   test('the mesh cluster domain names the profile', () => {
-    const sp = serviceProfileObject({ service: 'web', namespace: 'shop', routes: [{ path: '/' }], mesh: { clusterDomain: 'k8s.example' } as any }, 't');
+    const sp = serviceProfileObject({ service: 'web', namespace: 'shop', routes: [{ path: '/' }], mesh: { info: { clusterDomain: 'k8s.example' } } as any }, 't');
     expect(sp.metadata.name).toBe('web.shop.svc.k8s.example');
   });
 

@@ -8,6 +8,7 @@ import { LINKERD_CRDS } from '../crds';
 import type { EgressNetwork } from '../crds/egress-network';
 import { Issues } from '../errors';
 import { kubeObject, type KubeObject } from '../k8s';
+import type { MeshInfoSource } from '../mesh-info';
 import { checkLabels, checkOneOf, DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, isDns1123Label, isDns1123Subdomain } from '../validation';
 import { checkNetworks } from './networks';
 import type { NetworkLike } from './types';
@@ -41,6 +42,19 @@ export interface EgressNetworkOptions {
    * @default - none
    */
   readonly labels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Props of `EgressNetwork`, one type for both front ends: the shared options and the mesh (`M`: their
+ * `MeshReference`).
+ */
+export interface EgressNetworkProps<M extends MeshInfoSource = MeshInfoSource> extends EgressNetworkOptions {
+  /**
+   * The mesh: the EgressNetwork depends on its CRDs (in cdk8s when they are in the same app).
+   *
+   * @default - no dependency
+   */
+  readonly mesh?: M;
 }
 
 /** Builds the EgressNetwork. Throws one {@link ValidationError} listing every problem. */

@@ -93,7 +93,7 @@ export function resolveServerContext(props: MeshAuthorizationProps, scope: strin
     issues.check(isDns1123Label(serverName), 'name', serverName, DNS1123_LABEL_RULE);
   }
   if (!workload || namespace === undefined || serverName === undefined || issues.errors.length > 0) return undefined;
-  const sc = sourceContext(namespace, props.mesh);
+  const sc = sourceContext(namespace, props.mesh?.info);
   return {
     namespace: sc.namespace,
     trustDomain: sc.trustDomain,
@@ -180,7 +180,7 @@ export function countRules(objects: readonly KubeObject[]): number {
 function standInContext(props: MeshAuthorizationProps, scope: string): ServerContext {
   const namespace = typeof props.namespace === 'string' ? props.namespace : 'default';
   return {
-    ...sourceContext(namespace, props.mesh),
+    ...sourceContext(namespace, props.mesh?.info),
     scope,
     serverName: 'server',
     workload: { selectorKind: 'pod', selector: {}, description: 'the workload' },

@@ -7,7 +7,7 @@ import { LINKERD_CRDS } from '../crds';
 import type { ServiceProfile, ServiceProfileSpec, ServiceProfileSpecRoutes } from '../crds/service-profile';
 import { Issues } from '../errors';
 import { kubeObject, type KubeObject } from '../k8s';
-import type { MeshInfo } from '../mesh-info';
+import type { MeshInfoSource } from '../mesh-info';
 import {
   checkDuration,
   checkLabels,
@@ -130,14 +130,18 @@ export interface ServiceProfileOptions {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-/** The full props of the core builder: the shared options and the mesh's facts. */
-export interface ServiceProfileProps extends ServiceProfileOptions {
+/**
+ * Props of `ServiceProfile`, one type for the core builder and both front ends: the shared options
+ * and the mesh (`M`: cdk8s and Pulumi take their `MeshReference`, the core anything with `info`).
+ */
+export interface ServiceProfileProps<M extends MeshInfoSource = MeshInfoSource> extends ServiceProfileOptions {
   /**
-   * Facts about the mesh (its cluster domain).
+   * The mesh: its cluster domain names the profile; a `MeshReference` also makes the profile depend
+   * on the mesh's CRDs (in cdk8s when they are in the same app).
    *
-   * @default - cluster domain `cluster.local`
+   * @default - cluster domain `cluster.local`, no dependency
    */
-  readonly mesh?: MeshInfo;
+  readonly mesh?: M;
 }
 
 const GRPC_METHOD_RE = /^\/([A-Za-z_][A-Za-z0-9_]*\.)*[A-Za-z_][A-Za-z0-9_]*\/[A-Za-z_][A-Za-z0-9_]*$/;
@@ -253,7 +257,7 @@ export function serviceProfileObject(props: ServiceProfileProps, scope: string):
   const issues = new Issues(scope);
   issues.check(isDns1123Label(props.service), 'service', props.service, DNS1123_LABEL_RULE);
   issues.check(isDns1123Label(props.namespace), 'namespace', props.namespace, DNS1123_LABEL_RULE);
-  const clusterDomain = props.clusterDomain ?? props.mesh?.clusterDomain ?? 'cluster.local';
+  const clusterDomain = props.clusterDomain ?? props.mesh?.info.clusterDomain ?? 'cluster.local';
   issues.check(isDns1123Subdomain(clusterDomain), 'clusterDomain', clusterDomain, DNS1123_SUBDOMAIN_RULE);
   if (props.labels) checkLabels(issues, 'labels', props.labels as Record<string, unknown>);
   if (!Array.isArray(props.routes) || props.routes.length === 0) {

@@ -8,7 +8,7 @@
  */
 import type { DefaultInboundPolicy } from '../constants';
 import type { KubeObject, LabelSelector } from '../k8s';
-import type { ExternalWorkloadInfo, MeshInfo } from '../mesh-info';
+import type { ExternalWorkloadInfo, MeshInfoSource } from '../mesh-info';
 
 /** Protocols a Linkerd `Server` may declare (`spec.proxyProtocol`). */
 export const PROXY_PROTOCOLS = ['unknown', 'HTTP/1', 'HTTP/2', 'gRPC', 'opaque', 'TLS'] as const;
@@ -313,14 +313,29 @@ export interface MeshAuthorizationOptions {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-/** The full props of the core builder: the shared options, the workload, and the mesh's facts. */
-export interface MeshAuthorizationProps extends MeshAuthorizationOptions {
-  /** The workload whose port is governed. */
-  readonly workload: AuthorizationWorkload;
+/**
+ * Props of `MeshAuthorization`, one type for the core builder and both front ends: the shared
+ * options, the workload and the mesh. `M` is the mesh a front end takes (cdk8s and Pulumi: their
+ * `MeshReference`; the core: anything with `info`), `W` the workloads (cdk8s also takes a workload
+ * construct of its app).
+ */
+export interface MeshAuthorizationProps<M extends MeshInfoSource = MeshInfoSource, W = AuthorizationWorkload> extends MeshAuthorizationOptions {
   /**
-   * Facts about the mesh (trust domain and control plane namespace build identities).
-   *
-   * @default - trust domain `cluster.local`, control plane namespace `linkerd`
+   * The workload whose port is governed: `{ podSelector }` or `{ externalWorkloadSelector }`, an
+   * `ExternalWorkloadHost` (or its `ExternalWorkloadInfo`), or a plain workload object (its named
+   * ports are checked). In cdk8s also a workload construct of the app (a cdk8s-plus
+   * `Deployment`/`StatefulSet`/..., or an `ApiObject` such as `KubeDeployment`): its ports are checked
+   * at synthesis, and a plain `ApiObject`'s selector is read when the app is synthesized (so a
+   * selector patched later is the one the Server uses).
    */
-  readonly mesh?: MeshInfo;
+  readonly workload: W;
+  /**
+   * The mesh: its trust domain and control plane namespace build identities. A `MeshReference`
+   * also makes every object depend on the mesh's CRDs (in cdk8s when they are in the same app), and
+   * in Pulumi checks the components given the same mesh against each other (duplicate names, two
+   * Servers governing the same pods and port; cdk8s checks the whole app).
+   *
+   * @default - trust domain `cluster.local`, control plane namespace `linkerd`, no dependency
+   */
+  readonly mesh?: M;
 }

@@ -5,13 +5,7 @@ import type { AcceptedFinding, MeshedTrafficScope } from '../analysis';
 import type { ExternalWorkloadSource } from '../authorization/types';
 import type { KubeObject } from '../k8s';
 import type { Late, Plain, ValueKind } from '../late';
-import type { ExternalWorkloadInfo, MeshInfo } from '../mesh-info';
-
-/** Anything that carries mesh facts: the cdk8s and Pulumi `MeshReference`s, `LinkerdMesh`, or `{ info }` built by hand. */
-export interface MeshInfoSource {
-  /** Facts about the installation. */
-  readonly info: MeshInfo;
-}
+import type { ExternalWorkloadInfo, MeshInfoSource } from '../mesh-info';
 
 /** Which meshed clients may reach the proxies of an application namespace on 4143. */
 export type MeshedPeers = 'mesh' | 'namespace';
