@@ -9,6 +9,7 @@ import * as command from '@pulumi/command';
 import type * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { kubeResource, resourceName } from './_kube';
+import { resolveLate, type LateInputs } from './_late';
 import type { ExternalWorkloadReference, MeshReference } from './mesh-reference';
 import type { SpireServerHost } from './spire-server-host';
 import { formatIssue, Issues } from '../core/errors';
@@ -115,7 +116,7 @@ function isPlain(v: unknown): boolean {
 }
 
 /** The Inputs of the values a host may learn late, by their core name. */
-type LateInputs = { -readonly [K in HostLateKey]?: pulumi.Input<unknown> };
+type HostLateInputs = LateInputs<HostLateValues>;
 
 /**
  * The core props of the args, read once: every value known now in place, every other one named in
@@ -124,12 +125,12 @@ type LateInputs = { -readonly [K in HostLateKey]?: pulumi.Input<unknown> };
 function splitArgs(
   args: ExternalWorkloadHostArgs,
   meshAnchors: pulumi.Input<string>,
-): { props: CoreHostProps; late: LateInputs; caFromTokenSecret: boolean } {
-  const late: LateInputs = {};
+): { props: CoreHostProps; late: HostLateInputs; caFromTokenSecret: boolean } {
+  const late: HostLateInputs = {};
   const take = <T>(key: HostLateKey, v: pulumi.Input<T> | undefined): T | undefined => {
     if (v === undefined) return undefined;
     if (isPlain(v)) return v as T;
-    late[key] = v;
+    (late as Record<string, unknown>)[key] = v;
     return undefined;
   };
   const { mesh: _mesh, connection: _connection, spire, proxy, readiness, workloadIps, trustAnchorPem, ...rest } = args;
@@ -155,7 +156,7 @@ function splitArgs(
   else if (b?.kind === 'image') binary = { kind: 'image', containerTool: b.containerTool, ...(b.image !== undefined ? { image: take('proxyImage', b.image) } : {}) };
   else if (b?.kind === 'upload') binary = { kind: 'upload', localPath: b.localPath, ...(b.sha256 !== undefined ? { sha256: take('proxySha256', b.sha256) } : {}) };
   // the IPs may come from the resource that made the VM: always completed late (checked then)
-  late.workloadIps = workloadIps;
+  late.workloadIps = pulumi.output(workloadIps);
   const props: CoreHostProps = {
     ...rest,
     workloadIps: [],
@@ -236,12 +237,10 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
 
     // readiness: the reporter's credential exists before the values, since the CA may come from its token Secret
     const credential = shape.readiness ? this.readinessCredential(name, shape, mesh) : undefined;
-    const inputs: LateInputs = { ...late, workloadIps: ips };
-    if (caFromTokenSecret) inputs.apiServerCaPem = credential?.caPem;
-    const keys = Object.keys(inputs) as HostLateKey[];
-    const completed = pulumi.all([pulumi.all(keys.map((k) => inputs[k])), pulumi.output(mesh.trustAnchorPem)]).apply(([values, meshAnchors]) =>
-      host.complete(Object.fromEntries(keys.map((k, i) => [k, values[i]])) as HostLateValues, meshAnchors),
-    );
+    const inputs: HostLateInputs = { ...late, workloadIps: ips };
+    // the token Secret's ca.crt (the token controller fills it; pulumi-kubernetes waits for that)
+    if (caFromTokenSecret) inputs.apiServerCaPem = credential?.caPem as pulumi.Output<string> | undefined;
+    const completed = resolveLate(inputs, mesh.trustAnchorPem, (values, meshAnchors: string) => host.complete(values, meshAnchors));
     const resolved = completed.apply((c) => c.resolved);
     this.plan = completed.apply((c) => c.plan);
     const shapePlan = host.plan;

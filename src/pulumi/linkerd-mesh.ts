@@ -2,6 +2,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as tls from '@pulumi/tls';
 import { kubeResource, resourceName } from './_kube';
+import { resolveLate, type LateInputs } from './_late';
 import type { InputKind } from './external-workload-host';
 import { MeshIdentity, WebhookCertificates } from './mesh-identity';
 import type { MeshReference } from './mesh-reference';
@@ -32,7 +33,7 @@ import type { MeshInfo } from '../core/mesh-info';
 export type LinkerdMeshArgs = LinkerdMeshProps<InputKind, MeshIdentity, WebhookCertificates>;
 
 /** The late values of a mesh as Inputs (each absent when the modes do not need it). */
-type LateInputs = { readonly [K in keyof MeshLateValues]?: pulumi.Input<string> };
+type MeshLateInputs = LateInputs<MeshLateValues>;
 
 function isPlainString(v: pulumi.Input<string> | undefined): v is string {
   return typeof v === 'string';
@@ -50,7 +51,7 @@ function certificateModes(identity: MeshIdentity, webhooks: WebhookCertificates)
 }
 
 /** The values of `late` that `keys` name, when every one is a plain string now. */
-function plainValues(late: LateInputs, keys: ReadonlyArray<keyof MeshLateValues>): MeshLateValues | undefined {
+function plainValues(late: MeshLateInputs, keys: ReadonlyArray<keyof MeshLateValues>): MeshLateValues | undefined {
   const out: Record<string, string> = {};
   for (const k of keys) {
     const v = late[k];
@@ -125,7 +126,7 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
     this.trustDomain = shape.info.trustDomain;
 
     // the late values (generated ones are created here), completed by the core in one apply
-    const late: LateInputs = { ...given, ...this.generatedIdentity(name, identity), ...this.generatedWebhooks(name, webhooks) };
+    const late: MeshLateInputs = { ...given, ...this.generatedIdentity(name, identity), ...this.generatedWebhooks(name, webhooks) };
     // generated parts come from @pulumi/tls and are not checked again; parts checked before registration are not logged twice
     const checked = (['identity', 'webhooks'] as const).filter((part) => (part === 'identity' ? identity.mode : webhooks.mode) !== 'generated');
     const completed = this.complete(shape, late, checked, early.map((e) => e !== undefined) as [boolean, boolean]);
@@ -148,10 +149,8 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
   }
 
   /** The core's completion of the mesh over the late values; logs the warnings of parts not checked before registration. */
-  private complete(shape: MeshShape, late: LateInputs, check: ReadonlyArray<'identity' | 'webhooks'>, checkedEarly: [boolean, boolean]) {
-    const keys = Object.keys(late) as Array<keyof MeshLateValues>;
-    return pulumi.all(keys.map((k) => late[k] ?? '')).apply((values) => {
-      const v = Object.fromEntries(keys.filter((k) => late[k] !== undefined).map((k) => [k, values[keys.indexOf(k)]])) as MeshLateValues;
+  private complete(shape: MeshShape, late: MeshLateInputs, check: ReadonlyArray<'identity' | 'webhooks'>, checkedEarly: [boolean, boolean]) {
+    return resolveLate(late, undefined, (v) => {
       const done = shape.complete(v, { checkCertificates: check });
       const fresh = done.warnings.filter((w) => !(checkedEarly[0] && w.field.startsWith('identity.')) && !(checkedEarly[1] && w.field.startsWith('webhookCertificates.')));
       for (const w of fresh) void pulumi.log.warn(formatIssue(w), this);
@@ -245,7 +244,7 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
   }
 
   /** A generated identity (`@pulumi/tls`): the anchors of its rotation stage, the issuer and its key (secret). */
-  private generatedIdentity(name: string, identity: MeshIdentity): Partial<LateInputs> {
+  private generatedIdentity(name: string, identity: MeshIdentity): Partial<MeshLateInputs> {
     if (identity.mode !== 'generated') return {};
     const trustDomain = this.trustDomain;
     const g = identity.generatedArgs ?? {};
@@ -299,7 +298,7 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
   }
 
   /** Generated webhook certificates (`@pulumi/tls`, self-signed, key secret). */
-  private generatedWebhooks(name: string, webhooks: WebhookCertificates): Partial<LateInputs> {
+  private generatedWebhooks(name: string, webhooks: WebhookCertificates): Partial<MeshLateInputs> {
     if (webhooks.mode !== 'generated') return {};
     const hostnames = webhookHostnames(this.namespace, this.info.vizNamespace);
     const g = webhooks.generatedArgs ?? {};
@@ -322,7 +321,7 @@ export class LinkerdMesh extends pulumi.ComponentResource implements MeshReferen
 }
 
 /** The late values given as args (supplied and existing-secret identities, supplied webhooks); keys as secrets. */
-function givenValues(identity: MeshIdentity, webhooks: WebhookCertificates): LateInputs {
+function givenValues(identity: MeshIdentity, webhooks: WebhookCertificates): MeshLateInputs {
   const s = identity.mode === 'supplied' ? identity.supplied : undefined;
   const w = webhooks.mode === 'supplied' ? webhooks.supplied : undefined;
   const secret = (v: pulumi.Input<string> | undefined) => (v === undefined || isPlainString(v) ? v : pulumi.secret(v));
