@@ -14,5 +14,7 @@ export type LateInputs<V> = { -readonly [K in keyof V]?: pulumi.Input<Exclude<V[
 export function resolveLate<V, E, R>(late: LateInputs<V>, extra: pulumi.Input<E>, complete: (values: V, extra: E) => R): pulumi.Output<R> {
   const keys = (Object.keys(late) as Array<keyof V>).filter((k) => late[k] !== undefined);
   const inputs = keys.map((k) => late[k] as pulumi.Input<unknown>);
-  return pulumi.all([pulumi.all(inputs), extra]).apply(([values, e]) => complete(Object.fromEntries(keys.map((k, i) => [k, values[i]])) as V, e as E));
+  return pulumi
+    .all([pulumi.all(inputs), extra])
+    .apply(([values, e]) => complete(Object.fromEntries(keys.map((k, i) => [k, values[i]])) as V, e as E));
 }
