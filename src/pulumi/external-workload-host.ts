@@ -243,7 +243,6 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
     const completed = resolveLate(inputs, mesh.trustAnchorPem, (values, meshAnchors: string) => host.complete(values, meshAnchors));
     const resolved = completed.apply((c) => c.resolved);
     this.plan = completed.apply((c) => c.plan);
-    const shapePlan = host.plan;
 
     // The cluster side: after the CRDs.
     const manifest = resolved.apply((r) => externalWorkloadManifest(r.workload));
@@ -255,6 +254,37 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
     );
 
     // The host side: one command per step, in order.
+    const join = args.spire.kind === 'agent' ? this.joinCommand(name, args.spire.server, resolved) : undefined;
+    const steps = this.stepCommands(name, args, { shape, shapePlan: host.plan, credential, join });
+    this.steps = steps;
+    this.ready = steps[host.plan.steps[host.plan.steps.length - 1].id];
+
+    this.readinessResources = credential?.resources ?? [];
+    this.registerOutputs({
+      externalWorkload: this.externalWorkload,
+      workloadIps: this.workloadIps,
+      identity: this.externalWorkload.identity,
+      steps: Object.keys(steps),
+    });
+  }
+
+  /**
+   * One `remote.Command` per plan step, chained in order (create = update = the step's idempotent
+   * script, delete = its undo), each secret on standard input with logging off; the steps that need
+   * the control plane, the ExternalWorkload, the readiness credential or the join token wait for them.
+   */
+  private stepCommands(
+    name: string,
+    args: ExternalWorkloadHostArgs,
+    ctx: {
+      readonly shape: ResolvedHost;
+      readonly shapePlan: HostPlan;
+      readonly credential?: { readonly resources: pulumi.Resource[]; readonly token: pulumi.Output<string> };
+      readonly join?: { readonly command: command.remote.Command; readonly token: pulumi.Output<string> };
+    },
+  ): Record<string, command.remote.Command> {
+    const { shape, shapePlan, credential, join } = ctx;
+    const mesh = args.mesh;
     const c = args.connection;
     const connection = {
       host: c.host,
@@ -268,11 +298,9 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
     if (args.spire.kind === 'local') secretInputs[SPIRE_UPSTREAM_CA_KEY_SECRET] = pulumi.secret(args.spire.upstreamCaKeyPem);
     if (credential) secretInputs[API_TOKEN_SECRET] = credential.token;
     // agent only: the server host registers this VM and makes its one-time join token (a secret)
-    const join = args.spire.kind === 'agent' ? this.joinCommand(name, args.spire.server, resolved) : undefined;
     if (join) secretInputs[JOIN_TOKEN_SECRET] = join.token;
     const steps: Record<string, command.remote.Command> = {};
     let previous: pulumi.Resource | undefined;
-    let upload: command.remote.CopyToRemote | undefined;
     shapePlan.steps.forEach((shapeStep: HostStep, i: number) => {
       const step = this.plan.apply((p) => p.steps[i]);
       const deps: pulumi.Resource[] = [];
@@ -282,16 +310,13 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
       if (shapeStep.id === 'readiness' && credential) deps.push(this.resource, ...credential.resources);
       if (shapeStep.id === 'spire-agent' && join) deps.push(join.command);
       if (shapeStep.id === 'proxy-install' && shape.proxy.binary.kind === 'upload') {
-        upload = new command.remote.CopyToRemote(
-          `${name}-proxy-upload`,
-          {
-            connection,
-            source: new pulumi.asset.FileAsset(shape.proxy.binary.localPath),
-            remotePath: `${shape.layout.uploadDir}/linkerd2-proxy`,
-          },
-          { parent: this, dependsOn: previous ? [previous] : [] },
+        deps.push(
+          new command.remote.CopyToRemote(
+            `${name}-proxy-upload`,
+            { connection, source: new pulumi.asset.FileAsset(shape.proxy.binary.localPath), remotePath: `${shape.layout.uploadDir}/linkerd2-proxy` },
+            { parent: this, dependsOn: previous ? [previous] : [] },
+          ),
         );
-        deps.push(upload);
       }
       const key = shapeStep.secrets.length > 0 ? secretInputs[shapeStep.secrets[0]] : undefined;
       const secret = key !== undefined;
@@ -313,16 +338,7 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
       steps[shapeStep.id] = cmd;
       previous = cmd;
     });
-    this.steps = steps;
-    this.ready = previous!;
-
-    this.readinessResources = credential?.resources ?? [];
-    this.registerOutputs({
-      externalWorkload: this.externalWorkload,
-      workloadIps: this.workloadIps,
-      identity: this.externalWorkload.identity,
-      steps: Object.keys(steps),
-    });
+    return steps;
   }
 
   /**

@@ -36,8 +36,8 @@ function hostPort(address: string): [string, string] {
   return [address.slice(0, i).replace(/\.$/, ''), address.slice(i + 1)];
 }
 
-/** Step: the preflight checks. */
-export function preflightStep(h: ResolvedHost): HostStep {
+/** The checks that depend on the host's settings (architecture, downloads, SPIRE, control plane), with their variables. */
+function settingChecks(h: ResolvedHost): { vars: Array<[string, string | number]>; checks: string[] } {
   const spireArchive = h.spire.kind !== 'existing-agent' && h.spire.install.kind === 'url' ? h.spire.install : undefined;
   const needsDownload = spireArchive !== undefined || h.proxy.binary.kind === 'url';
   const arch = spireArchive?.arch;
@@ -95,6 +95,12 @@ log "SPIRE agent socket: $AGENT_SOCKET"`);
 check_endpoint ${shQuote('destination service')} ${shQuote(dstHost)} ${shQuote(dstPort)}
 check_endpoint ${shQuote('policy service')} ${shQuote(polHost)} ${shQuote(polPort)}`);
   }
+  return { vars, checks };
+}
+
+/** Step: the preflight checks. */
+export function preflightStep(h: ResolvedHost): HostStep {
+  const { vars, checks } = settingChecks(h);
   const tools = requiredTools(h).map(([t, why]) => `${t}|${why}`);
   return {
     id: 'preflight',

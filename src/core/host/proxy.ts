@@ -162,47 +162,75 @@ fi`,
   };
 }
 
+/** What the install variants of the proxy binary share. */
+interface ProxyInstallKit {
+  readonly base: Pick<HostStep, 'id' | 'files' | 'secrets'>;
+  /** The binary's path, its directory and the marker recording what was installed. */
+  readonly commonVars: Array<[string, string]>;
+  /** The script lines that stop when the binary from `what` is installed already. */
+  readonly installed: (what: string) => string;
+  /** The delete script's body. */
+  readonly removeBody: string;
+}
+
+type ProxyBinaryOf<K extends ResolvedHost['proxy']['binary']['kind']> = Extract<ResolvedHost['proxy']['binary'], { kind: K }>;
+
 /** Step: the linkerd2-proxy binary (downloaded, extracted from the image, uploaded, or given). */
 export function proxyInstallStep(h: ResolvedHost): HostStep {
-  const l = h.layout;
-  const b = h.proxy.binary;
   const bin = h.proxy.binaryPath;
-  const marker = `${l.proxyDir}/.linkerd-ew-installed`;
-  const base = { id: 'proxy-install', files: [] as HostStep['files'], secrets: [] as string[] };
-  const removeBody = `remove_path "$PROXY_BIN" "$MARKER"
-if [ -d "$BIN_DIR" ]; then rmdir --ignore-fail-on-non-empty -- "$BIN_DIR"; fi`;
-  const commonVars: Array<[string, string]> = [['PROXY_BIN', bin], ['BIN_DIR', path.posix.dirname(bin)], ['MARKER', marker]];
-  const installed = (what: string) => `if [ -x "$PROXY_BIN" ] && [ -f "$MARKER" ] && [ "$(cat -- "$MARKER")" = "$SOURCE_ID" ]; then
+  const marker = `${h.layout.proxyDir}/.linkerd-ew-installed`;
+  const kit: ProxyInstallKit = {
+    base: { id: 'proxy-install', files: [], secrets: [] },
+    commonVars: [['PROXY_BIN', bin], ['BIN_DIR', path.posix.dirname(bin)], ['MARKER', marker]],
+    installed: (what: string) => `if [ -x "$PROXY_BIN" ] && [ -f "$MARKER" ] && [ "$(cat -- "$MARKER")" = "$SOURCE_ID" ]; then
   log "unchanged: linkerd2-proxy from ${what}"
   exit 0
-fi`;
+fi`,
+    removeBody: `remove_path "$PROXY_BIN" "$MARKER"
+if [ -d "$BIN_DIR" ]; then rmdir --ignore-fail-on-non-empty -- "$BIN_DIR"; fi`,
+  };
+  const b = h.proxy.binary;
   switch (b.kind) {
-    case 'path': {
-      const vars: Array<[string, string]> = [['PROXY_BIN', bin]];
-      return {
-        ...base,
-        description: `use the linkerd2-proxy binary at ${bin}`,
-        create: stepScript({
-          step: 'proxy-install',
-          title: 'linkerd2-proxy: use the binary already on the host',
-          vars,
-          body: `[ -x "$PROXY_BIN" ] || fail "$PROXY_BIN is not an executable file (proxy.binary.path)"
+    case 'path':
+      return proxyAtPath(h, kit);
+    case 'url':
+      return proxyFromUrl(h, b, kit);
+    case 'image':
+      return proxyFromImage(h, b, kit);
+    case 'upload':
+      return proxyFromUpload(h, b, kit);
+  }
+}
+
+function proxyAtPath(h: ResolvedHost, { base }: ProxyInstallKit): HostStep {
+  const bin = h.proxy.binaryPath;
+  const vars: Array<[string, string]> = [['PROXY_BIN', bin]];
+  return {
+    ...base,
+    description: `use the linkerd2-proxy binary at ${bin}`,
+    create: stepScript({
+      step: 'proxy-install',
+      title: 'linkerd2-proxy: use the binary already on the host',
+      vars,
+      body: `[ -x "$PROXY_BIN" ] || fail "$PROXY_BIN is not an executable file (proxy.binary.path)"
 log "using $PROXY_BIN"`,
-        }),
-        delete: deleteScript(h, { step: 'proxy-install', title: 'linkerd2-proxy: given binary, left in place', vars, body: 'log "the proxy binary was installed by someone else: left in place"' }),
-        triggers: [`proxy.binary.path=${bin}`],
-      };
-    }
-    case 'url': {
-      const vars: Array<[string, string]> = [...commonVars, ['URL', b.url], ['SHA256', b.sha256], ['SOURCE_ID', b.sha256]];
-      return {
-        ...base,
-        description: `install linkerd2-proxy from ${b.url} (sha256 verified)`,
-        create: stepScript({
-          step: 'proxy-install',
-          title: 'linkerd2-proxy: download, verify, install',
-          vars,
-          body: `${installed('$URL')}
+    }),
+    delete: deleteScript(h, { step: 'proxy-install', title: 'linkerd2-proxy: given binary, left in place', vars, body: 'log "the proxy binary was installed by someone else: left in place"' }),
+    triggers: [`proxy.binary.path=${bin}`],
+  };
+}
+
+function proxyFromUrl(h: ResolvedHost, b: ProxyBinaryOf<'url'>, { base, commonVars, installed, removeBody }: ProxyInstallKit): HostStep {
+  const bin = h.proxy.binaryPath;
+  const vars: Array<[string, string]> = [...commonVars, ['URL', b.url], ['SHA256', b.sha256], ['SOURCE_ID', b.sha256]];
+  return {
+    ...base,
+    description: `install linkerd2-proxy from ${b.url} (sha256 verified)`,
+    create: stepScript({
+      step: 'proxy-install',
+      title: 'linkerd2-proxy: download, verify, install',
+      vars,
+      body: `${installed('$URL')}
 work="$(mktemp -d)"
 trap 'rm -rf -- "$work"' EXIT
 log "downloading linkerd2-proxy from $URL"
@@ -212,24 +240,26 @@ mkdir -p -- "$BIN_DIR"
 install -m 0755 -- "$work/linkerd2-proxy" "$PROXY_BIN"
 printf '%s\\n' "$SOURCE_ID" >"$MARKER"
 log "installed $PROXY_BIN"`,
-        }),
-        delete: deleteScript(h, { step: 'proxy-install', title: 'linkerd2-proxy: remove the installed binary', vars, body: removeBody }),
-        triggers: [`proxy.binary.url=${b.url}`, `proxy.binary.sha256=${b.sha256}`],
-        files: [{ path: bin, mode: '0755' }],
-      };
-    }
-    case 'image': {
-      const image = b.image ?? PROXY_DEFAULT_IMAGE;
-      const tool = b.containerTool ?? 'docker';
-      const vars: Array<[string, string]> = [...commonVars, ['IMAGE', image], ['TOOL', tool], ['IMAGE_BINARY', PROXY_IMAGE_BINARY_PATH], ['SOURCE_ID', image]];
-      return {
-        ...base,
-        description: `extract linkerd2-proxy from ${image} with ${tool}`,
-        create: stepScript({
-          step: 'proxy-install',
-          title: `linkerd2-proxy: extract from ${image} with ${tool}`,
-          vars,
-          body: `${installed('$IMAGE')}
+    }),
+    delete: deleteScript(h, { step: 'proxy-install', title: 'linkerd2-proxy: remove the installed binary', vars, body: removeBody }),
+    triggers: [`proxy.binary.url=${b.url}`, `proxy.binary.sha256=${b.sha256}`],
+    files: [{ path: bin, mode: '0755' }],
+  };
+}
+
+function proxyFromImage(h: ResolvedHost, b: ProxyBinaryOf<'image'>, { base, commonVars, installed, removeBody }: ProxyInstallKit): HostStep {
+  const bin = h.proxy.binaryPath;
+  const image = b.image ?? PROXY_DEFAULT_IMAGE;
+  const tool = b.containerTool ?? 'docker';
+  const vars: Array<[string, string]> = [...commonVars, ['IMAGE', image], ['TOOL', tool], ['IMAGE_BINARY', PROXY_IMAGE_BINARY_PATH], ['SOURCE_ID', image]];
+  return {
+    ...base,
+    description: `extract linkerd2-proxy from ${image} with ${tool}`,
+    create: stepScript({
+      step: 'proxy-install',
+      title: `linkerd2-proxy: extract from ${image} with ${tool}`,
+      vars,
+      body: `${installed('$IMAGE')}
 command -v "$TOOL" >/dev/null 2>&1 || fail "$TOOL is not installed: install it, or set proxy.binary to a URL or path"
 work="$(mktemp -d)"
 container=""
@@ -241,23 +271,25 @@ mkdir -p -- "$BIN_DIR"
 install -m 0755 -- "$work/linkerd2-proxy" "$PROXY_BIN"
 printf '%s\\n' "$SOURCE_ID" >"$MARKER"
 log "installed $PROXY_BIN from $IMAGE"`,
-        }),
-        delete: deleteScript(h, { step: 'proxy-install', title: 'linkerd2-proxy: remove the installed binary', vars, body: removeBody }),
-        triggers: [`proxy.binary.image=${image}`, `proxy.binary.containerTool=${tool}`],
-        files: [{ path: bin, mode: '0755' }],
-      };
-    }
-    case 'upload': {
-      const staged = `${l.uploadDir}/linkerd2-proxy`;
-      const vars: Array<[string, string]> = [...commonVars, ['STAGED', staged], ['SHA256', b.sha256 ?? '']];
-      return {
-        ...base,
-        description: `install linkerd2-proxy uploaded to ${staged}${b.sha256 ? ' (sha256 verified)' : ''}`,
-        create: stepScript({
-          step: 'proxy-install',
-          title: 'linkerd2-proxy: install the uploaded binary',
-          vars,
-          body: `[ -f "$STAGED" ] || fail "no binary at $STAGED: copy linkerd2-proxy there first (Pulumi does it with remote.CopyToRemote)"
+    }),
+    delete: deleteScript(h, { step: 'proxy-install', title: 'linkerd2-proxy: remove the installed binary', vars, body: removeBody }),
+    triggers: [`proxy.binary.image=${image}`, `proxy.binary.containerTool=${tool}`],
+    files: [{ path: bin, mode: '0755' }],
+  };
+}
+
+function proxyFromUpload(h: ResolvedHost, b: ProxyBinaryOf<'upload'>, { base, commonVars, installed, removeBody }: ProxyInstallKit): HostStep {
+  const bin = h.proxy.binaryPath;
+  const staged = `${h.layout.uploadDir}/linkerd2-proxy`;
+  const vars: Array<[string, string]> = [...commonVars, ['STAGED', staged], ['SHA256', b.sha256 ?? '']];
+  return {
+    ...base,
+    description: `install linkerd2-proxy uploaded to ${staged}${b.sha256 ? ' (sha256 verified)' : ''}`,
+    create: stepScript({
+      step: 'proxy-install',
+      title: 'linkerd2-proxy: install the uploaded binary',
+      vars,
+      body: `[ -f "$STAGED" ] || fail "no binary at $STAGED: copy linkerd2-proxy there first (Pulumi does it with remote.CopyToRemote)"
 if [ -n "$SHA256" ]; then check_sha256 "$STAGED" "$SHA256" "$STAGED"; fi
 SOURCE_ID="$(sha256sum -- "$STAGED")"
 SOURCE_ID="\${SOURCE_ID%% *}"
@@ -266,13 +298,11 @@ mkdir -p -- "$BIN_DIR"
 install -m 0755 -- "$STAGED" "$PROXY_BIN"
 printf '%s\\n' "$SOURCE_ID" >"$MARKER"
 log "installed $PROXY_BIN"`,
-        }),
-        delete: deleteScript(h, { step: 'proxy-install', title: 'linkerd2-proxy: remove the installed and uploaded binary', vars, body: `${removeBody}\nremove_path "$STAGED"` }),
-        triggers: [`proxy.binary.sha256=${b.sha256 ?? ''}`],
-        files: [{ path: bin, mode: '0755' }],
-      };
-    }
-  }
+    }),
+    delete: deleteScript(h, { step: 'proxy-install', title: 'linkerd2-proxy: remove the installed and uploaded binary', vars, body: `${removeBody}\nremove_path "$STAGED"` }),
+    triggers: [`proxy.binary.sha256=${b.sha256 ?? ''}`],
+    files: [{ path: bin, mode: '0755' }],
+  };
 }
 
 /** Step: the proxy's environment, wrapper and unit; (re)starts the proxy. */

@@ -262,22 +262,10 @@ export function meshShape(props: MeshSettings, modes: MeshCertificateModes, opti
   const trustDomain = props.trustDomain ?? DEFAULT_TRUST_DOMAIN;
   const vizNs = vizNamespaceOf(props);
   const jaegerNs = jaegerNamespaceOf(props);
-  if (modes.webhooks.mode === 'chart' && options.delivery !== 'flux') {
-    issues.error(
-      'webhookCertificates',
-      'chart-generated webhook certificates',
-      `expected certificates that stay the same across renders with ${options.delivery} delivery (the chart generates new ones on every render, ` +
-        'so every synthesis would differ and restart the control plane): WebhookCertificates.fromDirectory(dir) (written by ' +
-        '`linkerd-constructs certs`), WebhookCertificates.supplied({...}), WebhookCertificates.certManager(), ' +
-        'WebhookCertificates.existingSecrets({ caBundlePem }) (Secrets managed elsewhere), or Flux delivery',
-    );
-  }
+  checkWebhooksForDelivery(issues, modes, options.delivery);
   issues.throwIfErrors();
 
-  const namespaces: Namespace[] = [controlPlaneNamespace(namespace)];
-  if (props.cni) namespaces.push(cniNamespace(DEFAULT_CNI_NAMESPACE));
-  if (vizNs) namespaces.push(extensionNamespace(vizNs, 'viz'));
-  if (jaegerNs) namespaces.push(extensionNamespace(jaegerNs, 'jaeger'));
+  const namespaces = meshNamespaces(props, namespace, vizNs, jaegerNs);
 
   const objectsFor = ({ identity, webhooks }: { identity: ResolvedIdentity; webhooks: ResolvedWebhooks }) => ({
     identityObjects:
@@ -291,18 +279,7 @@ export function meshShape(props: MeshSettings, modes: MeshCertificateModes, opti
   const shapes = objectsFor(resolvedCertificates(modes, {}));
   const version = props.version ?? LINKERD_DEFAULT_CHART_VERSION;
   const releases = meshReleases(props, namespace, vizNs, jaegerNs, version);
-  const info = meshInfoWithDefaults({
-    namespace,
-    trustDomain,
-    clusterDomain: props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
-    defaultInboundPolicy: props.defaultInboundPolicy,
-    clusterNetworks: props.clusterNetworks,
-    highAvailability: props.highAvailability,
-    cniEnabled: props.cni,
-    vizNamespace: vizNs,
-    imageRegistry: props.imageRegistry,
-    linkerdVersion: linkerdVersionOfChart(version),
-  });
+  const info = meshInfoOf(props, namespace, trustDomain, vizNs, version);
   const checkCertificates = (late: MeshLateValues, part: 'identity' | 'webhooks', now?: Date): ValidationIssue[] => {
     const { identity, webhooks } = resolvedCertificates(modes, late);
     const checks = new Issues(options.scope);
@@ -340,6 +317,47 @@ export function meshShape(props: MeshSettings, modes: MeshCertificateModes, opti
     checkCertificates,
     complete,
   };
+}
+
+/**
+ * Chart-generated webhook certificates change on every render: only Flux, which renders in the
+ * cluster once per chart version, can use them.
+ */
+function checkWebhooksForDelivery(issues: Issues, modes: MeshCertificateModes, delivery: MeshDeliveryKind): void {
+  if (modes.webhooks.mode !== 'chart' || delivery === 'flux') return;
+  issues.error(
+    'webhookCertificates',
+    'chart-generated webhook certificates',
+    `expected certificates that stay the same across renders with ${delivery} delivery (the chart generates new ones on every render, ` +
+      'so every synthesis would differ and restart the control plane): WebhookCertificates.fromDirectory(dir) (written by ' +
+      '`linkerd-constructs certs`), WebhookCertificates.supplied({...}), WebhookCertificates.certManager(), ' +
+      'WebhookCertificates.existingSecrets({ caBundlePem }) (Secrets managed elsewhere), or Flux delivery',
+  );
+}
+
+/** The namespaces the mesh creates: the control plane's, then CNI's and the extensions' when enabled. */
+function meshNamespaces(props: MeshSettings, namespace: string, vizNs: string | undefined, jaegerNs: string | undefined): Namespace[] {
+  const namespaces: Namespace[] = [controlPlaneNamespace(namespace)];
+  if (props.cni) namespaces.push(cniNamespace(DEFAULT_CNI_NAMESPACE));
+  if (vizNs) namespaces.push(extensionNamespace(vizNs, 'viz'));
+  if (jaegerNs) namespaces.push(extensionNamespace(jaegerNs, 'jaeger'));
+  return namespaces;
+}
+
+/** The facts other constructs read from the mesh. */
+function meshInfoOf(props: MeshSettings, namespace: string, trustDomain: string, vizNs: string | undefined, version: string): MeshInfo {
+  return meshInfoWithDefaults({
+    namespace,
+    trustDomain,
+    clusterDomain: props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
+    defaultInboundPolicy: props.defaultInboundPolicy,
+    clusterNetworks: props.clusterNetworks,
+    highAvailability: props.highAvailability,
+    cniEnabled: props.cni,
+    vizNamespace: vizNs,
+    imageRegistry: props.imageRegistry,
+    linkerdVersion: linkerdVersionOfChart(version),
+  });
 }
 
 /** The releases of the mesh, dependencies first (values aside). */
