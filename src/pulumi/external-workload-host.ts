@@ -8,25 +8,21 @@ import { createHash } from 'crypto';
 import * as command from '@pulumi/command';
 import type * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { splitArgs, type HostLateInputs } from './_host-args';
 import { kubeResource, resourceName } from './_kube';
-import { resolveLate, type LateInputs } from './_late';
+import { resolveLate } from './_late';
 import type { ExternalWorkloadReference, MeshReference } from './mesh-reference';
 import type { SpireServerHost } from './spire-server-host';
 import { formatIssue, Issues } from '../core/errors';
 import { checkWorkloadIps, externalWorkloadInfo, externalWorkloadManifest, externalWorkloadUpstreamWarnings } from '../core/external-workload/external-workload';
-import { hostShape, type HostLateKey, type HostLateValues } from '../core/host/late';
+import { hostShape, type HostLateKey } from '../core/host/late';
 import {
   type ExternalWorkloadHostProps as CoreHostProps,
   type ExistingSpireAgentOptions,
   type LocalSpireOptions,
-  type ProxyBinary,
   type ProxyOptions,
   type ResolvedHost,
   type SpireAgentOptions,
-  type SpireAgentPathInstall,
-  type SpireInstall,
-  type SpireServerReference,
-  type SpireUrlInstall,
 } from '../core/host/props';
 import { API_TOKEN_SECRET, readinessRbacManifests, type ReadinessOptions } from '../core/host/readiness';
 import { remoteCommandLine } from '../core/host/remote';
@@ -106,79 +102,6 @@ export interface ExternalWorkloadHostArgs extends Omit<CoreHostProps<InputKind>,
    * @default not configured: a warning says the workload never becomes Ready
    */
   readonly readiness?: PulumiReadinessOptions | false;
-}
-
-/** True for a value known now (not an Output or a promise, nor holding one). */
-function isPlain(v: unknown): boolean {
-  if (pulumi.Output.isInstance(v) || (typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function')) return false;
-  if (Array.isArray(v)) return v.every(isPlain);
-  return true;
-}
-
-/** The Inputs of the values a host may learn late, by their core name. */
-type HostLateInputs = LateInputs<HostLateValues>;
-
-/**
- * The core props of the args, read once: every value known now in place, every other one named in
- * `late` with its Input (the core completes the props with them, {@link hostShape}).
- */
-function splitArgs(
-  args: ExternalWorkloadHostArgs,
-  meshAnchors: pulumi.Input<string>,
-): { props: CoreHostProps; late: HostLateInputs; caFromTokenSecret: boolean } {
-  const late: HostLateInputs = {};
-  const take = <T>(key: HostLateKey, v: pulumi.Input<T> | undefined): T | undefined => {
-    if (v === undefined) return undefined;
-    if (isPlain(v)) return v as T;
-    (late as Record<string, unknown>)[key] = v;
-    return undefined;
-  };
-  const { mesh: _mesh, connection: _connection, spire, proxy, readiness, workloadIps, trustAnchorPem, ...rest } = args;
-  let coreSpire: CoreHostProps['spire'];
-  if (spire.kind === 'existing-agent') {
-    coreSpire = spire;
-  } else {
-    const i = spire.install;
-    const install = i?.kind === 'url' ? { kind: 'url' as const, arch: i.arch, sha256: take('spireSha256', i.sha256) as string, ...(i.url !== undefined ? { url: take('spireUrl', i.url) } : {}) } : i;
-    const version = take('spireVersion', spire.version);
-    if (spire.kind === 'agent') {
-      const { address, port, trustDomain, nodeName } = spire.server;
-      const server: SpireServerReference = { address, port, trustDomain, nodeName };
-      coreSpire = { kind: 'agent', server, install: install as SpireUrlInstall | SpireAgentPathInstall, logLevel: spire.logLevel, ...(version !== undefined ? { version } : {}) };
-    } else {
-      const { upstreamCaKeyPem: _key, ...local } = spire;
-      coreSpire = { ...local, version, install: install as SpireInstall, upstreamCaPem: take('upstreamCaPem', spire.upstreamCaPem) as string };
-    }
-  }
-  const b = proxy?.binary;
-  let binary: ProxyBinary | undefined = b as ProxyBinary | undefined;
-  if (b?.kind === 'url') binary = { kind: 'url', url: take('proxyUrl', b.url) as string, sha256: take('proxySha256', b.sha256) as string };
-  else if (b?.kind === 'image') binary = { kind: 'image', containerTool: b.containerTool, ...(b.image !== undefined ? { image: take('proxyImage', b.image) } : {}) };
-  else if (b?.kind === 'upload') binary = { kind: 'upload', localPath: b.localPath, ...(b.sha256 !== undefined ? { sha256: take('proxySha256', b.sha256) } : {}) };
-  // the IPs may come from the resource that made the VM: always completed late (checked then)
-  late.workloadIps = pulumi.output(workloadIps);
-  const props: CoreHostProps = {
-    ...rest,
-    workloadIps: [],
-    trustAnchorPem: take('trustAnchorPem', trustAnchorPem ?? meshAnchors) as string,
-    spire: coreSpire,
-    proxy: proxy ? { ...proxy, binary } : undefined,
-    ...(readiness === undefined
-      ? {}
-      : {
-        readiness:
-          readiness === false
-            ? false
-            : {
-              ...readiness,
-              apiServerUrl: take('apiServerUrl', readiness.apiServerUrl) as string,
-              apiServerCaPem: take('apiServerCaPem', readiness.apiServerCaPem) as string,
-            },
-      }),
-  };
-  // without a CA of its own, the reporter trusts the token Secret's ca.crt (known once the token controller filled it)
-  const caFromTokenSecret = readiness !== undefined && readiness !== false && readiness.apiServerCaPem === undefined;
-  return { props, late, caFromTokenSecret };
 }
 
 function sha256(text: string): string {

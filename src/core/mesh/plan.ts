@@ -4,7 +4,6 @@
  * (CNI → CRDs → control plane → extensions). Both frameworks build their resources from it.
  */
 import {
-  DEFAULT_CLUSTER_DOMAIN,
   DEFAULT_CONTROL_PLANE_NAMESPACE,
   DEFAULT_TRUST_DOMAIN,
   LINKERD_DEFAULT_CHART_VERSION,
@@ -22,11 +21,10 @@ import {
 } from '../identity/objects';
 import { hasWebhookFiles, WebhookCertificates } from '../identity/webhook-certificates';
 import type { KubeObject, Namespace } from '../k8s';
-import { linkerdVersionOfChart, meshInfoWithDefaults, type MeshInfo } from '../mesh-info';
+import type { MeshInfo } from '../mesh-info';
 import { DEFAULT_CNI_NAMESPACE } from './extensions';
-import { cniNamespace, controlPlaneNamespace, extensionNamespace } from './namespace';
 import type { LinkerdMeshProps } from './props';
-import { jaegerNamespaceOf, validateMeshProps, vizNamespaceOf, type MeshSettings } from './settings';
+import { jaegerNamespaceOf, meshInfoOf, meshNamespaces, validateMeshProps, vizNamespaceOf, type MeshSettings } from './settings';
 import { meshChartValues, type HelmValues, type MeshChartValues } from './values';
 
 export { jaegerNamespaceOf, validateMeshProps, vizNamespaceOf, type MeshSettings } from './settings';
@@ -333,31 +331,6 @@ function checkWebhooksForDelivery(issues: Issues, modes: MeshCertificateModes, d
       '`linkerd-constructs certs`), WebhookCertificates.supplied({...}), WebhookCertificates.certManager(), ' +
       'WebhookCertificates.existingSecrets({ caBundlePem }) (Secrets managed elsewhere), or Flux delivery',
   );
-}
-
-/** The namespaces the mesh creates: the control plane's, then CNI's and the extensions' when enabled. */
-function meshNamespaces(props: MeshSettings, namespace: string, vizNs: string | undefined, jaegerNs: string | undefined): Namespace[] {
-  const namespaces: Namespace[] = [controlPlaneNamespace(namespace)];
-  if (props.cni) namespaces.push(cniNamespace(DEFAULT_CNI_NAMESPACE));
-  if (vizNs) namespaces.push(extensionNamespace(vizNs, 'viz'));
-  if (jaegerNs) namespaces.push(extensionNamespace(jaegerNs, 'jaeger'));
-  return namespaces;
-}
-
-/** The facts other constructs read from the mesh. */
-function meshInfoOf(props: MeshSettings, namespace: string, trustDomain: string, vizNs: string | undefined, version: string): MeshInfo {
-  return meshInfoWithDefaults({
-    namespace,
-    trustDomain,
-    clusterDomain: props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
-    defaultInboundPolicy: props.defaultInboundPolicy,
-    clusterNetworks: props.clusterNetworks,
-    highAvailability: props.highAvailability,
-    cniEnabled: props.cni,
-    vizNamespace: vizNs,
-    imageRegistry: props.imageRegistry,
-    linkerdVersion: linkerdVersionOfChart(version),
-  });
 }
 
 /** The releases of the mesh, dependencies first (values aside). */

@@ -1,12 +1,16 @@
 /**
- * The settings of a mesh (its props without the certificates) and their checks: namespaces, domains,
- * versions, repository, resources, HA, extensions. The plan (`plan.ts`) starts from them.
+ * The settings of a mesh (its props without the certificates), their checks (namespaces, domains,
+ * versions, repository, resources, HA, extensions), and what follows from them alone: the namespaces
+ * the mesh creates and the facts other constructs read. The plan (`plan.ts`) starts from them.
  */
 import { checkGatewayApiProps } from './gateway-api';
-import { DEFAULT_CONTROL_PLANE_NAMESPACE, DEFAULT_INBOUND_POLICIES, LINKERD_DEFAULT_CHART_VERSION, LINKERD_EDGE_HELM_REPO } from '../constants';
+import { DEFAULT_CLUSTER_DOMAIN, DEFAULT_CONTROL_PLANE_NAMESPACE, DEFAULT_INBOUND_POLICIES, LINKERD_DEFAULT_CHART_VERSION, LINKERD_EDGE_HELM_REPO } from '../constants';
 import type { Issues } from '../errors';
+import type { Namespace } from '../k8s';
+import { linkerdVersionOfChart, meshInfoWithDefaults, type MeshInfo } from '../mesh-info';
 import { checkCidr, compareVersionParts, checkDns1123Label, checkDns1123Subdomain, checkOneOf, checkTrustDomain } from '../validation';
-import { DEFAULT_JAEGER_NAMESPACE, DEFAULT_VIZ_NAMESPACE, jaegerUnavailableReason } from './extensions';
+import { DEFAULT_CNI_NAMESPACE, DEFAULT_JAEGER_NAMESPACE, DEFAULT_VIZ_NAMESPACE, jaegerUnavailableReason } from './extensions';
+import { cniNamespace, controlPlaneNamespace, extensionNamespace } from './namespace';
 import { CONTROLLER_LOG_LEVELS, type LinkerdMeshProps, type ProxyResources } from './props';
 
 /** The props of a mesh without its certificates (what {@link planLinkerdMesh} plans from). */
@@ -125,4 +129,29 @@ export function validateMeshProps(props: MeshSettings, issues: Issues, checkJaeg
     const reason = jaegerUnavailableReason(version, props.repository ?? LINKERD_EDGE_HELM_REPO);
     if (reason) issues.error(typeof props.jaeger === 'object' && props.jaeger.version ? 'jaeger.version' : 'jaeger', version, `expected a chart version that ships linkerd-jaeger: ${reason}`);
   }
+}
+
+/** The namespaces the mesh creates: the control plane's, then CNI's and the extensions' when enabled. */
+export function meshNamespaces(props: MeshSettings, namespace: string, vizNs: string | undefined, jaegerNs: string | undefined): Namespace[] {
+  const namespaces: Namespace[] = [controlPlaneNamespace(namespace)];
+  if (props.cni) namespaces.push(cniNamespace(DEFAULT_CNI_NAMESPACE));
+  if (vizNs) namespaces.push(extensionNamespace(vizNs, 'viz'));
+  if (jaegerNs) namespaces.push(extensionNamespace(jaegerNs, 'jaeger'));
+  return namespaces;
+}
+
+/** The facts other constructs read from the mesh. */
+export function meshInfoOf(props: MeshSettings, namespace: string, trustDomain: string, vizNs: string | undefined, version: string): MeshInfo {
+  return meshInfoWithDefaults({
+    namespace,
+    trustDomain,
+    clusterDomain: props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
+    defaultInboundPolicy: props.defaultInboundPolicy,
+    clusterNetworks: props.clusterNetworks,
+    highAvailability: props.highAvailability,
+    cniEnabled: props.cni,
+    vizNamespace: vizNs,
+    imageRegistry: props.imageRegistry,
+    linkerdVersion: linkerdVersionOfChart(version),
+  });
 }
