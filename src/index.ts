@@ -13,7 +13,7 @@
  * @packageDocumentation
  */
 
-// --- errors and the few checks a program calls itself
+// --- errors, and an identity a program may need to name itself
 export { ValidationError, formatIssue, type ValidationIssue, type IssueSeverity } from './core/errors';
 export { linkerdIdentity } from './core/validation';
 export type { Late, Plain, ValueKind } from './core/late';
@@ -38,7 +38,7 @@ export {
   type InjectMode,
   type DefaultInboundPolicy,
 } from './core/constants';
-export { meshInfoWithDefaults, type MeshInfo, type ExternalWorkloadInfo } from './core/mesh-info';
+export { meshInfoWithDefaults, type MeshInfo, type MeshInfoSource, type ExternalWorkloadInfo } from './core/mesh-info';
 
 // --- LinkerdMesh: the control plane, its identity, delivery and the workloads it meshes
 export {
@@ -46,11 +46,8 @@ export {
   meshChartValues,
   meshWorkload,
   meshJob,
-  meshPodTemplate,
   meshAnnotations,
-  trustRootSha256,
   ARGO_SYNC_WAVES,
-  CONTROLLER_LOG_LEVELS,
   type LinkerdMeshProps,
   type VizOptions,
   type JaegerOptions,
@@ -71,14 +68,12 @@ export {
 export {
   MeshIdentity,
   WebhookCertificates,
-  checkMeshCertificates,
   webhookSecretNames,
   certManagerAnchorRotationRunbook,
   type SuppliedIdentityProps,
   type ExistingSecretIdentityProps,
   type CertManagerIdentityProps,
   type SuppliedWebhookCertificatesProps,
-  type MeshCertificatesInput,
   type RunbookStep,
   type RunbookOptions,
 } from './core/identity';
@@ -103,6 +98,7 @@ export {
   type ServiceProfileProps,
   type ServiceProfileRoute,
   type EgressNetworkOptions,
+  type EgressNetworkProps,
 } from './core/authorization';
 
 // --- LinkerdNetworkPolicies and the analyzer that proves them
@@ -117,13 +113,7 @@ export {
 } from './core/network-policies';
 export {
   analyzeMesh,
-  parseManifests,
   formatReport,
-  formatJson,
-  formatMermaid,
-  parseFlowQuestion,
-  answerFlowQuestion,
-  FlowQuestionError,
   type AnalysisOptions,
   type AnalysisResult,
   type AnalysisSummary,
@@ -132,9 +122,6 @@ export {
   type FlowEdge,
   type FlowKind,
   type MeshedTrafficScope,
-  type ParsedManifests,
-  type FlowQuestion,
-  type FlowAnswer,
 } from './core/analysis';
 
 // --- ExternalWorkloadHost and SpireServerHost: mesh expansion to VMs
@@ -170,4 +157,4 @@ export {
 } from './core/host';
 
 // --- GitOps stages
-export { checkStageOrder, type GitOpsStage, type FluxStagesOptions, type ArgoCdStagesOptions } from './core/gitops';
+export type { GitOpsStage, FluxStagesOptions, ArgoCdStagesOptions } from './core/gitops';
