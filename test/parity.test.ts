@@ -348,3 +348,54 @@ describe('identity modes exist on both sides', () => {
     );
   });
 });
+
+describe('webhook certificate modes exist on both sides', () => {
+  test('WebhookCertificates.existingSecrets: no webhook Secret, the CA bundle in the values, the same objects and values, the same message', async () => {
+    const { WebhookCertificates: CoreWebhookCertificates } = await import('../src/core/identity');
+    const settings = { gatewayApi: { managedBy: 'linkerd-crds-chart' as const } };
+    const chart = new Chart(Testing.app(), 'parity');
+    new cdk8s.LinkerdMesh(chart, 'mesh', {
+      ...settings,
+      identity: CoreMeshIdentity.existingSecret({ trustAnchorPem: TRUST_ANCHOR_PEM }),
+      webhookCertificates: CoreWebhookCertificates.existingSecrets({ caBundlePem: TRUST_ANCHOR_PEM }),
+      delivery: cdk8s.MeshDelivery.flux(),
+    });
+    new pul.LinkerdMesh('mesh', {
+      ...settings,
+      identity: pul.MeshIdentity.existingSecret({ trustAnchorPem: pulumi.output(TRUST_ANCHOR_PEM) }),
+      webhookCertificates: pul.WebhookCertificates.existingSecrets({ caBundlePem: pulumi.output(TRUST_ANCHOR_PEM) }),
+    });
+    await env.settle();
+    const c = Testing.synth(chart) as Record<string, any>[];
+    const own = (o: Record<string, any>) => o.kind !== 'HelmRelease' && o.kind !== 'HelmRepository';
+    expect(canonical(pulumiObjects(env.resources).filter(own))).toBe(canonical(c.filter(own)));
+    // nothing holding a key: the Secrets are managed elsewhere
+    expect(pulumiObjects(env.resources).filter((o) => o.kind === 'Secret')).toEqual([]);
+    expect(env.resources.filter((r) => r.type.startsWith('tls:'))).toEqual([]);
+    for (const name of ['linkerd-control-plane', 'linkerd-crds']) {
+      const release = c.find((o) => o.kind === 'HelmRelease' && o.spec.chart.spec.chart === name)!;
+      const resource = env.resources.find((r) => r.type === 'kubernetes:helm.sh/v4:Chart' && r.inputs.chart === name)!;
+      expect(canonical([plain(resource.inputs.values) as any])).toBe(canonical([release.spec.values]));
+    }
+    const values = plain(env.resources.find((r) => r.type === 'kubernetes:helm.sh/v4:Chart' && r.inputs.chart === 'linkerd-control-plane')!.inputs.values) as any;
+    expect(JSON.stringify(values)).toContain(JSON.stringify(TRUST_ANCHOR_PEM).slice(1, 40));
+    const pulumiMessage = message(
+      () =>
+        new pul.LinkerdMesh('bad', {
+          identity: pul.MeshIdentity.existingSecret({ trustAnchorPem: TRUST_ANCHOR_PEM }),
+          webhookCertificates: pul.WebhookCertificates.existingSecrets({ caBundlePem: 'nope' }),
+        }),
+    );
+    expect(pulumiMessage).toMatch(/webhookCertificates\.caBundlePem: received "nope"/);
+    expect(pulumiMessage).toBe(
+      message(
+        () =>
+          new cdk8s.LinkerdMesh(new Chart(Testing.app(), 'x'), 'bad', {
+            identity: CoreMeshIdentity.existingSecret({ trustAnchorPem: TRUST_ANCHOR_PEM }),
+            webhookCertificates: CoreWebhookCertificates.existingSecrets({ caBundlePem: 'nope' }),
+            delivery: cdk8s.MeshDelivery.flux(),
+          }),
+      ),
+    );
+  });
+});

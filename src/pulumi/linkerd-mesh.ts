@@ -46,7 +46,7 @@ function certificateModes(identity: MeshIdentity, webhooks: WebhookCertificates)
       identity.mode === 'cert-manager'
         ? { mode: 'cert-manager', certManager: identity.certManagerProps ?? {} }
         : { mode: identity.mode === 'existing-secret' ? 'existing-secret' : 'supplied' },
-    webhooks: { mode: webhooks.mode === 'cert-manager' ? 'cert-manager' : 'supplied' },
+    webhooks: { mode: webhooks.mode === 'cert-manager' || webhooks.mode === 'existing-secrets' ? webhooks.mode : 'supplied' },
   };
 }
 
@@ -331,6 +331,6 @@ function givenValues(identity: MeshIdentity, webhooks: WebhookCertificates): Mes
     issuerKeyPem: secret(s?.issuerKeyPem),
     webhookCertificatePem: w?.certificatePem,
     webhookKeyPem: secret(w?.keyPem),
-    webhookCaBundlePem: w ? (w.caBundlePem ?? w.certificatePem) : undefined,
+    webhookCaBundlePem: w ? (w.caBundlePem ?? w.certificatePem) : webhooks.existingSecretsArgs?.caBundlePem,
   };
 }

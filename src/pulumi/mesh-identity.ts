@@ -165,7 +165,7 @@ export interface GeneratedWebhookCertificatesArgs {
 }
 
 /** How the Pulumi webhook certificates are provided. */
-export type PulumiWebhookCertificatesMode = 'supplied' | 'generated' | 'cert-manager';
+export type PulumiWebhookCertificatesMode = 'supplied' | 'generated' | 'cert-manager' | 'existing-secrets';
 
 /**
  * Webhook serving certificates for the Pulumi `LinkerdMesh`. The chart's own (regenerated on every
@@ -193,6 +193,15 @@ export class WebhookCertificates {
     return new WebhookCertificates('cert-manager', undefined, undefined);
   }
 
+  /**
+   * The webhook Secrets exist already, managed elsewhere (External Secrets, Sealed Secrets, Vault):
+   * the mesh creates none and only needs the CA bundle the API server trusts (certificates, never a
+   * key). `webhookSecretNames()` lists the Secrets to provide, as in cdk8s.
+   */
+  public static existingSecrets(args: { readonly caBundlePem: pulumi.Input<string> }): WebhookCertificates {
+    return new WebhookCertificates('existing-secrets', undefined, undefined, args);
+  }
+
   private constructor(
     /** How the certificates are provided. */
     public readonly mode: PulumiWebhookCertificatesMode,
@@ -200,5 +209,7 @@ export class WebhookCertificates {
     public readonly supplied: SuppliedWebhookCertificatesArgs | undefined,
     /** Lifetime (mode `generated`). */
     public readonly generatedArgs: GeneratedWebhookCertificatesArgs | undefined,
+    /** The CA bundle (mode `existing-secrets`). */
+    public readonly existingSecretsArgs?: { readonly caBundlePem: pulumi.Input<string> },
   ) {}
 }
