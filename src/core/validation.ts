@@ -237,6 +237,16 @@ export function checkLabels(issues: Issues, field: string, labels: Record<string
   return ok;
 }
 
+/** A Kubernetes resource quantity (`100m`, `1`, `20Mi`, `1Gi`). */
+export const QUANTITY_RE = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+/** One word: no whitespace (log filters, for one). */
+export const NO_SPACE_RE = /^\S+$/;
+
+/** Records an issue unless `value` is a string that `pattern` matches; `allowed` says what is expected. */
+export function checkMatches(issues: Issues, field: string, value: unknown, pattern: RegExp, allowed: string): value is string {
+  return issues.check(typeof value === 'string' && pattern.test(value), field, value, allowed);
+}
+
 /** Records an issue unless `value` is one of `allowed`. */
 export function checkOneOf<T extends string>(issues: Issues, field: string, value: unknown, allowed: readonly T[]): value is T {
   return issues.check(

@@ -10,7 +10,7 @@ import { Issues, memoizedCheck } from '../errors';
 import { resolveExternalWorkload } from '../external-workload/external-workload';
 import { hasPemPrivateKey, pemCertificates } from '../identity/certificates';
 import { meshProxyImage, type MeshInfo } from '../mesh-info';
-import { checkDns1123Label, isDns1123Subdomain, isPortNumber, PORT_NUMBER_RULE } from '../validation';
+import { checkDns1123Label, checkMatches, isDns1123Subdomain, isPortNumber, PORT_NUMBER_RULE } from '../validation';
 import { hostLayout, type HostLayout } from './layout';
 import {
   DEFAULT_PROXY_UID,
@@ -35,7 +35,7 @@ const USER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
 const CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 
 function checkCommand(issues: Issues, field: string, value: unknown): boolean {
-  return issues.check(typeof value === 'string' && COMMAND_RE.test(value), field, value, 'expected a command name or absolute path (letters, digits, "_", ".", "/", "+", "-")');
+  return checkMatches(issues, field, value, COMMAND_RE, 'expected a command name or absolute path (letters, digits, "_", ".", "/", "+", "-")');
 }
 
 function checkPortList(issues: Issues, field: string, ports: readonly unknown[] | undefined): void {

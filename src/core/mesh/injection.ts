@@ -10,7 +10,7 @@ import { createHash } from 'crypto';
 import { ANNOTATIONS, DEFAULT_INBOUND_POLICIES, type DefaultInboundPolicy, type InjectMode } from '../constants';
 import { Issues } from '../errors';
 import type { KubeObject } from '../k8s';
-import { CIDR_RULE, isCidr, isPortNumber } from '../validation';
+import { checkMatches, CIDR_RULE, isCidr, isPortNumber, NO_SPACE_RE, QUANTITY_RE } from '../validation';
 import type { ProxyResources } from './props';
 
 /** A port, or an inclusive range of ports. */
@@ -79,8 +79,6 @@ const RESOURCE_ANNOTATIONS: Record<keyof ProxyResources, string> = {
   ephemeralStorageLimit: 'config.linkerd.io/proxy-ephemeral-storage-limit',
 };
 const INJECT_MODES: readonly InjectMode[] = ['enabled', 'disabled', 'ingress'];
-const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
-const NO_SPACE = /^\S+$/;
 const PORTS_RULE = 'expected port numbers from 1 to 65535, or ranges { from, to } with from <= to';
 
 function ports(issues: Issues, field: string, list: readonly PortOrRange[]): string {
@@ -130,13 +128,13 @@ export function meshAnnotations(options: MeshWorkloadOptions = {}, scope = 'mesh
     for (const key of Object.keys(RESOURCE_ANNOTATIONS) as Array<keyof ProxyResources>) {
       const v = options.proxyResources[key];
       if (v === undefined) continue;
-      if (issues.check(typeof v === 'string' && QUANTITY.test(v), `proxyResources.${key}`, v, 'expected a Kubernetes quantity such as "100m" or "64Mi"')) {
+      if (checkMatches(issues, `proxyResources.${key}`, v, QUANTITY_RE, 'expected a Kubernetes quantity such as "100m" or "64Mi"')) {
         out[RESOURCE_ANNOTATIONS[key]] = v;
       }
     }
   }
   if (options.proxyLogLevel !== undefined) {
-    if (issues.check(typeof options.proxyLogLevel === 'string' && NO_SPACE.test(options.proxyLogLevel), 'proxyLogLevel', options.proxyLogLevel, 'expected a log filter such as "warn,linkerd=debug" (no spaces)')) {
+    if (checkMatches(issues, 'proxyLogLevel', options.proxyLogLevel, NO_SPACE_RE, 'expected a log filter such as "warn,linkerd=debug" (no spaces)')) {
       out[ANNOTATIONS.proxyLogLevel] = options.proxyLogLevel;
     }
   }

@@ -8,7 +8,7 @@ import { DEFAULT_CLUSTER_DOMAIN, DEFAULT_CONTROL_PLANE_NAMESPACE, DEFAULT_INBOUN
 import type { Issues } from '../errors';
 import type { Namespace } from '../k8s';
 import { linkerdVersionOfChart, meshInfoWithDefaults, type MeshInfo } from '../mesh-info';
-import { checkCidr, compareVersionParts, checkDns1123Label, checkDns1123Subdomain, checkOneOf, checkTrustDomain } from '../validation';
+import { checkCidr, checkMatches, compareVersionParts, checkDns1123Label, checkDns1123Subdomain, checkOneOf, checkTrustDomain, NO_SPACE_RE, QUANTITY_RE } from '../validation';
 import { DEFAULT_CNI_NAMESPACE, DEFAULT_JAEGER_NAMESPACE, DEFAULT_VIZ_NAMESPACE, jaegerUnavailableReason } from './extensions';
 import { cniNamespace, controlPlaneNamespace, extensionNamespace } from './namespace';
 import { CONTROLLER_LOG_LEVELS, type LinkerdMeshProps, type ProxyResources } from './props';
@@ -16,16 +16,14 @@ import { CONTROLLER_LOG_LEVELS, type LinkerdMeshProps, type ProxyResources } fro
 /** The props of a mesh without its certificates (what {@link planLinkerdMesh} plans from). */
 export type MeshSettings = Omit<LinkerdMeshProps, 'identity' | 'webhookCertificates'>;
 
-const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
 const QUANTITY_RULE = 'expected a Kubernetes quantity such as "100m", "1", "20Mi" or "1Gi"';
-const NO_SPACE = /^\S+$/;
 const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/;
 const REPOSITORY = /^(https?|oci):\/\/\S+$/;
 
 function checkResources(issues: Issues, field: string, r: ProxyResources | undefined): void {
   if (!r) return;
   for (const [k, v] of Object.entries(r)) {
-    if (v !== undefined) issues.check(typeof v === 'string' && QUANTITY.test(v), `${field}.${k}`, v, QUANTITY_RULE);
+    if (v !== undefined) checkMatches(issues, `${field}.${k}`, v, QUANTITY_RE, QUANTITY_RULE);
   }
 }
 
@@ -76,12 +74,7 @@ export function validateMeshProps(props: MeshSettings, issues: Issues, checkJaeg
     issues.warn('repository', props.repository, 'expected an https:// (or oci://) repository: over plain HTTP anyone on the path can swap the charts');
   }
   if (props.repository !== undefined) {
-    issues.check(
-      typeof props.repository === 'string' && REPOSITORY.test(props.repository),
-      'repository',
-      props.repository,
-      'expected a Helm repository URL such as "https://helm.linkerd.io/edge" (http, https or oci)',
-    );
+    checkMatches(issues, 'repository', props.repository, REPOSITORY, 'expected a Helm repository URL such as "https://helm.linkerd.io/edge" (http, https or oci)');
   }
   if (props.defaultInboundPolicy !== undefined) checkOneOf(issues, 'defaultInboundPolicy', props.defaultInboundPolicy, DEFAULT_INBOUND_POLICIES);
   if (props.controllerLogLevel !== undefined) checkOneOf(issues, 'controllerLogLevel', props.controllerLogLevel, CONTROLLER_LOG_LEVELS);
@@ -91,27 +84,17 @@ export function validateMeshProps(props: MeshSettings, issues: Issues, checkJaeg
     }
   }
   if (props.imageRegistry !== undefined) {
-    issues.check(
-      typeof props.imageRegistry === 'string' && REGISTRY.test(props.imageRegistry),
-      'imageRegistry',
-      props.imageRegistry,
-      'expected a registry and path without scheme or trailing "/", such as "myregistry.azurecr.io/linkerd"',
-    );
+    checkMatches(issues, 'imageRegistry', props.imageRegistry, REGISTRY, 'expected a registry and path without scheme or trailing "/", such as "myregistry.azurecr.io/linkerd"');
   }
   props.imagePullSecrets?.forEach((s, i) => checkDns1123Subdomain(issues, `imagePullSecrets[${i}]`, s));
   if (props.heartbeatSchedule !== undefined) {
-    issues.check(
-      typeof props.heartbeatSchedule === 'string' && CRON_SCHEDULE.test(props.heartbeatSchedule),
-      'heartbeatSchedule',
-      props.heartbeatSchedule,
-      'expected a cron schedule of five fields such as "17 3 * * *"',
-    );
+    checkMatches(issues, 'heartbeatSchedule', props.heartbeatSchedule, CRON_SCHEDULE, 'expected a cron schedule of five fields such as "17 3 * * *"');
     issues.check(props.heartbeat !== false, 'heartbeatSchedule', props.heartbeatSchedule, 'expected no schedule with heartbeat: false');
   }
   checkGatewayApiProps(issues, props.gatewayApi, props.installGatewayApiCrds);
   checkResources(issues, 'proxyResources', props.proxyResources);
   if (props.proxyLogLevel !== undefined) {
-    issues.check(typeof props.proxyLogLevel === 'string' && NO_SPACE.test(props.proxyLogLevel), 'proxyLogLevel', props.proxyLogLevel, 'expected a proxy log filter such as "warn,linkerd=info" (no spaces)');
+    checkMatches(issues, 'proxyLogLevel', props.proxyLogLevel, NO_SPACE_RE, 'expected a proxy log filter such as "warn,linkerd=info" (no spaces)');
   }
   const taken = new Set([ns]);
   for (const [field, extNs] of [
