@@ -266,6 +266,29 @@ describe('the same props give the same plans, values and annotations on both sid
     expect(pulDeployment.spec.template.metadata.annotations).toEqual(cdkDeployment.spec.template.metadata.annotations);
     expect(pulJob.spec.template).toEqual(cdkJob.spec.template);
   });
+
+  test('the default inbound policy: the same Namespace and pod-template annotation, and the value Linkerd reads', () => {
+    const chart = new Chart(Testing.app(), 'dip');
+    const namespace = new ApiObject(chart, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
+    const deployment = new ApiObject(chart, 'web', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' }, spec: { template: { metadata: {}, spec: { containers: [] } } } });
+    cdk8s.annotateDefaultInboundPolicy(namespace, 'cluster-authenticated');
+    cdk8s.annotateDefaultInboundPolicy(deployment, 'deny');
+    const [cdkNamespace, cdkDeployment] = Testing.synth(chart) as any[];
+    const pulNamespace = pul.annotateDefaultInboundPolicy({ metadata: { name: 'shop' } }, 'cluster-authenticated') as any;
+    const transform = pul.defaultInboundPolicyTransformation('deny');
+    const pulDeployment = transform({
+      type: 'kubernetes:apps/v1:Deployment',
+      name: 'web',
+      props: { metadata: { name: 'web', namespace: 'shop' }, spec: { template: { metadata: {}, spec: { containers: [] } } } },
+      opts: {},
+      resource: undefined as any,
+    })!.props as any;
+    expect(pulNamespace.metadata.annotations).toEqual(cdkNamespace.metadata.annotations);
+    expect(pulDeployment.spec.template.metadata.annotations).toEqual(cdkDeployment.spec.template.metadata.annotations);
+    // the annotation Linkerd's policy controller reads (linkerd2 `policy-controller/k8s/index/src/inbound/workload.rs`), values of `defaults.rs`
+    expect(cdkNamespace.metadata.annotations).toEqual({ 'config.linkerd.io/default-inbound-policy': 'cluster-authenticated' });
+    expect(cdkDeployment.spec.template.metadata.annotations).toEqual({ 'config.linkerd.io/default-inbound-policy': 'deny' });
+  });
 });
 
 describe('the same bad input gives the same message on both sides', () => {
