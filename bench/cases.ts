@@ -128,13 +128,15 @@ function now(): number {
   return performance.now();
 }
 
-function gc(): void {
+/** Collects garbage when the process runs with `--expose-gc` (the bench's children do). */
+export function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
 const MIB = 1024 * 1024;
 
-function memory(baseRss: number): Memory {
+/** The process's memory: `baseRss` (bytes, before the case ran) and its peak so far. */
+export function memory(baseRss: number): Memory {
   // maxRSS is in KiB
   return { baseRssMiB: baseRss / MIB, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
 }

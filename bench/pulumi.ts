@@ -13,7 +13,7 @@ import { createHash } from 'crypto';
 import * as command from '@pulumi/command';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { timingOf, type CaseTask, type Progress, type PulumiResult } from './cases';
+import { gc, memory, timingOf, type CaseTask, type Progress, type PulumiResult } from './cases';
 import { allowedSources, API_SERVER_CIDRS, deploymentManifest, hostWorkloadProps, MESH_INFO, namespaceManifest, SPIRE_CA_PEM, syntheticMesh, TRUST_ANCHOR_PEM, type BenchHost, type BenchMesh } from './mesh';
 import { rawObjects } from './raw';
 import { planHost, type KubeObject } from '../src/core';
@@ -43,13 +43,14 @@ export interface MockCounter {
   readonly reset: () => void;
 }
 
-/** Installs Pulumi mocks that echo inputs back and count registrations. */
-export async function installMocks(): Promise<MockCounter> {
+/** Installs Pulumi mocks that echo inputs back and count registrations (each also given to `onResource`). */
+export async function installMocks(onResource?: (args: pulumi.runtime.MockResourceArgs) => void): Promise<MockCounter> {
   let count = 0;
   await pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
         count += 1;
+        onResource?.(args);
         return { id: `${args.name}-id`, state: args.inputs };
       },
       call() {
@@ -234,10 +235,6 @@ export function buildPulumiRaw(mesh: BenchMesh, hostSteps: ReadonlyMap<string, r
   return { components: 0 };
 }
 
-function gc(): void {
-  (globalThis as { gc?: () => void }).gc?.();
-}
-
 /**
  * One Pulumi case (ours: `pulumi`, the baseline: `pulumi-raw`) in this process, run by run: each
  * `run()` constructs the program (a warm-up run on a tenth of the size for the first `task.warmup`
@@ -321,8 +318,7 @@ export class PulumiSession {
       construct: timingOf(this.construct),
       total: t,
       resourcesPerSecond: this.resources / (t.median / 1000),
-      baseRssMiB: this.baseRss / (1024 * 1024),
-      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      ...memory(this.baseRss),
     };
   }
 }

@@ -231,29 +231,10 @@ describe('benchmark ratios', () => {
 
 describe('Pulumi baseline', () => {
   test('registers every resource of our program (components aside) with the same type and the same inputs', async () => {
-    const pulumi = await import('@pulumi/pulumi');
+    const { buildPulumi, buildPulumiRaw, installMocks, rawHostSteps, settle: settleCounter } = await import('../bench/pulumi');
     const registered: Array<{ type: string; inputs: unknown }> = [];
-    await pulumi.runtime.setMocks(
-      {
-        newResource: (a) => {
-          registered.push({ type: a.type, inputs: a.inputs });
-          return { id: `${a.name}-id`, state: a.inputs };
-        },
-        call: () => ({}),
-      },
-      'bench-test',
-      'test',
-      false,
-    );
-    const { buildPulumi, buildPulumiRaw, rawHostSteps } = await import('../bench/pulumi');
-    const settle = async () => {
-      let last = -1;
-      for (let quiet = 0; quiet < 20; ) {
-        await new Promise((r) => setImmediate(r));
-        quiet = registered.length === last ? quiet + 1 : 0;
-        last = registered.length;
-      }
-    };
+    const counter = await installMocks((a) => registered.push({ type: a.type, inputs: a.inputs }));
+    const settle = () => settleCounter(counter);
     const canonical = (v: unknown): unknown =>
       Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
     const resources = (list: typeof registered) =>

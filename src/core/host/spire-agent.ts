@@ -4,6 +4,7 @@
  * anchor, attested with a one-time token from the SpireServerHost).
  */
 import { renderHcl } from './hcl';
+import type { HostLayout } from './layout';
 import type { ResolvedHost, ResolvedLocalSpire, ResolvedSpireAgent } from './props';
 import { deleteScript, heredocVar, ifChanged, stepScript } from './shell';
 import {
@@ -35,6 +36,27 @@ const ATTEST_WITH_TOKEN = [
   .map((line) => `  ${line}`)
   .join('\n');
 
+/** The script variables of an agent's files and identity (both agent steps). */
+function agentPathVars(l: HostLayout, agentId: string): Array<[string, string]> {
+  return [
+    ['AGENT_SOCKET', l.agentSocket],
+    ['AGENT_CONF_PATH', l.agentConf],
+    ['AGENT_DATA', l.spireAgentData],
+    ['AGENT_ID', agentId],
+  ];
+}
+
+/** The script variables of an agent's first-run join and its unit (both agent steps). */
+function agentServiceVars(h: ResolvedHost): Array<[string, string]> {
+  return [
+    ['JOINED_MARKER', `${h.layout.spireAgentData}/.linkerd-ew-joined`],
+    ['PLACEHOLDER', JOIN_TOKEN_PLACEHOLDER],
+    ['SERVICE_MANAGER', h.serviceManager],
+    ['UNIT_DIR', h.layout.unitDir],
+    ['UNIT', SPIRE_AGENT_UNIT],
+  ];
+}
+
 /**
  * Step: the SPIRE agent. The first run generates a one-time join token with `spire-server token
  * generate`, keeps it in a shell variable and in the agent config (mode 0600), never on a command line;
@@ -49,16 +71,9 @@ export function spireAgentStep(h: ResolvedHost, s: ResolvedLocalSpire): HostStep
     ['SERVER_BIN', s.serverBinary],
     ['AGENT_BIN', s.agentBinary],
     ['SERVER_SOCKET', l.serverSocket],
-    ['AGENT_SOCKET', l.agentSocket],
-    ['AGENT_CONF_PATH', l.agentConf],
-    ['AGENT_DATA', l.spireAgentData],
-    ['AGENT_ID', s.agentId],
+    ...agentPathVars(l, s.agentId),
     ['TOKEN_TTL', s.joinTokenTtlSeconds],
-    ['JOINED_MARKER', `${l.spireAgentData}/.linkerd-ew-joined`],
-    ['PLACEHOLDER', JOIN_TOKEN_PLACEHOLDER],
-    ['SERVICE_MANAGER', h.serviceManager],
-    ['UNIT_DIR', l.unitDir],
-    ['UNIT', SPIRE_AGENT_UNIT],
+    ...agentServiceVars(h),
   ];
   return {
     id: 'spire-agent',
@@ -203,16 +218,9 @@ export function spireRemoteAgentStep(h: ResolvedHost, s: ResolvedSpireAgent): Ho
   const unitText = spireUnit(`SPIRE agent for external workload ${h.workload.namespace}/${h.workload.name} (linkerd-constructs)`, `${s.agentBinary} run -config ${l.agentConf}`);
   const vars: Array<[string, string | number]> = [
     ['AGENT_BIN', s.agentBinary],
-    ['AGENT_SOCKET', l.agentSocket],
-    ['AGENT_CONF_PATH', l.agentConf],
-    ['AGENT_DATA', l.spireAgentData],
-    ['AGENT_ID', s.agentId],
+    ...agentPathVars(l, s.agentId),
     ['BUNDLE', l.bundlePem],
-    ['JOINED_MARKER', `${l.spireAgentData}/.linkerd-ew-joined`],
-    ['PLACEHOLDER', JOIN_TOKEN_PLACEHOLDER],
-    ['SERVICE_MANAGER', h.serviceManager],
-    ['UNIT_DIR', l.unitDir],
-    ['UNIT', SPIRE_AGENT_UNIT],
+    ...agentServiceVars(h),
   ];
   return {
     id: 'spire-agent',

@@ -73,23 +73,11 @@ export interface MeshRelease {
   readonly dependsOn: readonly MeshReleaseId[];
 }
 
-/** Everything a mesh creates, in order. */
-export interface MeshPlan {
-  /** Facts other constructs consume. */
-  readonly info: MeshInfo;
-  /** Namespaces: the control plane's first, then CNI, viz, jaeger. */
-  readonly namespaces: readonly Namespace[];
-  /** The identity issuer Secret (supplied) or the cert-manager / trust-manager objects. */
-  readonly identityObjects: readonly KubeObject[];
-  /** Webhook Secrets (supplied) or cert-manager objects; empty when the chart generates them. */
-  readonly webhookObjects: readonly KubeObject[];
+/** Everything a mesh creates, in order: its shape, completed. */
+export interface MeshPlan extends Pick<MeshShape, 'info' | 'namespaces'>, Omit<CompletedMesh, 'values' | 'warnings'> {
   /** Helm releases, dependencies first. */
   readonly releases: readonly MeshRelease[];
-  /** The identity as resolved. */
-  readonly identity: ResolvedIdentity;
-  /** The webhook certificates as resolved. */
-  readonly webhooks: ResolvedWebhooks;
-  /** Warnings (printed, never thrown). */
+  /** Warnings about the props and the certificates (printed, never thrown). */
   readonly warnings: readonly ValidationIssue[];
 }
 
@@ -163,10 +151,15 @@ export interface MeshLateValues {
 
 /** The objects and values of a mesh once its late values are known. */
 export interface CompletedMesh {
+  /** The identity issuer Secret (supplied) or the cert-manager / trust-manager objects. */
   readonly identityObjects: readonly KubeObject[];
+  /** Webhook Secrets (supplied) or cert-manager objects; empty when the chart generates them. */
   readonly webhookObjects: readonly KubeObject[];
+  /** The values of each chart. */
   readonly values: MeshChartValues;
+  /** The identity as resolved. */
   readonly identity: ResolvedIdentity;
+  /** The webhook certificates as resolved. */
   readonly webhooks: ResolvedWebhooks;
   /** Warnings about the certificates (expiring soon...). */
   readonly warnings: readonly ValidationIssue[];
@@ -179,7 +172,9 @@ export interface CompletedMesh {
  * Outputs. Neither invents stand-in values.
  */
 export interface MeshShape {
+  /** Facts other constructs consume. */
   readonly info: MeshInfo;
+  /** Namespaces: the control plane's first, then CNI, viz, jaeger. */
   readonly namespaces: readonly Namespace[];
   /** The releases (their `values` are those of {@link complete}). */
   readonly releases: readonly Omit<MeshRelease, 'values'>[];

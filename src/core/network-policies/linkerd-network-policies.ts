@@ -143,6 +143,25 @@ export function resolveNetworkPoliciesProps(props: LinkerdNetworkPoliciesProps):
 }
 
 /**
+ * The API server CIDRs: at least one, each a CIDR (checked with the props, and again when they arrive late).
+ * @internal
+ */
+export function checkApiServerCidrs(issues: Issues, cidrs: readonly string[]): void {
+  if (cidrs.length === 0) issues.error('apiServerCidrs', cidrs, 'expected at least one CIDR (the API server must reach the webhooks)');
+  cidrs.forEach((c, i) => checkCidr(issues, `apiServerCidrs[${i}]`, c));
+}
+
+/**
+ * The IPs of external workload `index` (checked with the props, and again when they arrive late).
+ * @internal
+ */
+export function checkExternalWorkloadIps(issues: Issues, index: number, ips: readonly string[]): void {
+  ips.forEach((ip, j) => {
+    if (!isIp(ip)) issues.error(`externalWorkloads[${index}].workloadIps[${j}]`, ip, 'expected an IPv4 or IPv6 address such as "192.0.2.10"');
+  });
+}
+
+/**
  * Every check of the props; returns the warnings (errors are recorded on `issues`).
  * @internal
  */
@@ -158,8 +177,7 @@ export function checkNetworkPoliciesProps(r: ResolvedNetworkPoliciesProps, props
     seen.add(ns);
   });
   if (!controlPlane && namespaces.length === 0) issues.error('namespaces', namespaces, 'expected at least one application namespace when controlPlane is false (nothing to emit otherwise)');
-  if (apiServerCidrs.length === 0) issues.error('apiServerCidrs', apiServerCidrs, 'expected at least one CIDR (the API server must reach the webhooks)');
-  apiServerCidrs.forEach((c, i) => checkCidr(issues, `apiServerCidrs[${i}]`, c));
+  checkApiServerCidrs(issues, apiServerCidrs);
   if (apiServerPorts.length === 0) issues.error('apiServerPorts', apiServerPorts, 'expected at least one port');
   apiServerPorts.forEach((p, i) => checkPortNumber(issues, `apiServerPorts[${i}]`, p));
   checkDns1123Label(issues, 'dnsNamespace', dnsNamespace);
@@ -171,9 +189,7 @@ export function checkNetworkPoliciesProps(r: ResolvedNetworkPoliciesProps, props
   checkOneOf(issues, 'meshedPeers', meshedPeers, ['mesh', 'namespace'] as const);
   workloads.forEach((w, i) => {
     checkDns1123Label(issues, `externalWorkloads[${i}].namespace`, w.namespace);
-    (w.workloadIps ?? []).forEach((ip, j) => {
-      if (!isIp(ip)) issues.error(`externalWorkloads[${i}].workloadIps[${j}]`, ip, 'expected an IPv4 or IPv6 address such as "192.0.2.10"');
-    });
+    checkExternalWorkloadIps(issues, i, w.workloadIps ?? []);
     if (!namespaces.includes(w.namespace)) {
       warnings.push(`externalWorkloads[${i}] (${w.namespace}/${w.name}): namespace "${w.namespace}" is not in namespaces, so no policy here admits its meshed traffic (only its access to the control plane)`);
     }

@@ -9,8 +9,14 @@
 import type { AnalysisOptions } from '../analysis';
 import { Issues } from '../errors';
 import type { NetworkPolicy } from '../k8s';
-import { checkCidr, isIp } from '../validation';
-import { analysisOptionsFor, checkNetworkPoliciesProps, policiesOf, resolveNetworkPoliciesProps } from './linkerd-network-policies';
+import {
+  analysisOptionsFor,
+  checkApiServerCidrs,
+  checkExternalWorkloadIps,
+  checkNetworkPoliciesProps,
+  policiesOf,
+  resolveNetworkPoliciesProps,
+} from './linkerd-network-policies';
 import type { LinkerdNetworkPoliciesProps } from './props';
 
 /** What {@link linkerdNetworkPolicies} returns. */
@@ -91,16 +97,11 @@ export function networkPoliciesShape(props: LinkerdNetworkPoliciesProps, scope: 
     complete(values: NetworkPoliciesLateValues): NetworkPolicy[] {
       const lateIssues = new Issues(scope);
       const cidrs = late.apiServerCidrs ? (values.apiServerCidrs ?? []) : r.apiServerCidrs;
-      if (late.apiServerCidrs) {
-        if (cidrs.length === 0) lateIssues.error('apiServerCidrs', cidrs, 'expected at least one CIDR (the API server must reach the webhooks)');
-        cidrs.forEach((c, i) => checkCidr(lateIssues, `apiServerCidrs[${i}]`, c));
-      }
+      if (late.apiServerCidrs) checkApiServerCidrs(lateIssues, cidrs);
       const workloads = r.workloads.map((w, i) => {
         const ips = values.workloadIps?.[i];
         if (ips === undefined) return w;
-        ips.forEach((ip, j) => {
-          if (!isIp(ip)) lateIssues.error(`externalWorkloads[${i}].workloadIps[${j}]`, ip, 'expected an IPv4 or IPv6 address such as "192.0.2.10"');
-        });
+        checkExternalWorkloadIps(lateIssues, i, ips);
         return { ...w, workloadIps: [...ips] };
       });
       lateIssues.throwIfErrors();
