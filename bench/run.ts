@@ -8,6 +8,7 @@
  * ```sh
  * npm run bench                       # ts-node --transpile-only bench/run.ts
  * npm run bench -- --sizes 100,1000   # other sizes; --pulumi-size, --out, --profile
+ * npm run bench -- --cold              # one synthesis per fresh process, as `cdk8s synth` runs
  * ```
  *
  * Prints progress, then a table, and writes every figure to `.bench/results.json`.
@@ -47,6 +48,11 @@ export interface BenchOptions {
   readonly control?: boolean;
   /** One warm-up and two timed runs per case (see {@link plan}). @default false */
   readonly quick?: boolean;
+  /**
+   * Time the cdk8s synthesis as `cdk8s synth` runs it: one synthesis per fresh process, no warm-up,
+   * ours and raw by turns, {@link rounds} pairs at every size (see {@link plan}). @default false
+   */
+  readonly cold?: boolean;
   /** Progress and the table. @default console.log */
   readonly log?: (line: string) => void;
 }
@@ -146,16 +152,24 @@ export interface BenchResults {
   readonly analyzerGrowth: readonly Growth[];
   readonly pulumi?: PulumiComparison;
   readonly targets: readonly TargetCheck[];
+  /**
+   * How the synthesis was timed: `warm` (warm-up runs, then several runs per process) or `cold`
+   * (one synthesis per fresh process, as `cdk8s synth` runs; `--cold`).
+   */
+  readonly synthesisRuns: 'warm' | 'cold';
 }
 
 /**
  * Warm-up and timed runs per case and size: small sizes repeat more (they are noisier). `quick`: one
  * warm-up and two timed runs everywhere (a smoke run: every figure, no statistics). For the synthesis
  * cases `repeats` is the total over their {@link rounds}, for the analyzer over its {@link analyzerRounds};
- * the warm-up runs in every round.
+ * the warm-up runs in every round. `cold` (synthesis cases only): no warm-up and one timed run per
+ * round, so each synthesis is the first and only one of its process.
  */
-export function plan(kind: CaseName, size: number, quick = false): { warmup: number; repeats: number } {
+export function plan(kind: CaseName, size: number, quick = false, cold = false): { warmup: number; repeats: number } {
   if (quick) return { warmup: 1, repeats: 2 };
+  // one timed run per round, in fresh processes: the first and only synthesis of each process
+  if (cold && isSynthCase(kind)) return { warmup: 0, repeats: rounds(size, false, true) };
   if (kind === 'pulumi' || kind === 'pulumi-raw') return size <= 100 ? { warmup: 1, repeats: 6 } : { warmup: 1, repeats: 3 };
   if (size <= 100) return kind === 'analyzer' ? { warmup: 5, repeats: 21 } : { warmup: 5, repeats: 18 };
   if (size <= 1000) return kind === 'analyzer' ? { warmup: 2, repeats: 9 } : { warmup: 2, repeats: 9 };
@@ -185,8 +199,15 @@ export function roundShare(repeats: number, round: number, total: number): numbe
  * machine's load. At least three at every size. Each round runs its warm-up and its share of the
  * timed runs.
  */
-export function rounds(_size: number, quick = false): number {
-  return quick ? 1 : 3;
+export function rounds(size: number, quick = false, cold = false): number {
+  if (quick) return 1;
+  // cold: a round is one pair of single runs, so more rounds where a run is short
+  if (cold) return size <= 1000 ? 9 : 3;
+  return 3;
+}
+
+function isSynthCase(kind: CaseName): boolean {
+  return kind === 'ours' || kind === 'raw' || kind === 'wrapped';
 }
 
 /** Median and spread of paired ratios. */
@@ -401,7 +422,8 @@ export function printResults(r: BenchResults, log: (line: string) => void = cons
   log('');
   log(`linkerd-constructs benchmark: ${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}, ${m.platform}, load ${m.loadAverage} at start, ${r.durationSeconds.toFixed(0)} s`);
   log('');
-  log('cdk8s synthesis: construction + validation (with the analyzer) + YAML files; median of the timed runs; peak RSS of the process');
+  const runs = r.synthesisRuns === 'cold' ? 'one synthesis per fresh process (cold, as `cdk8s synth` runs)' : 'warm-up runs, then timed runs';
+  log(`cdk8s synthesis: construction + validation (with the analyzer) + YAML files; ${runs}; median of the timed runs; peak RSS of the process`);
   table(
     [
       ['workloads', 'namespaces', 'objects', 'layout', 'ours', 'raw ApiObjects', 'ours/raw (paired runs: median, spread)', 'ours/YAML floor', 'ours/JSON floor', 'ours peak', 'raw peak'],
@@ -489,13 +511,14 @@ function targets(
   sizes: readonly SizeResult[],
   analyzer: readonly AnalyzerResult[],
   growth: readonly Growth[],
-  pulumi?: PulumiComparison,
+  pulumi: PulumiComparison | undefined,
+  synthesisRuns: BenchResults['synthesisRuns'],
 ): TargetCheck[] {
   const out: TargetCheck[] = [];
   for (const s of sizes) {
     for (const l of s.synthesis) {
       out.push({
-        target: `synthesis of ${n(s.size)} workloads (${l.layout}) <= ${SYNTH_TARGET}x raw ApiObjects`,
+        target: `synthesis of ${n(s.size)} workloads (${l.layout}${synthesisRuns === 'cold' ? ', cold' : ''}) <= ${SYNTH_TARGET}x raw ApiObjects`,
         measured: fmtRatio(l.oursOverRaw),
         met: l.oursOverRaw.median <= SYNTH_TARGET,
       });
@@ -570,7 +593,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
   const analyzer = analyzerSizes.map(analyzerOf);
   const sizeResults: SizeResult[] = sizes.map((size) => {
     const floor = find<FloorResult>('floor', size)!;
-    const roundCount = rounds(size, options.quick);
+    const roundCount = rounds(size, options.quick, options.cold);
     const synthesis = layouts.map((layout): LayoutResult => {
       const ours = synthOf('ours', size, layout);
       const raw = synthOf('raw', size, layout);
@@ -617,6 +640,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     const ours = pulumi.ours.resources - pulumi.ours.components - 2;
     if (ours !== pulumi.raw.resources - 2) throw new Error(`Pulumi ${n(pulumiSize)}: the baseline registers ${pulumi.raw.resources - 2} resources, ours ${ours} (besides its components)`);
   }
+  const synthesisRuns = options.cold ? 'cold' : 'warm';
   const out: BenchResults = {
     machine,
     startedAt: new Date(started).toISOString(),
@@ -625,7 +649,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     analyzer,
     analyzerGrowth,
     ...(pulumi ? { pulumi } : {}),
-    targets: targets(sizeResults, analyzer, analyzerGrowth, pulumi),
+    targets: targets(sizeResults, analyzer, analyzerGrowth, pulumi, synthesisRuns),
+    synthesisRuns,
   };
   if (options.out) {
     fs.mkdirSync(path.dirname(options.out), { recursive: true });
@@ -654,14 +679,15 @@ function benchJobs(
 ): Array<{ tasks: CaseTask[]; label: string }> {
   const jobs: Array<{ tasks: CaseTask[]; label: string }> = [];
   const compare = (size: number, label: string, tasksOf: (share: number, round: number, last: boolean) => CaseTask[], kind: CaseName) => {
-    const { repeats } = plan(kind, size, options.quick);
-    const r = rounds(size, options.quick);
+    const cold = options.cold && isSynthCase(kind);
+    const { repeats } = plan(kind, size, options.quick, cold);
+    const r = rounds(size, options.quick, cold);
     for (let round = 0; round < r; round++) {
       jobs.push({ tasks: tasksOf(roundShare(repeats, round, r), round, round === r - 1), label: `${label}${r > 1 ? ` (round ${round + 1}/${r})` : ''}` });
     }
   };
   for (const size of sizes) {
-    const { warmup } = plan('ours', size, options.quick);
+    const { warmup } = plan('ours', size, options.quick, options.cold);
     for (const layout of layouts) {
       compare(
         size,
@@ -741,6 +767,9 @@ function parseArgs(argv: readonly string[]): BenchOptions {
       case '--quick':
         opts.quick = true;
         break;
+      case '--cold':
+        opts.cold = true;
+        break;
       case '--profile':
         opts.profileDir = path.join(PROJECT_ROOT, '.bench', 'profiles');
         break;
@@ -748,7 +777,7 @@ function parseArgs(argv: readonly string[]): BenchOptions {
       case '-h':
         // eslint-disable-next-line no-console
         console.log(
-          'usage: npm run bench [-- --sizes 100,1000,10000] [--analyzer-sizes ...] [--layouts chart-per-namespace,single-chart] [--pulumi-size 1000 (0: none)] [--out .bench/results.json] [--quick] [--profile] [--control]',
+          'usage: npm run bench [-- --sizes 100,1000,10000] [--analyzer-sizes ...] [--layouts chart-per-namespace,single-chart] [--pulumi-size 1000 (0: none)] [--out .bench/results.json] [--quick] [--cold] [--profile] [--control]',
         );
         process.exit(0);
       default:

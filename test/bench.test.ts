@@ -165,6 +165,26 @@ describe('benchmark rounds', () => {
     expect(plan('analyzer', 10000).repeats).toBeGreaterThanOrEqual(analyzerRounds());
   });
 
+  test('cold synthesis (--cold): every synthesis is the only one of its process, no warm-up, three pairs or more at every size; other cases unchanged', () => {
+    for (const size of [100, 1000, 10000]) {
+      for (const kind of ['ours', 'raw', 'wrapped'] as const) {
+        const { warmup, repeats } = plan(kind, size, false, true);
+        const r = rounds(size, false, true);
+        expect(warmup).toBe(0);
+        expect(repeats).toBe(r);
+        expect(r).toBeGreaterThanOrEqual(3);
+        // one timed run per round: each round starts fresh processes
+        for (let i = 0; i < r; i++) expect(roundShare(repeats, i, r)).toBe(1);
+      }
+      expect(plan('pulumi', size, false, true)).toEqual(plan('pulumi', size));
+      expect(plan('analyzer', size, false, true)).toEqual(plan('analyzer', size));
+      expect(plan('floor', size, false, true)).toEqual(plan('floor', size));
+    }
+    // --quick wins: a smoke run stays short
+    expect(plan('ours', 1000, true, true)).toEqual(plan('ours', 1000, true));
+    expect(rounds(1000, true, true)).toBe(1);
+  });
+
   test('analyzer rounds merge into one result with every sample, and must agree on what they analyzed', () => {
     const part = (samples: number[], peak: number): AnalyzerResult => ({
       case: 'analyzer',
