@@ -4,15 +4,15 @@
  * (create = update = the idempotent script, delete = the undo script), in order; secrets travel on
  * standard input with logging off. The `ExternalWorkload` is created after the mesh's CRDs.
  */
-import { createHash } from 'crypto';
 import * as command from '@pulumi/command';
 import type * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { splitArgs, type HostLateInputs } from './_host-args';
+import { hostStepCommand } from './_host-command';
 import { kubeResource, resourceName } from './_kube';
 import { resolveLate } from './_late';
 import type { ExternalWorkloadReference, MeshReference } from './mesh-reference';
-import type { SpireServerHost } from './spire-server-host';
+import { commandConnection, type SpireServerHost } from './spire-server-host';
 import { formatIssue, Issues } from '../core/errors';
 import { checkWorkloadIps, externalWorkloadInfo, externalWorkloadManifest, externalWorkloadUpstreamWarnings } from '../core/external-workload/external-workload';
 import { hostShape, type HostLateKey } from '../core/host/late';
@@ -102,10 +102,6 @@ export interface ExternalWorkloadHostArgs extends Omit<CoreHostProps<InputKind>,
    * @default not configured: a warning says the workload never becomes Ready
    */
   readonly readiness?: PulumiReadinessOptions | false;
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 /**
@@ -209,13 +205,7 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
     const { shape, shapePlan, credential, join } = ctx;
     const mesh = args.mesh;
     const c = args.connection;
-    const connection = {
-      host: c.host,
-      port: c.port ?? 22,
-      user: c.user ?? 'root',
-      ...(c.privateKey !== undefined ? { privateKey: pulumi.secret(c.privateKey) } : {}),
-      ...(c.hostKey !== undefined ? { hostKey: c.hostKey } : {}),
-    };
+    const connection = commandConnection(c);
     // every secret input of the plan, by name: each reaches its step on standard input, with logging off
     const secretInputs: Record<string, pulumi.Output<string>> = {};
     if (args.spire.kind === 'local') secretInputs[SPIRE_UPSTREAM_CA_KEY_SECRET] = pulumi.secret(args.spire.upstreamCaKeyPem);
@@ -241,23 +231,14 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
           ),
         );
       }
-      const key = shapeStep.secrets.length > 0 ? secretInputs[shapeStep.secrets[0]] : undefined;
-      const secret = key !== undefined;
-      const triggers = step.apply((s) => [...s.triggers]);
-      const script = step.apply((s) => remoteCommandLine(s.create, { sudo: c.sudo }));
-      const cmd = new command.remote.Command(
-        `${name}-${shapeStep.id}`,
-        {
-          connection,
-          create: script,
-          update: script,
-          delete: step.apply((s) => remoteCommandLine(s.delete, { sudo: c.sudo })),
-          triggers: secret ? pulumi.all([triggers, key.apply((k) => `${shapeStep.secrets[0]}-sha256=${sha256(k)}`)]).apply(([t, k]) => [...t, k]) : triggers,
-          ...(secret ? { stdin: key, logging: command.types.enums.remote.Logging.None } : {}),
-          addPreviousOutputInEnv: false,
-        },
-        { parent: this, dependsOn: deps },
-      );
+      const secret = shapeStep.secrets.length > 0 ? secretInputs[shapeStep.secrets[0]] : undefined;
+      const cmd = hostStepCommand(name, shapeStep, step, {
+        connection,
+        sudo: c.sudo ?? false,
+        ...(secret ? { secret } : {}),
+        parent: this,
+        dependsOn: deps,
+      });
       steps[shapeStep.id] = cmd;
       previous = cmd;
     });

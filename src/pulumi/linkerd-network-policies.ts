@@ -5,13 +5,14 @@
 import type * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { kubeResource, resourceName } from './_kube';
+import { resolveLate, type LateInputs } from './_late';
 import type { InputKind } from './external-workload-host';
 import type { ExternalWorkloadReference, MeshReference } from './mesh-reference';
 import { AnalysisResult, analyzeMesh } from '../core/analysis';
 import type { ExternalWorkloadSource } from '../core/authorization/types';
 import { Issues } from '../core/errors';
 import type { ExternalWorkloadInfo, MeshInfoSource } from '../core/mesh-info';
-import { LinkerdNetworkPoliciesProps, networkPoliciesShape } from '../core/network-policies';
+import { LinkerdNetworkPoliciesProps, networkPoliciesShape, type NetworkPoliciesLateValues } from '../core/network-policies';
 
 /**
  * Arguments of {@link LinkerdNetworkPolicies}: the core props with Inputs for the API server CIDRs, a
@@ -86,16 +87,13 @@ export class LinkerdNetworkPolicies extends pulumi.ComponentResource {
 
     // the final objects, once every Input is known
     const ipInputs = externalWorkloads.map((w): pulumi.Input<readonly string[]> | undefined => (isReference(w) ? w.workloadIps : undefined));
-    const full = pulumi
-      .all([pulumi.all(lateCidrs ? [...apiServerCidrs] : []), pulumi.all(ipInputs.map((i) => i ?? []))])
-      .apply(([cidrs, ipLists]) =>
-        shape.complete({
-          ...(lateCidrs ? { apiServerCidrs: cidrs as string[] } : {}),
-          ...(ipInputs.some((i) => i !== undefined)
-            ? { workloadIps: ipInputs.map((input, i) => (input === undefined ? undefined : ipLists[i])) }
-            : {}),
-        }),
-      );
+    // per external workload, its IPs when they come from a reference (else those of its facts)
+    const workloadIps = pulumi.all(ipInputs.map((i) => (i === undefined ? undefined : pulumi.output(i))));
+    const late: LateInputs<NetworkPoliciesLateValues> = {
+      ...(lateCidrs ? { apiServerCidrs: pulumi.all([...apiServerCidrs]) } : {}),
+      ...(ipInputs.some((i) => i !== undefined) ? { workloadIps } : {}),
+    };
+    const full = resolveLate(late, undefined, (values) => shape.complete(values));
     const dependsOn = mesh && 'crds' in mesh ? [mesh.crds] : [];
     this.policies = shape.policies.map(
       (p, i) =>

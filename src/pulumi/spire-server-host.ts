@@ -4,15 +4,15 @@
  * key on standard input as a secret). Agent-only `ExternalWorkloadHost`s join it: each runs its join
  * command on this host's connection and gets a one-time token, kept as a secret.
  */
-import { createHash } from 'crypto';
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
+import { hostStepCommand } from './_host-command';
+import { resolveLate, type LateInputs } from './_late';
 import type { HostConnectionArgs, InputKind } from './external-workload-host';
 import type { MeshReference } from './mesh-reference';
 import { formatIssue } from '../core/errors';
-import { spireServerHostShape, type SpireServerLateKey } from '../core/host/late';
+import { spireServerHostShape, type SpireServerLateKey, type SpireServerLateValues } from '../core/host/late';
 import type { SpireServerReference, SpireUrlInstall } from '../core/host/props';
-import { remoteCommandLine } from '../core/host/remote';
 import {
   type ResolvedSpireServerHost,
   type SpireServerHostProps as CoreSpireServerHostProps,
@@ -71,7 +71,7 @@ export class SpireServerHost extends pulumi.ComponentResource implements SpireSe
     const scope = `SpireServerHost ${name}`;
     const { mesh, connection, trustAnchorPem, upstreamCaPem, upstreamCaKeyPem, install, ...rest } = args;
     // the props read once: values known now in place, the others named late (the core stands in for them and checks them once known)
-    const late: { -readonly [K in SpireServerLateKey]?: pulumi.Input<string> } = {};
+    const late: LateInputs<SpireServerLateValues> = {};
     const take = (key: SpireServerLateKey, v: pulumi.Input<string> | undefined): string | undefined => {
       if (v === undefined || typeof v === 'string') return v;
       late[key] = v;
@@ -93,31 +93,20 @@ export class SpireServerHost extends pulumi.ComponentResource implements SpireSe
     this.nodeName = shape.nodeName;
     this.sudo = connection.sudo ?? false;
     this.connection = commandConnection(connection);
-    const keys = Object.keys(late) as SpireServerLateKey[];
-    const completed = pulumi.all(keys.map((k) => late[k])).apply((values) => server.complete(Object.fromEntries(keys.map((k, i) => [k, values[i]]))));
+    const completed = resolveLate(late, undefined, (values) => server.complete(values));
     this.resolved = completed.apply((c) => c.resolved);
     const plan = completed.apply((c) => c.plan);
     const key = pulumi.secret(upstreamCaKeyPem);
     const steps: Record<string, command.remote.Command> = {};
     let previous: pulumi.Resource | undefined;
     server.plan.steps.forEach((shapeStep, i) => {
-      const step = plan.apply((p) => p.steps[i]);
-      const secret = shapeStep.secrets.length > 0;
-      const triggers = step.apply((s) => [...s.triggers]);
-      const script = step.apply((s) => remoteCommandLine(s.create, { sudo: this.sudo }));
-      const cmd = new command.remote.Command(
-        `${name}-${shapeStep.id}`,
-        {
-          connection: this.connection,
-          create: script,
-          update: script,
-          delete: step.apply((s) => remoteCommandLine(s.delete, { sudo: this.sudo })),
-          triggers: secret ? pulumi.all([triggers, key.apply((k) => `${shapeStep.secrets[0]}-sha256=${createHash('sha256').update(k).digest('hex')}`)]).apply(([t, k]) => [...t, k]) : triggers,
-          ...(secret ? { stdin: key, logging: command.types.enums.remote.Logging.None } : {}),
-          addPreviousOutputInEnv: false,
-        },
-        { parent: this, dependsOn: previous ? [previous] : [] },
-      );
+      const cmd = hostStepCommand(name, shapeStep, plan.apply((p) => p.steps[i]), {
+        connection: this.connection,
+        sudo: this.sudo,
+        ...(shapeStep.secrets.length > 0 ? { secret: key } : {}),
+        parent: this,
+        dependsOn: previous ? [previous] : [],
+      });
       steps[shapeStep.id] = cmd;
       previous = cmd;
     });
