@@ -5,7 +5,7 @@
  */
 import * as path from 'path';
 import type { Issues } from '../errors';
-import { checkDuration, checkSpiffeId, durationMs, isDns1123Subdomain, isDuration, isIp, isPortNumber, PORT_NUMBER_RULE } from '../validation';
+import { checkDuration, checkOneOf, checkSpiffeId, durationMs, isDns1123Subdomain, isDuration, isIp, isPortNumber, PORT_NUMBER_RULE } from '../validation';
 import type { HostLayout } from './layout';
 import {
   SPIRE_DEFAULT_VERSION,
@@ -27,6 +27,9 @@ import { checkUpstreamCa } from './upstream-ca';
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
 
+/** SPIRE's log levels (agent and server). */
+const SPIRE_LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+
 /** A SPIRE release archive install, checked, its URL defaulted from the version and architecture. */
 export function resolveSpireArchive(issues: Issues, field: string, install: SpireUrlInstall, version: string): Required<SpireUrlInstall> {
   const arch = install.arch ?? 'amd64';
@@ -35,6 +38,28 @@ export function resolveSpireArchive(issues: Issues, field: string, install: Spir
   issues.check(/^(https?|file):\/\/\S+$/.test(url), `${field}.url`, url, 'expected an http(s):// or file:// URL');
   issues.check(SHA256_RE.test(String(install.sha256)), `${field}.sha256`, install.sha256, "expected the sha256 of the release archive: 64 lowercase hex digits (from SPIRE's release page)");
   return { kind: 'url', sha256: install.sha256, url, arch };
+}
+
+/**
+ * The install of one SPIRE binary (`agentBinary` or `serverBinary`): a release archive, checked, or
+ * the binary already on the host at a checked path. Returns the install and where the binary is
+ * (`defaultPath` for an archive, or when the path is bad).
+ */
+export function resolveSpireBinaryInstall<B extends 'agentBinary' | 'serverBinary', P extends { readonly kind: 'path' } & { readonly [K in B]: string }>(
+  issues: Issues,
+  field: string,
+  install: SpireUrlInstall | P | undefined,
+  version: string,
+  binary: B,
+  defaultPath: string,
+): { install: Required<SpireUrlInstall> | P; binaryPath: string } {
+  if (install?.kind === 'url') return { install: resolveSpireArchive(issues, field, install, version), binaryPath: defaultPath };
+  if (install?.kind === 'path') {
+    const at = (install as P)[binary];
+    return { install: install as P, binaryPath: checkAbsolutePath(issues, `${field}.${binary}`, at) ? at : defaultPath };
+  }
+  issues.error(field, install, `expected { kind: "url", sha256, url?, arch? } or { kind: "path", ${binary} }`);
+  return { install: { kind: 'path', [binary]: '/' } as P, binaryPath: defaultPath };
 }
 
 /** The default SPIRE release archive URL. */
@@ -142,18 +167,15 @@ function resolveSpireAgent(
     trustDomain = server.trustDomain;
   }
   const logLevel = s.logLevel ?? 'INFO';
-  issues.check(['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel), 'spire.logLevel', logLevel, 'expected one of "DEBUG", "INFO", "WARN", "ERROR"');
-  const install = s.install as SpireAgentOptions['install'] | undefined;
-  let agentBinary = path.posix.join(layout.spireBinDir, 'spire-agent');
-  let resolvedInstall: ResolvedSpireAgent['install'] = { kind: 'path', agentBinary: '/' };
-  if (install?.kind === 'url') {
-    resolvedInstall = resolveSpireArchive(issues, 'spire.install', install, version);
-  } else if (install?.kind === 'path') {
-    if (checkAbsolutePath(issues, 'spire.install.agentBinary', install.agentBinary)) agentBinary = install.agentBinary;
-    resolvedInstall = install;
-  } else {
-    issues.error('spire.install', install, 'expected { kind: "url", sha256, url?, arch? } or { kind: "path", agentBinary }');
-  }
+  checkOneOf(issues, 'spire.logLevel', logLevel, SPIRE_LOG_LEVELS);
+  const { install: resolvedInstall, binaryPath: agentBinary } = resolveSpireBinaryInstall(
+    issues,
+    'spire.install',
+    s.install as SpireAgentOptions['install'] | undefined,
+    version,
+    'agentBinary',
+    path.posix.join(layout.spireBinDir, 'spire-agent'),
+  );
   return {
     kind: 'agent',
     version,
@@ -207,6 +229,6 @@ export function resolveSpireServerSettings(issues: Issues, s: SpireServerSetting
     'expected whole seconds from 30 to 86400',
   );
   const logLevel = s.logLevel ?? 'INFO';
-  issues.check(['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel), `${prefix}logLevel`, logLevel, 'expected one of "DEBUG", "INFO", "WARN", "ERROR"');
+  checkOneOf(issues, `${prefix}logLevel`, logLevel, SPIRE_LOG_LEVELS);
   return { version, caTtl, svidTtl, joinTokenTtlSeconds, logLevel };
 }

@@ -15,8 +15,7 @@ import { renderHcl, type HclBody } from './hcl';
 import type { HostLayout } from './layout';
 import { SPIRE_DEFAULT_VERSION, type ResolvedHost, type ResolvedSpireAgent, type SpireServerReference, type SpireUrlInstall } from './props';
 import { resolveHostBase } from './resolve';
-import { resolveSpireArchive, resolveSpireServerSettings } from './resolve-spire';
-import { checkAbsolutePath } from './safe-path';
+import { resolveSpireBinaryInstall, resolveSpireServerSettings } from './resolve-spire';
 import { deleteScriptPruning, stepScript } from './shell';
 import { spireInstallStepFor, spireServerConfigFor, spireServerStepFor, spireUnit, tokenGenerateShell, upstreamCaKeySecretAt, upstreamCaStepFor } from './spire';
 import { workloadEntryId } from './spire-agent';
@@ -117,17 +116,14 @@ export function resolveSpireServerHost(
   if (opts.checkCertificates !== false) checkUpstreamCa(issues, props.upstreamCaPem, props.trustAnchorPem);
   const { serviceManager, layout } = resolveHostBase(issues, props);
   const { version, caTtl, svidTtl, joinTokenTtlSeconds, logLevel } = resolveSpireServerSettings(issues, props, '');
-  let install: ResolvedSpireServerHost['install'] = { kind: 'path', serverBinary: '/' };
-  let serverBinary = path.posix.join(layout.spireBinDir, 'spire-server');
-  const i = props.install as ResolvedSpireServerHost['install'] | SpireUrlInstall | undefined;
-  if (i?.kind === 'url') {
-    install = resolveSpireArchive(issues, 'install', i, version);
-  } else if (i?.kind === 'path') {
-    if (checkAbsolutePath(issues, 'install.serverBinary', i.serverBinary)) serverBinary = i.serverBinary;
-    install = i;
-  } else {
-    issues.error('install', i, 'expected { kind: "url", sha256, url?, arch? } or { kind: "path", serverBinary }');
-  }
+  const { install, binaryPath: serverBinary } = resolveSpireBinaryInstall(
+    issues,
+    'install',
+    props.install as ResolvedSpireServerHost['install'] | SpireUrlInstall | undefined,
+    version,
+    'serverBinary',
+    path.posix.join(layout.spireBinDir, 'spire-server'),
+  );
   issues.throwIfErrors();
   return {
     nodeName: props.nodeName,
