@@ -182,23 +182,50 @@ export function singleFinding(
   };
 }
 
+/**
+ * Meshed pod classes that every per-class check treats alike: the same graph group (the namespace of
+ * an application; the workload itself for the mesh's own pods, so those are never grouped), role,
+ * selecting policies both ways, container ports, application ports and skipped inbound ports. Those
+ * are everything the checks read of the class they run at (the engine's and the checks' caches are
+ * keyed by them), so a check runs once per group and each member gets its own finding.
+ */
+export type ClassGroup = readonly PodClass[];
+
 /** What every required-flow check works on: the model, the policy engine, the findings so far, the meshed pods. */
 export class FlowChecks {
   public readonly classes: readonly PodClass[];
   public readonly n: number;
   public readonly meshed: Bitset;
   public readonly meshedClasses: readonly PodClass[];
+  /** The meshed classes grouped (see {@link ClassGroup}), in class order; singletons when grouping is off. */
+  public readonly meshedGroups: readonly ClassGroup[];
   public checks = 0;
 
   public constructor(
     public readonly model: ClusterModel,
     public readonly engine: PolicyEngine,
     public readonly out: Collector,
+    group = true,
   ) {
     this.classes = model.classes;
     this.n = this.classes.length;
     this.meshed = Bitset.of(this.n, this.classes.filter((c) => c.meshed && !c.hostNetwork).map((c) => c.index));
     this.meshedClasses = this.classes.filter((c) => this.meshed.has(c.index));
+    this.meshedGroups = group ? this.groupClasses(this.meshedClasses) : this.meshedClasses.map((c) => [c]);
+  }
+
+  private groupClasses(classes: readonly PodClass[]): ClassGroup[] {
+    const byKey = new Map<string, PodClass[]>();
+    for (const c of classes) {
+      const pols = this.engine.policiesFor(c);
+      let ports = '';
+      for (const p of c.ports) ports += `${p.name ?? ''}/${p.port}/${p.protocol},`;
+      const key = `${this.out.groupOf(c)}|${c.role}|${pols.ingressKey}|${pols.egressKey}|${ports}|${c.appPorts.join(',')}|${c.skipInboundPorts.ranges.join(';')}`;
+      const members = byKey.get(key);
+      if (members) members.push(c);
+      else byKey.set(key, [c]);
+    }
+    return [...byKey.values()];
   }
 
   public byRole(roles: readonly PodRole[]): PodClass[] {
@@ -220,10 +247,11 @@ export class FlowChecks {
     return `namespaceSelector {} + podSelector {${LABELS.controlPlaneNs}: ${this.model.mesh.namespace}} (every meshed pod)`;
   }
 
-  /** Ingress check at one destination for a set of required pod sources. */
-  public ingress(kind: FlowKind, dst: PodClass, required: Bitset, port: number, protocol: L4Protocol, fixPeer: string): void {
+  /** Ingress check at a group of destinations (one class, or a {@link ClassGroup}) for a set of required pod sources. */
+  public ingress(kind: FlowKind, dsts: ClassGroup, required: Bitset, port: number, protocol: L4Protocol, fixPeer: string): void {
     const { out, engine } = this;
-    this.checks++;
+    const dst = dsts[0];
+    this.checks += dsts.length;
     for (const g of out.groupsOf(required)) out.edge(kind, g, out.groupOf(dst), port, protocol, false);
     if (!engine.ingressIsolated(dst) || required.isEmpty()) return;
     const pols = engine.policiesFor(dst);
@@ -234,29 +262,32 @@ export class FlowChecks {
     if (blocked.isEmpty()) return;
     const sources = out.describe(blocked, required);
     for (const g of out.groupsOf(blocked)) out.edge(kind, g, out.groupOf(dst), port, protocol, true);
-    out.add(
-      {
-        id: `${kind}:ingress:${dst.ref}:${portText(port, protocol)}`,
-        kind,
-        side: 'ingress',
-        at: dst.ref,
-        sources,
-        sourceCount: blocked.count(),
-        destinations: [dst.ref],
-        destinationCount: 1,
-        port,
-        protocol,
-        message: `${portText(port, protocol)} from ${preview(sources)} to ${dst.ref} is blocked by the ingress policies of ${dst.ref}: ${WHY[kind]}`,
-        fix: `add an ingress rule selecting ${dst.ref} in namespace ${dst.namespace}: from ${fixPeer}, ports [${portText(port, protocol)}]`,
-      },
-      dst,
-    );
+    for (const d of dsts) {
+      out.add(
+        {
+          id: `${kind}:ingress:${d.ref}:${portText(port, protocol)}`,
+          kind,
+          side: 'ingress',
+          at: d.ref,
+          sources,
+          sourceCount: blocked.count(),
+          destinations: [d.ref],
+          destinationCount: 1,
+          port,
+          protocol,
+          message: `${portText(port, protocol)} from ${preview(sources)} to ${d.ref} is blocked by the ingress policies of ${d.ref}: ${WHY[kind]}`,
+          fix: `add an ingress rule selecting ${d.ref} in namespace ${d.namespace}: from ${fixPeer}, ports [${portText(port, protocol)}]`,
+        },
+        d,
+      );
+    }
   }
 
-  /** Egress check at one source for a set of required pod destinations. */
-  public egress(kind: FlowKind, src: PodClass, required: Bitset, port: number, protocol: L4Protocol, fixPeer: (dsts: Bitset) => string): void {
+  /** Egress check at a group of sources (one class, or a {@link ClassGroup}) for a set of required pod destinations. */
+  public egress(kind: FlowKind, srcs: ClassGroup, required: Bitset, port: number, protocol: L4Protocol, fixPeer: (dsts: Bitset) => string): void {
     const { out, engine } = this;
-    this.checks++;
+    const src = srcs[0];
+    this.checks += srcs.length;
     if (!engine.egressIsolated(src) || required.isEmpty()) return;
     const key = `out|${engine.policiesFor(src).egressKey}|${port}/${protocol}|${out.idOf(required)}`;
     let blocked = out.blockedCache.get(key);
@@ -264,23 +295,26 @@ export class FlowChecks {
     if (blocked.isEmpty()) return;
     const destinations = out.describe(blocked, required);
     for (const g of out.groupsOf(blocked)) out.edge(kind, out.groupOf(src), g, port, protocol, true);
-    out.add(
-      {
-        id: `${kind}:egress:${src.ref}:${portText(port, protocol)}`,
-        kind,
-        side: 'egress',
-        at: src.ref,
-        sources: [src.ref],
-        sourceCount: 1,
-        destinations,
-        destinationCount: blocked.count(),
-        port,
-        protocol,
-        message: `${portText(port, protocol)} from ${src.ref} to ${preview(destinations)} is blocked by the egress policies of ${src.ref}: ${WHY[kind]}`,
-        fix: `add an egress rule selecting ${src.ref} in namespace ${src.namespace}: to ${fixPeer(blocked)}, ports [${portText(port, protocol)}]`,
-      },
-      src,
-    );
+    const peer = fixPeer(blocked);
+    for (const s of srcs) {
+      out.add(
+        {
+          id: `${kind}:egress:${s.ref}:${portText(port, protocol)}`,
+          kind,
+          side: 'egress',
+          at: s.ref,
+          sources: [s.ref],
+          sourceCount: 1,
+          destinations,
+          destinationCount: blocked.count(),
+          port,
+          protocol,
+          message: `${portText(port, protocol)} from ${s.ref} to ${preview(destinations)} is blocked by the egress policies of ${s.ref}: ${WHY[kind]}`,
+          fix: `add an egress rule selecting ${s.ref} in namespace ${s.namespace}: to ${peer}, ports [${portText(port, protocol)}]`,
+        },
+        s,
+      );
+    }
   }
 
   /** Records a single-peer finding once (the same id is reported once). */

@@ -104,6 +104,13 @@ export interface FlowOptions {
   readonly meshedTraffic?: MeshedTrafficScope;
   /** Port the API server listens on, as NetworkPolicy sees it (after the `kubernetes` Service). @default 443 */
   readonly apiServerPort?: number;
+  /**
+   * Run each per-class check once per group of classes the checks treat alike (see `ClassGroup`),
+   * reporting for every member. Off: once per class, the reference the tests compare with.
+   * @default true
+   * @internal
+   */
+  readonly groupClasses?: boolean;
 }
 
 /** Every meshed pod reaches destination (8086), policy (8090) and identity (8080), and each component admits them. */
@@ -121,11 +128,13 @@ function checkControlPlaneApis(c: FlowChecks): void {
     for (const d of f.dsts) {
       // the component's own proxy talks to it over localhost
       const required = d.meshed ? c.meshed.minus(Bitset.of(c.n, [d.index])) : c.meshed;
-      c.ingress(f.kind, d, required, f.port, 'TCP', c.everyMeshedPod());
+      c.ingress(f.kind, [d], required, f.port, 'TCP', c.everyMeshedPod());
     }
-    for (const s of c.meshedClasses) {
+    for (const group of c.meshedGroups) {
+      // a component is never grouped with another class (see ClassGroup): the first stands for all
+      const s = group[0];
       const required = dstSet.has(s.index) ? dstSet.minus(Bitset.of(c.n, [s.index])) : dstSet;
-      c.egress(f.kind, s, required, f.port, 'TCP', (b) => c.peerFor(b, s.namespace));
+      c.egress(f.kind, group, required, f.port, 'TCP', (b) => c.peerFor(b, s.namespace));
     }
   }
 }
@@ -136,10 +145,11 @@ function checkDns(c: FlowChecks): void {
   if (dns.length === 0) return;
   const dnsSet = c.setOf(dns);
   for (const protocol of ['UDP', 'TCP'] as const) {
-    for (const d of dns) c.ingress('dns', d, c.meshed, DNS_PORT, protocol, 'every meshed pod (namespaceSelector {})');
-    for (const s of c.meshedClasses) {
+    for (const d of dns) c.ingress('dns', [d], c.meshed, DNS_PORT, protocol, 'every meshed pod (namespaceSelector {})');
+    for (const group of c.meshedGroups) {
+      const s = group[0];
       for (const g of c.out.groupsOf(dnsSet)) c.out.edge('dns', c.out.groupOf(s), g, DNS_PORT, protocol, false);
-      c.egress('dns', s, dnsSet, DNS_PORT, protocol, (b) => c.peerFor(b, s.namespace));
+      c.egress('dns', group, dnsSet, DNS_PORT, protocol, (b) => c.peerFor(b, s.namespace));
     }
   }
 }
@@ -208,10 +218,10 @@ function checkProxyTelemetry(c: FlowChecks): void {
     if (srcs.length === 0) continue;
     const srcSet = c.setOf(srcs);
     const hint = c.peerFor(srcSet, '');
-    for (const d of c.meshedClasses) c.ingress(kind, d, srcSet, port, 'TCP', hint);
+    for (const group of c.meshedGroups) c.ingress(kind, group, srcSet, port, 'TCP', hint);
     for (const s of srcs) {
       for (const g of c.out.groupsOf(c.meshed)) c.out.edge(kind, c.out.groupOf(s), g, port, 'TCP', false);
-      c.egress(kind, s, c.meshed, port, 'TCP', () => c.everyMeshedPod());
+      c.egress(kind, [s], c.meshed, port, 'TCP', () => c.everyMeshedPod());
     }
   }
 }
@@ -256,15 +266,15 @@ export function checkRequiredFlows(
   options: FlowOptions = {},
 ): { findings: AnalysisFinding[]; edges: FlowEdge[]; checks: number } {
   const out = new Collector(model, engine);
-  const c = new FlowChecks(model, engine, out);
+  const c = new FlowChecks(model, engine, out, options.groupClasses ?? true);
   checkControlPlaneApis(c);
   checkDns(c);
   checkWebhooks(c);
   checkKubeApi(c, options.apiServerPort ?? KUBE_API_SERVER_PORTS[0]);
-  c.checks += checkMeshedTraffic(model, engine, out, c.meshed, options.meshedTraffic ?? 'namespace');
+  c.checks += checkMeshedTraffic(model, engine, out, c.meshed, c.meshedGroups, options.meshedTraffic ?? 'namespace');
   checkProxyTelemetry(c);
   checkAdminScrapes(c);
-  c.checks += checkExternalWorkloads(model, engine, out, c.meshed);
+  c.checks += checkExternalWorkloads(model, engine, out, c.meshedGroups);
   return { findings: out.findings, edges: out.graph(), checks: c.checks };
 }
 

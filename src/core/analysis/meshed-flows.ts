@@ -6,9 +6,9 @@
 import { PROXY_PORTS, CONTROL_PLANE_PORTS, LABELS } from '../constants';
 import { Bitset } from './bitset';
 import type { PolicyEngine } from './engine';
-import { Collector, preview, WHY } from './flow-collector';
+import { type ClassGroup, Collector, preview, WHY } from './flow-collector';
 import type { MeshedTrafficScope } from './flows';
-import type { AddressEndpoint, ClusterModel, PodClass } from './model';
+import type { AddressEndpoint, ClusterModel } from './model';
 import { inPortRanges } from './model';
 
 type Intent = { blocked: Bitset; required: Bitset; intentPorts: number[] };
@@ -68,15 +68,17 @@ class MeshedTrafficChecks {
     return s;
   }
 
-  /** The ingress check at one meshed server. */
-  public ingressAt(d: PodClass): void {
+  /** The ingress check at a group of meshed servers (see ClassGroup): run at the first, reported for each. */
+  public ingressAt(group: ClassGroup): void {
+    const d = group[0];
     const port = this.port;
     const sc = this.scopeOf(d.namespace);
     for (const g of this.out.groupsOf(sc.sources)) this.out.edge('meshed', g, this.out.groupOf(d), port, 'TCP', false);
     if (!this.engine.ingressIsolated(d)) return;
     const pols = this.engine.policiesFor(d);
     const named = pols.ingress.some((p) => p.ingress!.some((r) => r.hasNamedPorts));
-    const key = `${pols.ingressKey}|${this.scope === 'mesh' ? '*' : d.namespace}|${d.appPorts.join(',')}|${named ? d.index : ''}`;
+    // what the intent reads of the server: its policies, namespace, application ports and which of them the proxy skips
+    const key = `${pols.ingressKey}|${this.scope === 'mesh' ? '*' : d.namespace}|${d.appPorts.join(',')}|${d.skipInboundPorts.ranges.join(';')}|${named ? d.index : ''}`;
     let entry = this.ingressIntent.get(key);
     if (!entry) {
       const admitted = this.engine.ingressAdmitted(d, port, 'TCP');
@@ -98,27 +100,32 @@ class MeshedTrafficChecks {
     const sources = this.out.describe(entry.blocked, entry.required);
     for (const g of this.out.groupsOf(entry.blocked)) this.out.edge('meshed', g, this.out.groupOf(d), port, 'TCP', true);
     const intentText = entry.intentPorts.length > 0 ? `; its policies admit meshed clients on ${entry.intentPorts.join(', ')}, but meshed traffic arrives on 4143 (Linkerd >= 2.18)` : '';
-    this.out.add(
-      {
-        id: `meshed:ingress:${d.ref}:${port}/TCP`,
-        kind: 'meshed',
-        side: 'ingress',
-        at: d.ref,
-        sources,
-        sourceCount: entry.blocked.count(),
-        destinations: [d.ref],
-        destinationCount: 1,
-        port,
-        protocol: 'TCP',
-        message: `4143/TCP from ${preview(sources)} to ${d.ref} is blocked by the ingress policies of ${d.ref}: ${WHY.meshed}${intentText}`,
-        fix: `add an ingress rule selecting ${d.ref} in namespace ${d.namespace}: from ${this.meshedHint}, ports [4143/TCP]${entry.intentPorts.length > 0 ? ` (alongside or instead of ${entry.intentPorts.join(', ')})` : ''}`,
-      },
-      d,
-    );
+    const instead = entry.intentPorts.length > 0 ? ` (alongside or instead of ${entry.intentPorts.join(', ')})` : '';
+    const sourceCount = entry.blocked.count();
+    for (const m of group) {
+      this.out.add(
+        {
+          id: `meshed:ingress:${m.ref}:${port}/TCP`,
+          kind: 'meshed',
+          side: 'ingress',
+          at: m.ref,
+          sources,
+          sourceCount,
+          destinations: [m.ref],
+          destinationCount: 1,
+          port,
+          protocol: 'TCP',
+          message: `4143/TCP from ${preview(sources)} to ${m.ref} is blocked by the ingress policies of ${m.ref}: ${WHY.meshed}${intentText}`,
+          fix: `add an ingress rule selecting ${m.ref} in namespace ${m.namespace}: from ${this.meshedHint}, ports [4143/TCP]${instead}`,
+        },
+        m,
+      );
+    }
   }
 
-  /** The egress check at one meshed source. */
-  public egressAt(s: PodClass): void {
+  /** The egress check at a group of meshed sources (see ClassGroup): run at the first, reported for each. */
+  public egressAt(group: ClassGroup): void {
+    const s = group[0];
     const port = this.port;
     const sc = this.scopeOf(s.namespace);
     if (!this.engine.egressIsolated(s)) return;
@@ -142,54 +149,73 @@ class MeshedTrafficChecks {
     const destinations = this.out.describe(entry.blocked, entry.required);
     for (const g of this.out.groupsOf(entry.blocked)) this.out.edge('meshed', this.out.groupOf(s), g, port, 'TCP', true);
     const intentText = entry.intentPorts.length > 0 ? `; its policies allow application ports ${entry.intentPorts.join(', ')} to meshed pods, but meshed traffic goes to 4143 (Linkerd >= 2.18)` : '';
-    this.out.add(
-      {
-        id: `meshed:egress:${s.ref}:${port}/TCP`,
-        kind: 'meshed',
-        side: 'egress',
-        at: s.ref,
-        sources: [s.ref],
-        sourceCount: 1,
-        destinations,
-        destinationCount: entry.blocked.count(),
-        port,
-        protocol: 'TCP',
-        message: `4143/TCP from ${s.ref} to ${preview(destinations)} is blocked by the egress policies of ${s.ref}: ${WHY.meshed}${intentText}`,
-        fix: `add an egress rule selecting ${s.ref} in namespace ${s.namespace}: to ${this.meshedHint}, ports [4143/TCP]`,
-      },
-      s,
-    );
+    const destinationCount = entry.blocked.count();
+    for (const m of group) {
+      this.out.add(
+        {
+          id: `meshed:egress:${m.ref}:${port}/TCP`,
+          kind: 'meshed',
+          side: 'egress',
+          at: m.ref,
+          sources: [m.ref],
+          sourceCount: 1,
+          destinations,
+          destinationCount,
+          port,
+          protocol: 'TCP',
+          message: `4143/TCP from ${m.ref} to ${preview(destinations)} is blocked by the egress policies of ${m.ref}: ${WHY.meshed}${intentText}`,
+          fix: `add an egress rule selecting ${m.ref} in namespace ${m.namespace}: to ${this.meshedHint}, ports [4143/TCP]`,
+        },
+        m,
+      );
+    }
   }
 }
 
-/** Meshed pods reach the meshed servers they must (per `scope`) on the proxy's inbound port; returns the number of checks. */
-export function checkMeshedTraffic(model: ClusterModel, engine: PolicyEngine, out: Collector, meshed: Bitset, scope: MeshedTrafficScope): number {
+/**
+ * Meshed pods reach the meshed servers they must (per `scope`) on the proxy's inbound port; returns
+ * the number of checks (one per class and side). `groups` are the meshed classes grouped (a group's
+ * members all serve application ports, or none does).
+ */
+export function checkMeshedTraffic(
+  model: ClusterModel,
+  engine: PolicyEngine,
+  out: Collector,
+  meshed: Bitset,
+  groups: readonly ClassGroup[],
+  scope: MeshedTrafficScope,
+): number {
   const m = new MeshedTrafficChecks(model, engine, out, meshed, scope);
   let checks = 0;
-  for (const i of m.servers) {
-    checks++;
-    m.ingressAt(model.classes[i]);
+  for (const group of groups) {
+    if (!m.servers.has(group[0].index)) continue;
+    checks += group.length;
+    m.ingressAt(group);
   }
-  for (const i of meshed) {
-    checks++;
-    m.egressAt(model.classes[i]);
+  for (const group of groups) {
+    checks += group.length;
+    m.egressAt(group);
   }
   return checks;
 }
 
-/** External workloads reach the control plane and the meshed pods of their namespace, and back; returns the number of checks. */
-export function checkExternalWorkloads(model: ClusterModel, engine: PolicyEngine, out: Collector, meshed: Bitset): number {
+/**
+ * External workloads reach the control plane and the meshed pods of their namespace, and back;
+ * returns the number of checks (one per class, VM and side). `groups` are the meshed classes grouped.
+ */
+export function checkExternalWorkloads(model: ClusterModel, engine: PolicyEngine, out: Collector, groups: readonly ClassGroup[]): number {
   let checks = 0;
   const classes = model.classes;
   const withIps = model.externalWorkloads.filter((w) => w.ranges.length > 0);
   if (withIps.length === 0) return 0;
   const addrText = (w: AddressEndpoint) => w.addresses.map((a) => (a.includes('/') ? a : `${a}/${a.includes(':') ? 128 : 32}`)).join(', ');
-  /** The VMs' flows to (ingress) or from (egress) one pod class on one port, and a finding for the blocked ones. */
-  const checkVms = (c: PodClass, vms: readonly AddressEndpoint[], port: number, side: 'ingress' | 'egress') => {
+  /** The VMs' flows to (ingress) or from (egress) a group of pod classes on one port, and a finding per class for the blocked ones. */
+  const checkVms = (group: ClassGroup, vms: readonly AddressEndpoint[], port: number, side: 'ingress' | 'egress') => {
+    const c = group[0];
     const ingress = side === 'ingress';
     const blocked: AddressEndpoint[] = [];
     for (const w of vms) {
-      checks++;
+      checks += group.length;
       const ok = ingress ? engine.ingressAdmitsAddress(c, w, port, 'TCP') : engine.egressAdmitsAddress(c, w, port, 'TCP');
       if (ingress) out.edge('external-workload', w.ref, out.groupOf(c), port, 'TCP', !ok);
       else out.edge('external-workload', out.groupOf(c), w.ref, port, 'TCP', !ok);
@@ -197,28 +223,31 @@ export function checkExternalWorkloads(model: ClusterModel, engine: PolicyEngine
     }
     if (blocked.length === 0) return;
     const vmRefs = blocked.map((w) => w.ref);
-    const between = ingress ? `from external workload(s) ${preview(vmRefs)} to ${c.ref}` : `from ${c.ref} to external workload(s) ${preview(vmRefs)}`;
-    out.add(
-      {
-        id: `external-workload:${side}:${c.ref}:${port}/TCP`,
-        kind: 'external-workload',
-        side,
-        at: c.ref,
-        sources: ingress ? vmRefs : [c.ref],
-        sourceCount: ingress ? blocked.length : 1,
-        destinations: ingress ? [c.ref] : vmRefs,
-        destinationCount: ingress ? 1 : blocked.length,
-        port,
-        protocol: 'TCP',
-        message: `${port}/TCP ${between} is blocked by the ${side} policies of ${c.ref}: ${WHY['external-workload']}`,
-        fix: `add an ${side} rule selecting ${c.ref} in namespace ${c.namespace}: ${ingress ? 'from' : 'to'} ipBlock ${blocked.map(addrText).join(', ')}, ports [${port}/TCP]`,
-      },
-      c,
-    );
+    const blocks = blocked.map(addrText).join(', ');
+    for (const m of group) {
+      const between = ingress ? `from external workload(s) ${preview(vmRefs)} to ${m.ref}` : `from ${m.ref} to external workload(s) ${preview(vmRefs)}`;
+      out.add(
+        {
+          id: `external-workload:${side}:${m.ref}:${port}/TCP`,
+          kind: 'external-workload',
+          side,
+          at: m.ref,
+          sources: ingress ? vmRefs : [m.ref],
+          sourceCount: ingress ? blocked.length : 1,
+          destinations: ingress ? [m.ref] : vmRefs,
+          destinationCount: ingress ? 1 : blocked.length,
+          port,
+          protocol: 'TCP',
+          message: `${port}/TCP ${between} is blocked by the ${side} policies of ${m.ref}: ${WHY['external-workload']}`,
+          fix: `add an ${side} rule selecting ${m.ref} in namespace ${m.namespace}: ${ingress ? 'from' : 'to'} ipBlock ${blocks}, ports [${port}/TCP]`,
+        },
+        m,
+      );
+    }
   };
   // VM proxies -> destination and policy controllers
   for (const d of classes.filter((c) => c.role === 'destination')) {
-    for (const port of [CONTROL_PLANE_PORTS.destination, CONTROL_PLANE_PORTS.policy]) checkVms(d, withIps, port, 'ingress');
+    for (const port of [CONTROL_PLANE_PORTS.destination, CONTROL_PLANE_PORTS.policy]) checkVms([d], withIps, port, 'ingress');
   }
   // VM <-> meshed pods of its namespace on 4143
   const byNs = new Map<string, AddressEndpoint[]>();
@@ -229,11 +258,10 @@ export function checkExternalWorkloads(model: ClusterModel, engine: PolicyEngine
   }
   for (const [ns, vms] of byNs) {
     const serving = vms.filter((v) => v.ports.length > 0);
-    for (const i of engine.namespaceSet(ns)) {
-      if (!meshed.has(i)) continue;
-      const c = classes[i];
-      if (c.appPorts.length > 0) checkVms(c, vms, PROXY_PORTS.inbound, 'ingress');
-      checkVms(c, serving, PROXY_PORTS.inbound, 'egress');
+    for (const group of groups) {
+      if (group[0].namespace !== ns) continue;
+      if (group[0].appPorts.length > 0) checkVms(group, vms, PROXY_PORTS.inbound, 'ingress');
+      checkVms(group, serving, PROXY_PORTS.inbound, 'egress');
     }
   }
   return checks;
