@@ -8,11 +8,11 @@ import * as command from '@pulumi/command';
 import type * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { splitArgs, type HostLateInputs } from './_host-args';
-import { hostStepCommand } from './_host-command';
+import { commandConnection, hostStepCommand } from './_host-command';
 import { kubeResource, resourceName } from './_kube';
 import { resolveLate } from './_late';
 import type { ExternalWorkloadReference, MeshReference } from './mesh-reference';
-import { commandConnection, type SpireServerHost } from './spire-server-host';
+import type { SpireServerHost } from './spire-server-host';
 import { formatIssue, Issues } from '../core/errors';
 import { checkWorkloadIps, externalWorkloadInfo, externalWorkloadManifest, externalWorkloadUpstreamWarnings } from '../core/external-workload/external-workload';
 import { hostShape, type HostLateKey } from '../core/host/late';
@@ -25,7 +25,6 @@ import {
   type SpireAgentOptions,
 } from '../core/host/props';
 import { API_TOKEN_SECRET, readinessRbacManifests, type ReadinessOptions } from '../core/host/readiness';
-import { remoteCommandLine } from '../core/host/remote';
 import { SPIRE_UPSTREAM_CA_KEY_SECRET } from '../core/host/spire';
 import { JOIN_TOKEN_SECRET } from '../core/host/spire-agent';
 import { JOIN_TOKEN_OUTPUT_PREFIX, spireJoinStep } from '../core/host/spire-server-host';
@@ -231,8 +230,10 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
           ),
         );
       }
-      const secret = shapeStep.secrets.length > 0 ? secretInputs[shapeStep.secrets[0]] : undefined;
-      const cmd = hostStepCommand(name, shapeStep, step, {
+      const secretName = shapeStep.secrets[0];
+      const value = secretName !== undefined ? secretInputs[secretName] : undefined;
+      const secret = value !== undefined ? { name: secretName, value } : undefined;
+      const cmd = hostStepCommand(`${name}-${shapeStep.id}`, step, {
         connection,
         sudo: c.sudo ?? false,
         ...(secret ? { secret } : {}),
@@ -256,20 +257,13 @@ export class ExternalWorkloadHost extends pulumi.ComponentResource implements Ex
     resolved: pulumi.Output<ResolvedHost>,
   ): { command: command.remote.Command; token: pulumi.Output<string> } {
     const step = pulumi.all([server.resolved, resolved]).apply(([s, h]) => spireJoinStep(s, h));
-    const script = step.apply((s) => remoteCommandLine(s.create, { sudo: server.sudo }));
-    const cmd = new command.remote.Command(
-      `${name}-join`,
-      {
-        connection: server.connection,
-        create: script,
-        update: script,
-        delete: step.apply((s) => remoteCommandLine(s.delete, { sudo: server.sudo })),
-        triggers: step.apply((s) => [...s.triggers]),
-        logging: command.types.enums.remote.Logging.Stderr,
-        addPreviousOutputInEnv: false,
-      },
-      { parent: this, dependsOn: [server.ready], additionalSecretOutputs: ['stdout'] },
-    );
+    const cmd = hostStepCommand(`${name}-join`, step, {
+      connection: server.connection,
+      sudo: server.sudo,
+      secretStdout: true,
+      parent: this,
+      dependsOn: [server.ready],
+    });
     const token = pulumi.secret(
       cmd.stdout.apply((out) => {
         const line = out.split('\n').find((l) => l.startsWith(JOIN_TOKEN_OUTPUT_PREFIX));

@@ -13,5 +13,6 @@ export * from './egress-network';
 export * from './default-inbound-policy';
 export * from './external-workload-host';
 export * from './spire-server-host';
+export { commandConnection } from './_host-command';
 export * from './mesh-expansion-service';
 export * from './linkerd-network-policies';

@@ -6,7 +6,7 @@
  */
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
-import { hostStepCommand } from './_host-command';
+import { commandConnection, hostStepCommand } from './_host-command';
 import { resolveLate, type LateInputs } from './_late';
 import type { HostConnectionArgs, InputKind } from './external-workload-host';
 import type { MeshReference } from './mesh-reference';
@@ -29,17 +29,6 @@ export interface SpireServerHostArgs extends Omit<CoreSpireServerHostProps<Input
   readonly trustAnchorPem?: pulumi.Input<string>;
   /** Its private key, PEM. Always a secret; reaches the host on standard input only. */
   readonly upstreamCaKeyPem: pulumi.Input<string>;
-}
-
-/** The `remote.Command` connection of a host (private key and its passphrase as secrets). */
-export function commandConnection(c: HostConnectionArgs): command.types.input.remote.ConnectionArgs {
-  return {
-    host: c.host,
-    port: c.port ?? 22,
-    user: c.user ?? 'root',
-    ...(c.privateKey !== undefined ? { privateKey: pulumi.secret(c.privateKey) } : {}),
-    ...(c.hostKey !== undefined ? { hostKey: c.hostKey } : {}),
-  };
 }
 
 /**
@@ -100,10 +89,10 @@ export class SpireServerHost extends pulumi.ComponentResource implements SpireSe
     const steps: Record<string, command.remote.Command> = {};
     let previous: pulumi.Resource | undefined;
     server.plan.steps.forEach((shapeStep, i) => {
-      const cmd = hostStepCommand(name, shapeStep, plan.apply((p) => p.steps[i]), {
+      const cmd = hostStepCommand(`${name}-${shapeStep.id}`, plan.apply((p) => p.steps[i]), {
         connection: this.connection,
         sudo: this.sudo,
-        ...(shapeStep.secrets.length > 0 ? { secret: key } : {}),
+        ...(shapeStep.secrets.length > 0 ? { secret: { name: shapeStep.secrets[0], value: key } } : {}),
         parent: this,
         dependsOn: previous ? [previous] : [],
       });

@@ -4,7 +4,7 @@
  * same findings (ids, messages, fixes, counts, policies), the same flow graph and the same number of
  * checks, on seeded random clusters where NetworkPolicies block many required flows.
  */
-import { deployment, namespace, policy, prng } from './helpers';
+import { deployment, externalWorkload, namespace, policy, prng } from './helpers';
 import { prepareAnalysis } from '../../src/core/analysis/analyzer';
 import { Collector, FlowChecks } from '../../src/core/analysis/flow-collector';
 import { checkRequiredFlows, type MeshedTrafficScope } from '../../src/core/analysis/flows';
@@ -49,12 +49,7 @@ function randomCluster(seed: number): KubeObject[] {
       }),
     );
   }
-  objects.push({
-    apiVersion: 'workload.linkerd.io/v1beta1',
-    kind: 'ExternalWorkload',
-    metadata: { name: 'vm', namespace: 'shop' },
-    spec: { meshTLS: { identity: 'spiffe://example.org/vm', serverName: 'vm' }, workloadIPs: [{ ip: '10.1.0.7' }], ports: [{ port: 8080, name: 'http' }] },
-  });
+  objects.push(externalWorkload('shop', 'vm', { identity: 'spiffe://example.org/vm', ip: '10.1.0.7', ports: [{ port: 8080, name: 'http' }] }));
   return objects;
 }
 

@@ -2,7 +2,7 @@
  * The bulk engine (bit sets, indexes, caches) must agree with the pair-by-pair reference on every
  * pair, port and protocol, for randomly generated (but seeded, so reproducible) clusters.
  */
-import { namespace, pod, policy, prng } from './helpers';
+import { externalWorkload, namespace, pod, policy, prng } from './helpers';
 import { prepareAnalysis } from '../../src/core/analysis/analyzer';
 import { evaluateNetworkPolicyConnection } from '../../src/core/analysis/netpol';
 import type { KubeObject, L4Protocol } from '../../src/core/k8s';
@@ -69,12 +69,7 @@ function randomCluster(seed: number): KubeObject[] {
     if (r() < 0.6) spec.egress = rules('to');
     objects.push(policy(ns, `np${j}`, spec as any));
   }
-  objects.push({
-    apiVersion: 'workload.linkerd.io/v1beta1',
-    kind: 'ExternalWorkload',
-    metadata: { name: 'vm', namespace: 'n0' },
-    spec: { meshTLS: { identity: 'spiffe://example.org/vm', serverName: 'vm' }, workloadIPs: [{ ip: '10.1.0.7' }], ports: [{ port: 8080, name: 'http' }] },
-  });
+  objects.push(externalWorkload('n0', 'vm', { identity: 'spiffe://example.org/vm', ip: '10.1.0.7', ports: [{ port: 8080, name: 'http' }] }));
   return objects;
 }
 

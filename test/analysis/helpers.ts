@@ -78,6 +78,20 @@ export function service(
   return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { selector, ports } };
 }
 
+/** An ExternalWorkload (a VM in the mesh) with one IP. */
+export function externalWorkload(
+  ns: string,
+  name: string,
+  opts: { identity: string; ip: string; ports: Array<{ port: number; name?: string }>; serverName?: string },
+): KubeObject {
+  return {
+    apiVersion: 'workload.linkerd.io/v1beta1',
+    kind: 'ExternalWorkload',
+    metadata: { name, namespace: ns },
+    spec: { meshTLS: { identity: opts.identity, serverName: opts.serverName ?? name }, workloadIPs: [{ ip: opts.ip }], ports: opts.ports },
+  };
+}
+
 /** A deterministic pseudo-random generator (mulberry32). */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;

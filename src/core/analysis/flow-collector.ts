@@ -196,7 +196,6 @@ export class FlowChecks {
   public readonly classes: readonly PodClass[];
   public readonly n: number;
   public readonly meshed: Bitset;
-  public readonly meshedClasses: readonly PodClass[];
   /** The meshed classes grouped (see {@link ClassGroup}), in class order; singletons when grouping is off. */
   public readonly meshedGroups: readonly ClassGroup[];
   public checks = 0;
@@ -210,8 +209,8 @@ export class FlowChecks {
     this.classes = model.classes;
     this.n = this.classes.length;
     this.meshed = Bitset.of(this.n, this.classes.filter((c) => c.meshed && !c.hostNetwork).map((c) => c.index));
-    this.meshedClasses = this.classes.filter((c) => this.meshed.has(c.index));
-    this.meshedGroups = group ? this.groupClasses(this.meshedClasses) : this.meshedClasses.map((c) => [c]);
+    const meshedClasses = this.classes.filter((c) => this.meshed.has(c.index));
+    this.meshedGroups = group ? this.groupClasses(meshedClasses) : meshedClasses.map((c) => [c]);
   }
 
   private groupClasses(classes: readonly PodClass[]): ClassGroup[] {
