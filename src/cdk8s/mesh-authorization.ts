@@ -179,15 +179,19 @@ export class MeshAuthorization extends Construct {
     return { objects, workload: workload.ports || workload.labels ? workload : undefined, issues: found };
   }
 
-  /** The selector of a plain `ApiObject` workload, from its render (resolved when the Server is written). */
+  /**
+   * The selector of a plain `ApiObject` workload, from its render (resolved when the Server is
+   * written). Not copied: what a `Lazy` produces is rendered into new objects (cdk8s's `resolve`,
+   * or `CoreApiObject`'s own rendering), never written out as is.
+   */
   private renderedSelector(): LabelSelector {
     const synthesis = SynthesisState.of(this).currentSynthesis;
     const seen = this.selectorSeen;
-    if (seen && synthesis !== 0 && seen.synthesis === synthesis) return jsonCopy(seen.selector);
+    if (seen && synthesis !== 0 && seen.synthesis === synthesis) return seen.selector;
     const issues = new Issues(this.node.path);
     const known = this.knownWorkload(issues);
     issues.throwIfErrors();
-    return jsonCopy(known!.selector);
+    return known!.selector;
   }
 
   private knownWorkload(issues: Issues): ResolvedWorkload | undefined {
@@ -220,9 +224,4 @@ function withSelector(server: KubeObject, podSelector: unknown): KubeObject {
 function printWarnings(warnings: readonly ValidationIssue[]): void {
   // eslint-disable-next-line no-console
   for (const w of warnings) console.warn(formatIssue(w));
-}
-
-/** A copy of JSON data (a label selector; `structuredClone` costs several times more on small objects). */
-function jsonCopy<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
 }
