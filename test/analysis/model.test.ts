@@ -118,6 +118,24 @@ describe('meshing decisions (as the proxy injector makes them)', () => {
     expect(m.namespaceLabels('x')).toEqual({ 'kubernetes.io/metadata.name': 'x' });
   });
 
+  test('pods share a class only when every fact is equal: no two different sets of facts make one class key', () => {
+    const web = (labels: Record<string, string>, opts: { ips?: string[]; annotations?: Record<string, string>; ports?: any[] } = {}) =>
+      pod('x', `p${Object.keys(labels).length}`, { labels, ...opts });
+    const classesOf = (...pods: ReturnType<typeof pod>[]) => buildModel(pods, { builtInModels: false }).classes.length;
+    // the same facts, labels written in another order: one class
+    expect(classesOf(web({ a: '1', b: '2' }), web({ b: '2', a: '1' }))).toBe(1);
+    // texts that run together when joined: a key/value split elsewhere, a value holding a separator
+    expect(classesOf(web({ a: 'b:c' }), web({ 'a:b': 'c' }))).toBe(2);
+    expect(classesOf(web({ a: '1', b: '2' }), web({ a: '1;b', b: '2' }))).toBe(2);
+    expect(classesOf(web({ a: '~' }), web({ a: '' }))).toBe(2);
+    // an IP, a port name absent or empty, a protocol that is not a string (bad input)
+    expect(classesOf(web({ a: '1' }, { ips: ['10.0.0.1'] }), web({ a: '1' }, { ips: ['10.0.0.2'] }))).toBe(2);
+    expect(classesOf(web({ a: '1' }, { ports: [{ containerPort: 80 }] }), web({ a: '1' }, { ports: [{ name: '', containerPort: 80 }] }))).toBe(2);
+    expect(classesOf(web({ a: '1' }, { ports: [{ containerPort: 80, protocol: 6 }] }), web({ a: '1' }, { ports: [{ containerPort: 80, protocol: '6' }] }))).toBe(2);
+    // an annotation the classes keep (skipped inbound ports) against none
+    expect(classesOf(web({ a: '1' }, { annotations: { 'config.linkerd.io/skip-inbound-ports': '80' } }), web({ a: '1' }))).toBe(2);
+  });
+
   test('kubectl get deploy,rs,pods output: ReplicaSets and Pods of a Deployment in the input are not counted twice', () => {
     const d = deployment('x', 'web');
     const rs = { ...deployment('x', 'web-5d8f', { kind: 'ReplicaSet' }), metadata: { name: 'web-5d8f', namespace: 'x', ownerReferences: [{ kind: 'Deployment', name: 'web', controller: true }] } };

@@ -170,11 +170,22 @@ function comparePorts(a: ContainerPortInfo, b: ContainerPortInfo): number {
   return a.port - b.port || compareText(a.protocol, b.protocol) || compareText(a.name ?? '', b.name ?? '') || compareText(a.container, b.container);
 }
 
+/**
+ * One part of a class key: a string as its length and itself (so no two sequences of parts read
+ * alike: the key is as exact as a JSON text of the same facts, without building one), `~` for
+ * undefined, and anything else (a non-string protocol from bad input) as its JSON text, marked.
+ */
+function keyPart(v: unknown): string {
+  if (typeof v === 'string') return `${v.length}:${v}`;
+  if (v === undefined) return '~';
+  const json = JSON.stringify(v) ?? '';
+  return `j${json.length}:${json}`;
+}
+
 /** The effective labels, ports and annotations of a template's pods (after injection), and its class key. */
 export function templateFacts(t: PodTemplate, nsInfo: NamespaceInfo | undefined, mesh: MeshInfo): TemplateFacts {
   const ns = t.workload.namespace;
   const state = isMeshedTemplate(t, nsInfo, mesh);
-  const labels: Record<string, string> = { ...t.labels };
   const ports: ContainerPortInfo[] = [];
   for (const c of containersOf(t.spec)) {
     if (!Array.isArray(c.ports)) continue;
@@ -186,7 +197,10 @@ export function templateFacts(t: PodTemplate, nsInfo: NamespaceInfo | undefined,
       ports.push(typeof port.name === 'string' ? { name: port.name, port: port.containerPort, protocol, container } : { port: port.containerPort, protocol, container });
     }
   }
+  // the labels the injector adds, then the template's own (which it overrides) in key order
+  let labels: Record<string, string> = t.labels;
   if (state.injected) {
+    labels = { ...t.labels };
     labels[LABELS.controlPlaneNs] = mesh.namespace;
     labels[LABELS.workloadNs] = ns;
     if (t.workload.kind !== 'Pod') labels[`linkerd.io/proxy-${t.workload.kind.toLowerCase()}`] = t.workload.name;
@@ -201,10 +215,19 @@ export function templateFacts(t: PodTemplate, nsInfo: NamespaceInfo | undefined,
   const serviceAccount = String(t.spec.serviceAccountName ?? t.spec.serviceAccount ?? 'default');
   const hostNetwork = t.spec.hostNetwork === true;
   const ips = t.ips.length > 1 ? [...t.ips].sort() : [...t.ips];
-  const sortedLabels: Record<string, string> = {};
-  for (const k of sortedKeys(labels)) sortedLabels[k] = labels[k];
   const { meshed, injected } = state;
-  const key = JSON.stringify([ns, sortedLabels, ports, meshed, injected, ips, serviceAccount, skipInbound, skipOutbound, dip, hostNetwork]);
+  const sortedLabels: Record<string, string> = {};
+  const labelKeys = sortedKeys(labels);
+  let key = `${keyPart(ns)}L${labelKeys.length};`;
+  for (const k of labelKeys) {
+    sortedLabels[k] = labels[k];
+    key += keyPart(k) + keyPart(labels[k]);
+  }
+  key += `P${ports.length};`;
+  for (const p of ports) key += keyPart(String(p.port)) + keyPart(p.protocol) + keyPart(p.name) + keyPart(p.container);
+  key += `${meshed ? 'm' : '-'}${injected ? 'i' : '-'}${hostNetwork ? 'h' : '-'}I${ips.length};`;
+  for (const ip of ips) key += keyPart(ip);
+  key += keyPart(serviceAccount) + keyPart(skipInbound) + keyPart(skipOutbound) + keyPart(dip);
   return {
     key,
     namespace: ns,
