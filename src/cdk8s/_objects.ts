@@ -20,9 +20,8 @@ function plainJson(value: unknown): unknown {
   if (value === null || value === undefined) return undefined;
   if (typeof value !== 'object') return value;
   if (Array.isArray(value)) {
-    const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = plainJson(value[i]);
-    return out;
+    // as cdk8s does it (`map`: packed, holes kept)
+    return value.map((item) => plainJson(item));
   }
   if (value instanceof Lazy) return plainJson(value.produce());
   const record = value as Record<string, unknown>;
