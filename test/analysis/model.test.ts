@@ -136,6 +136,33 @@ describe('meshing decisions (as the proxy injector makes them)', () => {
     expect(classesOf(web({ a: '1' }, { annotations: { 'config.linkerd.io/skip-inbound-ports': '80' } }), web({ a: '1' }))).toBe(2);
   });
 
+  test('pods are read from the kinds that hold them, in their API groups; native sidecars serve ports, other init containers do not', () => {
+    const w = (apiVersion: string, kind: string, name: string) => ({ ...deployment('x', name), apiVersion, kind });
+    const cron = { ...deployment('x', 'nightly'), apiVersion: 'batch/v1', kind: 'CronJob' };
+    cron.spec = { jobTemplate: { spec: { template: (deployment('x', 'nightly').spec as any).template } } };
+    const objects = [
+      w('apps/v1', 'Deployment', 'web'),
+      w('extensions/v1beta1', 'Deployment', 'legacy'),
+      w('v1', 'Deployment', 'core-group'),
+      w('apps/v1', 'Pod', 'apps-pod'),
+      w('apps/v1', 'Job', 'apps-job'),
+      w('batch/v1', 'Job', 'migrate'),
+      w('v1', 'ReplicationController', 'rc'),
+      w('apps/v1', 'Service', 'not-a-workload'),
+      cron,
+    ];
+    const refs = buildModel(objects, { builtInModels: false }).classes.map((c) => c.ref);
+    expect(refs).toEqual(['x/legacy', 'x/migrate', 'x/nightly', 'x/rc', 'x/web']);
+
+    const sidecar = pod('y', 'proxyish', { labels: { app: 'p' } });
+    (sidecar.spec as any).initContainers = [
+      { name: 'log-shipper', restartPolicy: 'Always', ports: [{ name: 'metrics', containerPort: 9100 }] },
+      { name: 'migrate', ports: [{ name: 'debug', containerPort: 9999 }] },
+    ];
+    const [c] = buildModel([sidecar], { builtInModels: false }).classes;
+    expect(c.ports.map((p) => `${p.container}:${p.port}`)).toEqual(['main:8080', 'log-shipper:9100']);
+  });
+
   test('kubectl get deploy,rs,pods output: ReplicaSets and Pods of a Deployment in the input are not counted twice', () => {
     const d = deployment('x', 'web');
     const rs = { ...deployment('x', 'web-5d8f', { kind: 'ReplicaSet' }), metadata: { name: 'web-5d8f', namespace: 'x', ownerReferences: [{ kind: 'Deployment', name: 'web', controller: true }] } };

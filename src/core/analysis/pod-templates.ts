@@ -45,8 +45,13 @@ export function podTemplateOf(obj: KubeObject): { template: Record<string, any>;
   return undefined;
 }
 
+/** The kinds that hold pods (most objects of a mesh are not: they are ruled out by kind first). */
+const POD_KINDS = new Set<string>([...TEMPLATE_KINDS, 'CronJob', 'Pod']);
+
 function isWorkloadApi(obj: KubeObject): boolean {
-  const g = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0] : '';
+  if (!POD_KINDS.has(obj.kind)) return false;
+  const slash = obj.apiVersion.indexOf('/');
+  const g = slash < 0 ? '' : obj.apiVersion.slice(0, slash);
   if (obj.kind === 'Pod' || obj.kind === 'ReplicationController') return g === '';
   if (obj.kind === 'Job' || obj.kind === 'CronJob') return g === 'batch';
   return g === 'apps' || g === 'extensions';
@@ -93,10 +98,12 @@ export function extractTemplates(objects: readonly KubeObject[], defaultNamespac
   return out;
 }
 
+/** The containers that serve ports: native sidecars (init containers that keep running) first, then the main ones. */
 function containersOf(spec: Record<string, any>): Array<Record<string, any>> {
-  const main = Array.isArray(spec.containers) ? spec.containers : [];
-  const init = (Array.isArray(spec.initContainers) ? spec.initContainers : []).filter((c: any) => asRecord(c).restartPolicy === 'Always');
-  return [...init, ...main].map(asRecord);
+  const out: Array<Record<string, any>> = [];
+  if (Array.isArray(spec.initContainers)) for (const c of spec.initContainers) if (asRecord(c).restartPolicy === 'Always') out.push(asRecord(c));
+  if (Array.isArray(spec.containers)) for (const c of spec.containers) out.push(asRecord(c));
+  return out;
 }
 
 function roleOf(
