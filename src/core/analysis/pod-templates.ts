@@ -204,7 +204,7 @@ export function templateFacts(t: PodTemplate, nsInfo: NamespaceInfo | undefined,
       ports.push(typeof port.name === 'string' ? { name: port.name, port: port.containerPort, protocol, container } : { port: port.containerPort, protocol, container });
     }
   }
-  // the labels the injector adds, then the template's own (which it overrides) in key order
+  // the template's labels with the ones the injector sets (which win); copied only then
   let labels: Record<string, string> = t.labels;
   if (state.injected) {
     labels = { ...t.labels };
