@@ -138,8 +138,8 @@ describe('meshing decisions (as the proxy injector makes them)', () => {
 
   test('pods are read from the kinds that hold them, in their API groups; native sidecars serve ports, other init containers do not', () => {
     const w = (apiVersion: string, kind: string, name: string) => ({ ...deployment('x', name), apiVersion, kind });
-    const cron = { ...deployment('x', 'nightly'), apiVersion: 'batch/v1', kind: 'CronJob' };
-    cron.spec = { jobTemplate: { spec: { template: (deployment('x', 'nightly').spec as any).template } } };
+    const template = (deployment('x', 'nightly').spec as Record<string, unknown>).template;
+    const cron = { ...deployment('x', 'nightly'), apiVersion: 'batch/v1', kind: 'CronJob', spec: { jobTemplate: { spec: { template } } } };
     const objects = [
       w('apps/v1', 'Deployment', 'web'),
       w('extensions/v1beta1', 'Deployment', 'legacy'),
