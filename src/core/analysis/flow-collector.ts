@@ -154,27 +154,32 @@ export function portText(port: number, protocol: L4Protocol): string {
   return `${port}/${protocol}`;
 }
 
-/** One finding about a single source and destination (webhooks, the API server, admin scrapes). */
-export function singleFinding(
+/**
+ * The finding of a check at class `at` on one side of a flow: `at` is its destination (ingress) or
+ * its source (egress), and `peers` the blocked ones on the other side, `peerCount` of them in all
+ * (`peers` may be a preview of them).
+ */
+export function sideFinding(
   kind: FlowKind,
   side: 'ingress' | 'egress',
   at: PodClass,
-  src: string,
-  dst: string,
+  peers: readonly string[],
+  peerCount: number,
   port: number,
   protocol: L4Protocol,
   message: string,
   fix: string,
 ): Omit<AnalysisFinding, 'policies'> {
+  const ingress = side === 'ingress';
   return {
     id: `${kind}:${side}:${at.ref}:${portText(port, protocol)}`,
     kind,
     side,
     at: at.ref,
-    sources: [src],
-    sourceCount: 1,
-    destinations: [dst],
-    destinationCount: 1,
+    sources: ingress ? peers : [at.ref],
+    sourceCount: ingress ? peerCount : 1,
+    destinations: ingress ? [at.ref] : peers,
+    destinationCount: ingress ? 1 : peerCount,
     port,
     protocol,
     message,
@@ -261,24 +266,11 @@ export class FlowChecks {
     if (blocked.isEmpty()) return;
     const sources = out.describe(blocked, required);
     for (const g of out.groupsOf(blocked)) out.edge(kind, g, out.groupOf(dst), port, protocol, true);
+    const sourceCount = blocked.count();
     for (const d of dsts) {
-      out.add(
-        {
-          id: `${kind}:ingress:${d.ref}:${portText(port, protocol)}`,
-          kind,
-          side: 'ingress',
-          at: d.ref,
-          sources,
-          sourceCount: blocked.count(),
-          destinations: [d.ref],
-          destinationCount: 1,
-          port,
-          protocol,
-          message: `${portText(port, protocol)} from ${preview(sources)} to ${d.ref} is blocked by the ingress policies of ${d.ref}: ${WHY[kind]}`,
-          fix: `add an ingress rule selecting ${d.ref} in namespace ${d.namespace}: from ${fixPeer}, ports [${portText(port, protocol)}]`,
-        },
-        d,
-      );
+      const message = `${portText(port, protocol)} from ${preview(sources)} to ${d.ref} is blocked by the ingress policies of ${d.ref}: ${WHY[kind]}`;
+      const fix = `add an ingress rule selecting ${d.ref} in namespace ${d.namespace}: from ${fixPeer}, ports [${portText(port, protocol)}]`;
+      out.add(sideFinding(kind, 'ingress', d, sources, sourceCount, port, protocol, message, fix), d);
     }
   }
 
@@ -295,24 +287,11 @@ export class FlowChecks {
     const destinations = out.describe(blocked, required);
     for (const g of out.groupsOf(blocked)) out.edge(kind, out.groupOf(src), g, port, protocol, true);
     const peer = fixPeer(blocked);
+    const destinationCount = blocked.count();
     for (const s of srcs) {
-      out.add(
-        {
-          id: `${kind}:egress:${s.ref}:${portText(port, protocol)}`,
-          kind,
-          side: 'egress',
-          at: s.ref,
-          sources: [s.ref],
-          sourceCount: 1,
-          destinations,
-          destinationCount: blocked.count(),
-          port,
-          protocol,
-          message: `${portText(port, protocol)} from ${s.ref} to ${preview(destinations)} is blocked by the egress policies of ${s.ref}: ${WHY[kind]}`,
-          fix: `add an egress rule selecting ${s.ref} in namespace ${s.namespace}: to ${peer}, ports [${portText(port, protocol)}]`,
-        },
-        s,
-      );
+      const message = `${portText(port, protocol)} from ${s.ref} to ${preview(destinations)} is blocked by the egress policies of ${s.ref}: ${WHY[kind]}`;
+      const fix = `add an egress rule selecting ${s.ref} in namespace ${s.namespace}: to ${peer}, ports [${portText(port, protocol)}]`;
+      out.add(sideFinding(kind, 'egress', s, destinations, destinationCount, port, protocol, message, fix), s);
     }
   }
 

@@ -35,7 +35,7 @@ import { PROXY_PORTS, CONTROL_PLANE_PORTS, DNS_PORT, KUBE_API_SERVER_PORTS } fro
 import type { L4Protocol } from '../k8s';
 import { Bitset } from './bitset';
 import type { PolicyEngine } from './engine';
-import { Collector, FlowChecks, classPeerHint, portText, singleFinding, WHY } from './flow-collector';
+import { Collector, FlowChecks, classPeerHint, portText, sideFinding, WHY } from './flow-collector';
 import { checkExternalWorkloads, checkMeshedTraffic } from './meshed-flows';
 import type { ClusterModel, PodClass } from './model';
 import { inPortRanges } from './model';
@@ -180,7 +180,7 @@ function checkWebhooks(c: FlowChecks): void {
       if (allowed) continue;
       const apiServer = `the Kubernetes API server (${model.apiServer.addresses.join(', ')})`;
       c.addOnce(
-        singleFinding('webhook', 'ingress', d, model.apiServer.ref, d.ref, target, sp.protocol,
+        sideFinding('webhook', 'ingress', d, [model.apiServer.ref], 1, target, sp.protocol,
           `${portText(target, sp.protocol)} from ${apiServer} to ${d.ref} (${w.owner}, Service ${svc.namespace}/${svc.name}) is blocked by the ingress policies of ${d.ref}: ${WHY.webhook}`,
           `add an ingress rule selecting ${d.ref} in namespace ${d.namespace}: from ipBlock ${model.apiServer.addresses.join(' / ')} (your API server addresses), ports [${portText(target, sp.protocol)}]`),
         d,
@@ -200,7 +200,7 @@ function checkKubeApi(c: FlowChecks, apiPort: number): void {
     out.edge('kube-api', out.groupOf(s), model.apiServer.ref, apiPort, 'TCP', !allowed);
     if (allowed) continue;
     out.add(
-      singleFinding('kube-api', 'egress', s, s.ref, model.apiServer.ref, apiPort, 'TCP',
+      sideFinding('kube-api', 'egress', s, [model.apiServer.ref], 1, apiPort, 'TCP',
         `${portText(apiPort, 'TCP')} from ${s.ref} to the Kubernetes API server (${model.apiServer.addresses.join(', ')}) is blocked by the egress policies of ${s.ref}: ${WHY['kube-api']}`,
         `add an egress rule selecting ${s.ref} in namespace ${s.namespace}: to ipBlock ${model.apiServer.addresses.join(' / ')}, ports [${ports}]`),
       s,
@@ -246,7 +246,7 @@ function checkAdminScrapes(c: FlowChecks): void {
           const at = side === 'ingress' ? d : p;
           const peer = side === 'ingress' ? `from ${classPeerHint(model, p, d.namespace)}` : `to ${classPeerHint(model, d, p.namespace)}`;
           c.addOnce(
-            singleFinding('metrics', side, at, p.ref, d.ref, wire, 'TCP',
+            sideFinding('metrics', side, at, [side === 'ingress' ? p.ref : d.ref], 1, wire, 'TCP',
               `${portText(wire, 'TCP')}${via} from ${p.ref} to ${d.ref} is blocked by the ${side} policies of ${at.ref}: viz Prometheus scrapes the control plane's admin ports`,
               `add an ${side} rule selecting ${at.ref} in namespace ${at.namespace}: ${peer}, ports [${portText(wire, 'TCP')}]`),
             at,

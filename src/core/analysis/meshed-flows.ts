@@ -6,7 +6,7 @@
 import { PROXY_PORTS, CONTROL_PLANE_PORTS, LABELS } from '../constants';
 import { Bitset } from './bitset';
 import type { PolicyEngine } from './engine';
-import { type ClassGroup, Collector, preview, WHY } from './flow-collector';
+import { type ClassGroup, Collector, preview, sideFinding, WHY } from './flow-collector';
 import type { MeshedTrafficScope } from './flows';
 import type { AddressEndpoint, ClusterModel } from './model';
 import { inPortRanges } from './model';
@@ -103,23 +103,9 @@ class MeshedTrafficChecks {
     const instead = entry.intentPorts.length > 0 ? ` (alongside or instead of ${entry.intentPorts.join(', ')})` : '';
     const sourceCount = entry.blocked.count();
     for (const m of group) {
-      this.out.add(
-        {
-          id: `meshed:ingress:${m.ref}:${port}/TCP`,
-          kind: 'meshed',
-          side: 'ingress',
-          at: m.ref,
-          sources,
-          sourceCount,
-          destinations: [m.ref],
-          destinationCount: 1,
-          port,
-          protocol: 'TCP',
-          message: `4143/TCP from ${preview(sources)} to ${m.ref} is blocked by the ingress policies of ${m.ref}: ${WHY.meshed}${intentText}`,
-          fix: `add an ingress rule selecting ${m.ref} in namespace ${m.namespace}: from ${this.meshedHint}, ports [4143/TCP]${instead}`,
-        },
-        m,
-      );
+      const message = `4143/TCP from ${preview(sources)} to ${m.ref} is blocked by the ingress policies of ${m.ref}: ${WHY.meshed}${intentText}`;
+      const fix = `add an ingress rule selecting ${m.ref} in namespace ${m.namespace}: from ${this.meshedHint}, ports [4143/TCP]${instead}`;
+      this.out.add(sideFinding('meshed', 'ingress', m, sources, sourceCount, port, 'TCP', message, fix), m);
     }
   }
 
@@ -151,23 +137,9 @@ class MeshedTrafficChecks {
     const intentText = entry.intentPorts.length > 0 ? `; its policies allow application ports ${entry.intentPorts.join(', ')} to meshed pods, but meshed traffic goes to 4143 (Linkerd >= 2.18)` : '';
     const destinationCount = entry.blocked.count();
     for (const m of group) {
-      this.out.add(
-        {
-          id: `meshed:egress:${m.ref}:${port}/TCP`,
-          kind: 'meshed',
-          side: 'egress',
-          at: m.ref,
-          sources: [m.ref],
-          sourceCount: 1,
-          destinations,
-          destinationCount,
-          port,
-          protocol: 'TCP',
-          message: `4143/TCP from ${m.ref} to ${preview(destinations)} is blocked by the egress policies of ${m.ref}: ${WHY.meshed}${intentText}`,
-          fix: `add an egress rule selecting ${m.ref} in namespace ${m.namespace}: to ${this.meshedHint}, ports [4143/TCP]`,
-        },
-        m,
-      );
+      const message = `4143/TCP from ${m.ref} to ${preview(destinations)} is blocked by the egress policies of ${m.ref}: ${WHY.meshed}${intentText}`;
+      const fix = `add an egress rule selecting ${m.ref} in namespace ${m.namespace}: to ${this.meshedHint}, ports [4143/TCP]`;
+      this.out.add(sideFinding('meshed', 'egress', m, destinations, destinationCount, port, 'TCP', message, fix), m);
     }
   }
 }
@@ -226,23 +198,9 @@ export function checkExternalWorkloads(model: ClusterModel, engine: PolicyEngine
     const blocks = blocked.map(addrText).join(', ');
     for (const m of group) {
       const between = ingress ? `from external workload(s) ${preview(vmRefs)} to ${m.ref}` : `from ${m.ref} to external workload(s) ${preview(vmRefs)}`;
-      out.add(
-        {
-          id: `external-workload:${side}:${m.ref}:${port}/TCP`,
-          kind: 'external-workload',
-          side,
-          at: m.ref,
-          sources: ingress ? vmRefs : [m.ref],
-          sourceCount: ingress ? blocked.length : 1,
-          destinations: ingress ? [m.ref] : vmRefs,
-          destinationCount: ingress ? 1 : blocked.length,
-          port,
-          protocol: 'TCP',
-          message: `${port}/TCP ${between} is blocked by the ${side} policies of ${m.ref}: ${WHY['external-workload']}`,
-          fix: `add an ${side} rule selecting ${m.ref} in namespace ${m.namespace}: ${ingress ? 'from' : 'to'} ipBlock ${blocks}, ports [${port}/TCP]`,
-        },
-        m,
-      );
+      const message = `${port}/TCP ${between} is blocked by the ${side} policies of ${m.ref}: ${WHY['external-workload']}`;
+      const fix = `add an ${side} rule selecting ${m.ref} in namespace ${m.namespace}: ${ingress ? 'from' : 'to'} ipBlock ${blocks}, ports [${port}/TCP]`;
+      out.add(sideFinding('external-workload', side, m, vmRefs, blocked.length, port, 'TCP', message, fix), m);
     }
   };
   // VM proxies -> destination and policy controllers
@@ -256,10 +214,16 @@ export function checkExternalWorkloads(model: ClusterModel, engine: PolicyEngine
     l.push(w);
     byNs.set(w.namespace!, l);
   }
+  // the groups of each namespace (a group shares one), in their order
+  const groupsOfNs = new Map<string, ClassGroup[]>();
+  for (const group of groups) {
+    const l = groupsOfNs.get(group[0].namespace);
+    if (l) l.push(group);
+    else groupsOfNs.set(group[0].namespace, [group]);
+  }
   for (const [ns, vms] of byNs) {
     const serving = vms.filter((v) => v.ports.length > 0);
-    for (const group of groups) {
-      if (group[0].namespace !== ns) continue;
+    for (const group of groupsOfNs.get(ns) ?? []) {
       if (group[0].appPorts.length > 0) checkVms(group, vms, PROXY_PORTS.inbound, 'ingress');
       checkVms(group, serving, PROXY_PORTS.inbound, 'egress');
     }
