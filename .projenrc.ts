@@ -210,6 +210,14 @@ project.addTask('bench', {
   receiveArgs: true,
 });
 
+// Pools the paired runs of several bench results (their JSON files) and checks the targets on the pooled medians.
+project.addTask('bench:pool', {
+  description: 'Pool the paired runs of several bench results (JSON files) point by point and check the targets',
+  exec: `${TS_NODE} bench/pool.ts`,
+  env: TS_NODE_ENV,
+  receiveArgs: true,
+});
+
 // API.md is generated from the TSDoc of the three entry points and checked to be current.
 const docgen = project.addTask('docgen', {
   description: 'Generate API.md from the source',

@@ -46,6 +46,12 @@ export interface BenchOptions {
    * tree). @default false
    */
   readonly control?: boolean;
+  /**
+   * Rounds of every comparison (cdk8s synthesis and Pulumi program), at least {@link MIN_ROUNDS}: more
+   * rounds, a steadier median. `quick` wins over it. @default see {@link rounds}: 3, and 5 at
+   * 10,000 workloads and for the Pulumi program
+   */
+  readonly rounds?: number;
   /** One warm-up and two timed runs per case (see {@link plan}). @default false */
   readonly quick?: boolean;
   /**
@@ -162,14 +168,22 @@ export interface BenchResults {
 /**
  * Warm-up and timed runs per case and size: small sizes repeat more (they are noisier). `quick`: one
  * warm-up and two timed runs everywhere (a smoke run: every figure, no statistics). For the synthesis
- * cases `repeats` is the total over their {@link rounds}, for the analyzer over its {@link analyzerRounds};
- * the warm-up runs in every round. `cold` (synthesis cases only): no warm-up and one timed run per
- * round, so each synthesis is the first and only one of its process.
+ * and Pulumi cases `repeats` is the total over their {@link rounds} (at least one per round), for the
+ * analyzer over its {@link analyzerRounds}; the warm-up runs in every round. `cold` (synthesis cases
+ * only): no warm-up and one timed run per round, so each synthesis is the first and only one of its
+ * process. `roundsOverride`: the rounds of every comparison (`--rounds`).
  */
-export function plan(kind: CaseName, size: number, quick = false, cold = false): { warmup: number; repeats: number } {
+export function plan(kind: CaseName, size: number, quick = false, cold = false, roundsOverride?: number): { warmup: number; repeats: number } {
   if (quick) return { warmup: 1, repeats: 2 };
+  const compared = isSynthCase(kind) || kind === 'pulumi' || kind === 'pulumi-raw';
+  const r = rounds(kind, size, false, cold, roundsOverride);
   // one timed run per round, in fresh processes: the first and only synthesis of each process
-  if (cold && isSynthCase(kind)) return { warmup: 0, repeats: rounds(size, false, true) };
+  if (cold && isSynthCase(kind)) return { warmup: 0, repeats: r };
+  const base = basePlan(kind, size);
+  return compared ? { warmup: base.warmup, repeats: Math.max(base.repeats, r) } : base;
+}
+
+function basePlan(kind: CaseName, size: number): { warmup: number; repeats: number } {
   if (kind === 'pulumi' || kind === 'pulumi-raw') return size <= 100 ? { warmup: 1, repeats: 6 } : { warmup: 1, repeats: 3 };
   if (size <= 100) return kind === 'analyzer' ? { warmup: 5, repeats: 21 } : { warmup: 5, repeats: 18 };
   if (size <= 1000) return kind === 'analyzer' ? { warmup: 2, repeats: 9 } : { warmup: 2, repeats: 9 };
@@ -196,14 +210,33 @@ export function roundShare(repeats: number, round: number, total: number): numbe
  * Rounds of a comparison (cdk8s synthesis or Pulumi program): each round starts a fresh `ours` and a
  * fresh `raw` process that take turns run by run (see {@link runTurns}); rounds average over
  * processes (JIT and heap layout differ a little from one process to the next) and over the
- * machine's load. At least three at every size. Each round runs its warm-up and its share of the
- * timed runs.
+ * machine's load, and the rounds of all comparisons are interleaved over the whole run (see
+ * {@link interleave}). At least three everywhere; five where a round times one run per process (the
+ * Pulumi program, 10,000 workloads), so that no median rests on three processes' luck.
+ * `override` (`--rounds`) sets the rounds of every comparison.
  */
-export function rounds(size: number, quick = false, cold = false): number {
+export function rounds(kind: CaseName, size: number, quick = false, cold = false, override?: number): number {
   if (quick) return 1;
+  if (override !== undefined) return override;
   // cold: a round is one pair of single runs, so more rounds where a run is short
-  if (cold) return size <= 1000 ? 9 : 3;
+  if (cold && isSynthCase(kind)) return size <= 1000 ? 9 : 3;
+  if (kind === 'pulumi' || kind === 'pulumi-raw' || size >= 10000) return 5;
   return 3;
+}
+
+/** The least `--rounds` accepts: the median of fewer rounds is one process's luck. */
+export const MIN_ROUNDS = 3;
+
+/**
+ * The jobs of several comparisons in one order: round 1 of each, then round 2 of each, and so on. A
+ * stretch of the machine's load then falls on rounds of different comparisons instead of on every
+ * round of one of them.
+ */
+export function interleave<T>(comparisons: ReadonlyArray<readonly T[]>): T[] {
+  const out: T[] = [];
+  const most = Math.max(0, ...comparisons.map((c) => c.length));
+  for (let round = 0; round < most; round++) for (const c of comparisons) if (round < c.length) out.push(c[round]);
+  return out;
 }
 
 function isSynthCase(kind: CaseName): boolean {
@@ -550,6 +583,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
   const sizes = [...(options.sizes ?? [100, 1000, 10000])].sort((a, b) => a - b);
   const analyzerSizes = [...(options.analyzerSizes ?? sizes)].sort((a, b) => a - b);
   const pulumiSize = options.pulumiSize ?? 1000;
+  if (options.rounds !== undefined && (!Number.isInteger(options.rounds) || options.rounds < MIN_ROUNDS)) {
+    throw new Error(`rounds: received ${options.rounds}; expected an integer of at least ${MIN_ROUNDS}`);
+  }
   const started = Date.now();
   const machine = machineInfo();
   log(`machine: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, load ${machine.loadAverage}`);
@@ -593,7 +629,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
   const analyzer = analyzerSizes.map(analyzerOf);
   const sizeResults: SizeResult[] = sizes.map((size) => {
     const floor = find<FloorResult>('floor', size)!;
-    const roundCount = rounds(size, options.quick, options.cold);
+    const roundCount = rounds('ours', size, options.quick, options.cold, options.rounds);
     const synthesis = layouts.map((layout): LayoutResult => {
       const ours = synthOf('ours', size, layout);
       const raw = synthOf('raw', size, layout);
@@ -634,7 +670,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
   const pulumiOf = (kind: 'pulumi' | 'pulumi-raw') => mergePulumiRounds(results.filter((r): r is PulumiResult => r.case === kind));
   const pulumi: PulumiComparison | undefined =
     pulumiSize > 0
-      ? { size: pulumiSize, ours: pulumiOf('pulumi'), raw: pulumiOf('pulumi-raw'), oursOverRaw: statsOf('pulumi', pulumiSize, rounds(pulumiSize, options.quick)) }
+      ? { size: pulumiSize, ours: pulumiOf('pulumi'), raw: pulumiOf('pulumi-raw'), oursOverRaw: statsOf('pulumi', pulumiSize, rounds('pulumi', pulumiSize, options.quick, false, options.rounds)) }
       : undefined;
   if (pulumi) {
     const ours = pulumi.ours.resources - pulumi.ours.components - 2;
@@ -669,7 +705,8 @@ function comparisonKey(kind: CaseName, size: number, layout?: Layout): string {
 /**
  * The jobs of a run, in order. A job is one case in its process, or a comparison by turns: ours and
  * raw (and the control) in processes of their own, one run each in turn; a comparison runs as
- * {@link rounds} jobs, each with fresh processes.
+ * {@link rounds} jobs, each with fresh processes, and the rounds of all comparisons are interleaved
+ * ({@link interleave}). The serialization floors and the analyzer rounds follow.
  */
 function benchJobs(
   sizes: readonly number[],
@@ -678,17 +715,21 @@ function benchJobs(
   pulumiSize: number,
   options: BenchOptions,
 ): Array<{ tasks: CaseTask[]; label: string }> {
-  const jobs: Array<{ tasks: CaseTask[]; label: string }> = [];
+  type Job = { tasks: CaseTask[]; label: string };
+  const comparisons: Job[][] = [];
+  const rest: Job[] = [];
   const compare = (size: number, label: string, tasksOf: (share: number, round: number, last: boolean) => CaseTask[], kind: CaseName) => {
     const cold = options.cold && isSynthCase(kind);
-    const { repeats } = plan(kind, size, options.quick, cold);
-    const r = rounds(size, options.quick, cold);
+    const { repeats } = plan(kind, size, options.quick, cold, options.rounds);
+    const r = rounds(kind, size, options.quick, cold, options.rounds);
+    const jobs: Job[] = [];
     for (let round = 0; round < r; round++) {
       jobs.push({ tasks: tasksOf(roundShare(repeats, round, r), round, round === r - 1), label: `${label}${r > 1 ? ` (round ${round + 1}/${r})` : ''}` });
     }
+    comparisons.push(jobs);
   };
   for (const size of sizes) {
-    const { warmup } = plan('ours', size, options.quick, options.cold);
+    const { warmup } = plan('ours', size, options.quick, options.cold, options.rounds);
     for (const layout of layouts) {
       compare(
         size,
@@ -704,17 +745,17 @@ function benchJobs(
         'ours',
       );
     }
-    jobs.push({ tasks: [{ case: 'floor', size, ...plan('floor', size, options.quick) }], label: `floor ${n(size)}` });
+    rest.push({ tasks: [{ case: 'floor', size, ...plan('floor', size, options.quick) }], label: `floor ${n(size)}` });
   }
   const ar = analyzerRounds(options.quick);
   for (let round = 0; round < ar; round++) {
     for (const size of analyzerSizes) {
       const { warmup, repeats } = plan('analyzer', size, options.quick);
-      jobs.push({ tasks: [{ case: 'analyzer', size, warmup, repeats: roundShare(repeats, round, ar) }], label: `analyzer ${n(size)}${ar > 1 ? ` (round ${round + 1}/${ar})` : ''}` });
+      rest.push({ tasks: [{ case: 'analyzer', size, warmup, repeats: roundShare(repeats, round, ar) }], label: `analyzer ${n(size)}${ar > 1 ? ` (round ${round + 1}/${ar})` : ''}` });
     }
   }
   if (pulumiSize > 0) {
-    const { warmup } = plan('pulumi', pulumiSize, options.quick);
+    const { warmup } = plan('pulumi', pulumiSize, options.quick, false, options.rounds);
     compare(
       pulumiSize,
       `Pulumi ours and raw ${n(pulumiSize)}`,
@@ -725,7 +766,7 @@ function benchJobs(
       'pulumi',
     );
   }
-  return jobs;
+  return [...interleave(comparisons), ...rest];
 }
 
 function parseArgs(argv: readonly string[]): BenchOptions {
@@ -762,6 +803,13 @@ function parseArgs(argv: readonly string[]): BenchOptions {
       case '--out':
         opts.out = path.resolve(value());
         break;
+      case '--rounds': {
+        const v = value();
+        const r = Number(v);
+        if (!Number.isInteger(r) || r < MIN_ROUNDS) throw new Error(`--rounds: received ${JSON.stringify(v)}; expected an integer of at least ${MIN_ROUNDS} (the rounds of every comparison)`);
+        opts.rounds = r;
+        break;
+      }
       case '--control':
         opts.control = true;
         break;
@@ -778,7 +826,7 @@ function parseArgs(argv: readonly string[]): BenchOptions {
       case '-h':
         // eslint-disable-next-line no-console
         console.log(
-          'usage: npm run bench [-- --sizes 100,1000,10000] [--analyzer-sizes ...] [--layouts chart-per-namespace,single-chart] [--pulumi-size 1000 (0: none)] [--out .bench/results.json] [--quick] [--cold] [--profile] [--control]',
+          'usage: npm run bench [-- --sizes 100,1000,10000] [--analyzer-sizes ...] [--layouts chart-per-namespace,single-chart] [--pulumi-size 1000 (0: none)] [--rounds N (>= 3)] [--out .bench/results.json] [--quick] [--cold] [--profile] [--control]',
         );
         process.exit(0);
       default:
@@ -788,10 +836,27 @@ function parseArgs(argv: readonly string[]): BenchOptions {
   return opts;
 }
 
+/**
+ * The exit code of a bench run: 1 when a target was missed, except in a `--quick` run (two runs per
+ * case: no statistics to judge a target by).
+ */
+export function exitCodeOf(results: Pick<BenchResults, 'targets'>, quick = false): number {
+  return !quick && results.targets.some((t) => !t.met) ? 1 : 0;
+}
+
 if (require.main === module) {
-  runBench(parseArgs(process.argv.slice(2))).catch((e: unknown) => {
-    // eslint-disable-next-line no-console
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  });
+  const options = parseArgs(process.argv.slice(2));
+  runBench(options).then(
+    (results) => {
+      process.exitCode = exitCodeOf(results, options.quick);
+      const missed = results.targets.filter((t) => !t.met).length;
+      // eslint-disable-next-line no-console
+      if (missed > 0) console.log(options.quick ? `(--quick: ${missed} target(s) not met, not judged: no statistics)` : `${missed} target(s) missed`);
+    },
+    (e: unknown) => {
+      // eslint-disable-next-line no-console
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    },
+  );
 }

@@ -9,8 +9,9 @@ import { parseAllDocuments } from 'yaml';
 import type { AnalyzerResult } from '../bench/cases';
 import { LAYOUTS, syntheticMesh, type BenchMesh } from '../bench/mesh';
 import { buildOurs } from '../bench/ours';
+import { poolResults } from '../bench/pool';
 import { buildRaw, buildWrapped, rawCharts, rawObjects, type RawObject } from '../bench/raw';
-import { analyzerRounds, mergeAnalyzerRounds, pairedRatios, plan, PULUMI_TARGET, ratioStats, roundShare, rounds, runBench, SYNTH_TARGET, type BenchResults } from '../bench/run';
+import { analyzerRounds, exitCodeOf, interleave, mergeAnalyzerRounds, MIN_ROUNDS, pairedRatios, plan, PULUMI_TARGET, ratioStats, roundShare, rounds, runBench, SYNTH_TARGET, type BenchResults } from '../bench/run';
 import { expectConformant } from './support/conformance';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -136,6 +137,19 @@ describe('benchmark (smallest size)', () => {
     expect(text).toMatch(/ours\/plain: \d+\.\d\dx/);
   });
 
+  test('pooling runs keeps every paired run of each point: two copies of this run, twice the pairs, the same medians', () => {
+    const pooled = poolResults([results, results]);
+    const own = new Map(results.targets.map((t) => [t.target.replace(/ raw ApiObjects$| plain resources.*$/, ''), t.measured]));
+    expect(pooled.map((p) => `${p.point} <= ${p.target}x`)).toEqual([...own.keys()]);
+    for (const p of pooled) {
+      expect(p.runs).toBe(2);
+      expect(p.stats.pairs).toBe(4);
+      expect(p.stats.rounds).toBe(2);
+      // the median of a list twice over is the list's median
+      expect(own.get(`${p.point} <= ${p.target}x`)).toContain(`${p.stats.median.toFixed(2)}x (${p.stats.min.toFixed(2)}-${p.stats.max.toFixed(2)}`);
+    }
+  });
+
   test('what our constructs synthesized is conformant', () => {
     const dir = path.join(work, 'out');
     const docs = fs
@@ -150,30 +164,69 @@ describe('benchmark (smallest size)', () => {
 
 describe('benchmark rounds', () => {
   test('the timed runs of every case split over its rounds without losing or adding one; every comparison takes three rounds or more, each timed', () => {
-    for (const size of [100, 1000, 10000]) {
-      for (const [kind, r] of [
-        ['ours', rounds(size)],
-        ['pulumi', rounds(size)],
-        ['analyzer', analyzerRounds()],
-      ] as const) {
-        const { repeats } = plan(kind, size);
-        const shares = Array.from({ length: r }, (_, i) => roundShare(repeats, i, r));
-        expect(shares.reduce((a, b) => a + b, 0)).toBe(repeats);
-        expect(Math.max(...shares) - Math.min(...shares)).toBeLessThanOrEqual(1);
-        expect(Math.min(...shares)).toBeGreaterThanOrEqual(1);
+    for (const override of [undefined, 3, 7]) {
+      for (const size of [100, 1000, 10000]) {
+        for (const [kind, r] of [
+          ['ours', rounds('ours', size, false, false, override)],
+          ['pulumi', rounds('pulumi', size, false, false, override)],
+          ['analyzer', analyzerRounds()],
+        ] as const) {
+          const { repeats } = plan(kind, size, false, false, override);
+          const shares = Array.from({ length: r }, (_, i) => roundShare(repeats, i, r));
+          expect(shares.reduce((a, b) => a + b, 0)).toBe(repeats);
+          expect(Math.max(...shares) - Math.min(...shares)).toBeLessThanOrEqual(1);
+          expect(Math.min(...shares)).toBeGreaterThanOrEqual(1);
+        }
+        expect(rounds('ours', size, false, false, override)).toBeGreaterThanOrEqual(MIN_ROUNDS);
+        expect(rounds('pulumi', size, false, false, override)).toBeGreaterThanOrEqual(MIN_ROUNDS);
       }
-      expect(rounds(size)).toBeGreaterThanOrEqual(3);
     }
     // the analyzer alternates sizes over several rounds, and times 10,000 workloads more than once
     expect(analyzerRounds()).toBeGreaterThan(1);
     expect(plan('analyzer', 10000).repeats).toBeGreaterThanOrEqual(analyzerRounds());
+    // --rounds leaves the analyzer and the floor alone
+    expect(plan('analyzer', 1000, false, false, 7)).toEqual(plan('analyzer', 1000));
+    expect(plan('floor', 1000, false, false, 7)).toEqual(plan('floor', 1000));
+  });
+
+  test('where a round times one run per process (Pulumi, 10,000 workloads) there are five rounds; --rounds sets every comparison', () => {
+    for (const [kind, size] of [['pulumi', 1000], ['ours', 10000], ['raw', 10000]] as const) {
+      expect(rounds(kind, size)).toBe(5);
+      expect(plan(kind, size).repeats).toBe(5);
+      for (let i = 0; i < 5; i++) expect(roundShare(plan(kind, size).repeats, i, 5)).toBe(1);
+    }
+    expect(rounds('ours', 1000)).toBe(3);
+    expect(plan('ours', 1000).repeats).toBe(9);
+    expect(rounds('ours', 1000, false, false, 9)).toBe(9);
+    expect(rounds('pulumi', 1000, false, false, 4)).toBe(4);
+    expect(plan('ours', 10000, false, false, 9).repeats).toBe(9);
+    // --quick wins over --rounds
+    expect(rounds('ours', 1000, true, false, 9)).toBe(1);
+  });
+
+  test('runBench refuses fewer than three rounds, naming the value', async () => {
+    await expect(runBench({ rounds: 2, log: () => undefined })).rejects.toThrow('rounds: received 2; expected an integer of at least 3');
+    await expect(runBench({ rounds: 3.5, log: () => undefined })).rejects.toThrow('rounds: received 3.5');
+  });
+
+  test('a missed target fails the run (exit code 1), except a --quick smoke run', () => {
+    const met = { target: 't', measured: '1.00x', met: true };
+    expect(exitCodeOf({ targets: [met, met] })).toBe(0);
+    expect(exitCodeOf({ targets: [met, { ...met, met: false }] })).toBe(1);
+    expect(exitCodeOf({ targets: [{ ...met, met: false }] }, true)).toBe(0);
+  });
+
+  test('interleaved rounds: round 1 of every comparison, then round 2, each comparison in its order', () => {
+    expect(interleave([['a1', 'a2', 'a3'], ['b1', 'b2', 'b3', 'b4', 'b5'], ['c1', 'c2', 'c3']])).toEqual(['a1', 'b1', 'c1', 'a2', 'b2', 'c2', 'a3', 'b3', 'c3', 'b4', 'b5']);
+    expect(interleave([])).toEqual([]);
+    expect(interleave([[], ['x']])).toEqual(['x']);
   });
 
   test('cold synthesis (--cold): every synthesis is the only one of its process, no warm-up, three pairs or more at every size; other cases unchanged', () => {
     for (const size of [100, 1000, 10000]) {
       for (const kind of ['ours', 'raw', 'wrapped'] as const) {
         const { warmup, repeats } = plan(kind, size, false, true);
-        const r = rounds(size, false, true);
+        const r = rounds(kind, size, false, true);
         expect(warmup).toBe(0);
         expect(repeats).toBe(r);
         expect(r).toBeGreaterThanOrEqual(3);
@@ -186,7 +239,7 @@ describe('benchmark rounds', () => {
     }
     // --quick wins: a smoke run stays short
     expect(plan('ours', 1000, true, true)).toEqual(plan('ours', 1000, true));
-    expect(rounds(1000, true, true)).toBe(1);
+    expect(rounds('ours', 1000, true, true)).toBe(1);
   });
 
   test('analyzer rounds merge into one result with every sample, and must agree on what they analyzed', () => {
@@ -244,6 +297,28 @@ describe('benchmark control', () => {
 });
 
 describe('benchmark ratios', () => {
+  test('pooled runs: the pairs of every run by point, warm and cold apart, with the target of each point', () => {
+    const timing = (samples: number[]) => ({ total: { samples, median: 0, min: 0 } });
+    const run = (cold: boolean, ours: number[], raw: number[], pulumi?: [number[], number[]]) =>
+      ({
+        synthesisRuns: cold ? 'cold' : 'warm',
+        sizes: [{ size: 1000, synthesis: [{ layout: 'single-chart', ours: timing(ours), raw: timing(raw), oursOverRaw: { rounds: 3 } }] }],
+        ...(pulumi ? { pulumi: { size: 1000, ours: timing(pulumi[0]), raw: timing(pulumi[1]), oursOverRaw: { rounds: 5 } } } : {}),
+      }) as unknown as BenchResults;
+    const pooled = poolResults([
+      run(false, [12, 14, 20], [10, 10, 10], [[13], [10]]),
+      run(false, [11, 30], [10, 10]),
+      run(true, [20], [10]),
+    ]);
+    expect(pooled.map((p) => [p.point, p.target, p.runs, p.stats.pairs, p.stats.rounds, p.stats.median, p.stats.min, p.stats.max])).toEqual([
+      ['synthesis of 1,000 workloads (single-chart)', SYNTH_TARGET, 2, 5, 6, 1.4, 1.1, 3],
+      ['Pulumi program of 1,000 workloads', PULUMI_TARGET, 1, 1, 5, 1.3, 1.3, 1.3],
+      ['synthesis of 1,000 workloads (single-chart, cold)', SYNTH_TARGET, 1, 1, 3, 2, 2, 2],
+    ]);
+    // runs whose sides have different numbers of runs are not paired
+    expect(() => poolResults([run(false, [1, 2], [1])])).toThrow('paired runs: 2 and 1 samples');
+  });
+
   test('paired ratios divide run by run; their median and spread', () => {
     const t = (samples: number[]) => ({ total: { samples, median: 0, min: 0 } });
     expect(pairedRatios(t([12, 30, 11]), t([10, 20, 10]))).toEqual([1.2, 1.5, 1.1]);
