@@ -844,8 +844,19 @@ export function exitCodeOf(results: Pick<BenchResults, 'targets'>, quick = false
   return !quick && results.targets.some((t) => !t.met) ? 1 : 0;
 }
 
+function fail(e: unknown): void {
+  // eslint-disable-next-line no-console
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+}
+
 if (require.main === module) {
-  const options = parseArgs(process.argv.slice(2));
+  let options: BenchOptions = {};
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    fail(e);
+  }
   runBench(options).then(
     (results) => {
       process.exitCode = exitCodeOf(results, options.quick);
@@ -853,10 +864,6 @@ if (require.main === module) {
       // eslint-disable-next-line no-console
       if (missed > 0) console.log(options.quick ? `(--quick: ${missed} target(s) not met, not judged: no statistics)` : `${missed} target(s) missed`);
     },
-    (e: unknown) => {
-      // eslint-disable-next-line no-console
-      console.error(e instanceof Error ? e.message : e);
-      process.exit(1);
-    },
+    fail,
   );
 }
