@@ -6,7 +6,7 @@
  * npm run bench:pool -- .bench/a.json .bench/b.json ...   # exits with 1 when a pooled median misses its target
  */
 import * as fs from 'fs';
-import { fmtRatio, pairedRatios, PULUMI_TARGET, ratioStats, SYNTH_TARGET, type BenchResults, type RatioStats } from './run';
+import { fmtRatio, n, pairedRatios, PULUMI_TARGET, ratioStats, SYNTH_TARGET, type BenchResults, type RatioStats } from './run';
 
 /** One point (a synthesis size and layout, or the Pulumi program) over every run that has it. */
 export interface PooledPoint {
@@ -18,8 +18,6 @@ export interface PooledPoint {
   /** Median and spread of every paired run of those runs; `rounds` is their total. */
   readonly stats: RatioStats;
 }
-
-const n = (x: number) => x.toLocaleString('en-US');
 
 /** The points of `results`, each over every run that has it, in the order they first appear. */
 export function poolResults(results: readonly BenchResults[]): PooledPoint[] {

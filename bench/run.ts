@@ -447,7 +447,8 @@ function table(rows: string[][], log: (line: string) => void): void {
   });
 }
 
-const n = (x: number) => x.toLocaleString('en-US');
+/** A count as the tables print it: `10,000`. */
+export const n = (x: number) => x.toLocaleString('en-US');
 
 /** Prints the final table of a run. */
 export function printResults(r: BenchResults, log: (line: string) => void = console.log): void {

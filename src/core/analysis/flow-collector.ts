@@ -267,9 +267,11 @@ export class FlowChecks {
     const sources = out.describe(blocked, required);
     for (const g of out.groupsOf(blocked)) out.edge(kind, g, out.groupOf(dst), port, protocol, true);
     const sourceCount = blocked.count();
+    const pt = portText(port, protocol);
+    const from = preview(sources);
     for (const d of dsts) {
-      const message = `${portText(port, protocol)} from ${preview(sources)} to ${d.ref} is blocked by the ingress policies of ${d.ref}: ${WHY[kind]}`;
-      const fix = `add an ingress rule selecting ${d.ref} in namespace ${d.namespace}: from ${fixPeer}, ports [${portText(port, protocol)}]`;
+      const message = `${pt} from ${from} to ${d.ref} is blocked by the ingress policies of ${d.ref}: ${WHY[kind]}`;
+      const fix = `add an ingress rule selecting ${d.ref} in namespace ${d.namespace}: from ${fixPeer}, ports [${pt}]`;
       out.add(sideFinding(kind, 'ingress', d, sources, sourceCount, port, protocol, message, fix), d);
     }
   }
@@ -288,9 +290,11 @@ export class FlowChecks {
     for (const g of out.groupsOf(blocked)) out.edge(kind, out.groupOf(src), g, port, protocol, true);
     const peer = fixPeer(blocked);
     const destinationCount = blocked.count();
+    const pt = portText(port, protocol);
+    const to = preview(destinations);
     for (const s of srcs) {
-      const message = `${portText(port, protocol)} from ${s.ref} to ${preview(destinations)} is blocked by the egress policies of ${s.ref}: ${WHY[kind]}`;
-      const fix = `add an egress rule selecting ${s.ref} in namespace ${s.namespace}: to ${peer}, ports [${portText(port, protocol)}]`;
+      const message = `${pt} from ${s.ref} to ${to} is blocked by the egress policies of ${s.ref}: ${WHY[kind]}`;
+      const fix = `add an egress rule selecting ${s.ref} in namespace ${s.namespace}: to ${peer}, ports [${pt}]`;
       out.add(sideFinding(kind, 'egress', s, destinations, destinationCount, port, protocol, message, fix), s);
     }
   }

@@ -208,19 +208,9 @@ export function checkExternalWorkloads(model: ClusterModel, engine: PolicyEngine
     for (const port of [CONTROL_PLANE_PORTS.destination, CONTROL_PLANE_PORTS.policy]) checkVms([d], withIps, port, 'ingress');
   }
   // VM <-> meshed pods of its namespace on 4143
-  const byNs = new Map<string, AddressEndpoint[]>();
-  for (const w of withIps) {
-    const l = byNs.get(w.namespace!) ?? [];
-    l.push(w);
-    byNs.set(w.namespace!, l);
-  }
-  // the groups of each namespace (a group shares one), in their order
-  const groupsOfNs = new Map<string, ClassGroup[]>();
-  for (const group of groups) {
-    const l = groupsOfNs.get(group[0].namespace);
-    if (l) l.push(group);
-    else groupsOfNs.set(group[0].namespace, [group]);
-  }
+  const byNs = groupBy(withIps, (w) => w.namespace!);
+  // the groups of each namespace (a group shares one)
+  const groupsOfNs = groupBy(groups, (group) => group[0].namespace);
   for (const [ns, vms] of byNs) {
     const serving = vms.filter((v) => v.ports.length > 0);
     for (const group of groupsOfNs.get(ns) ?? []) {
@@ -229,4 +219,16 @@ export function checkExternalWorkloads(model: ClusterModel, engine: PolicyEngine
     }
   }
   return checks;
+}
+
+/** `items` by `key`, each list in the order of `items`. */
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
 }

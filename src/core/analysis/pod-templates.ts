@@ -101,7 +101,12 @@ export function extractTemplates(objects: readonly KubeObject[], defaultNamespac
 /** The containers that serve ports: native sidecars (init containers that keep running) first, then the main ones. */
 function containersOf(spec: Record<string, any>): Array<Record<string, any>> {
   const out: Array<Record<string, any>> = [];
-  if (Array.isArray(spec.initContainers)) for (const c of spec.initContainers) if (asRecord(c).restartPolicy === 'Always') out.push(asRecord(c));
+  if (Array.isArray(spec.initContainers)) {
+    for (const c of spec.initContainers) {
+      const init = asRecord(c);
+      if (init.restartPolicy === 'Always') out.push(init);
+    }
+  }
   if (Array.isArray(spec.containers)) for (const c of spec.containers) out.push(asRecord(c));
   return out;
 }
